@@ -1,0 +1,79 @@
+/**
+ * The Broker port: how gateways hand invocations to runtime nodes and get results back.
+ *
+ * Adapters own their connections and channels; this contract deliberately exposes no connection,
+ * channel or transaction type. Adapters: RabbitMQ (multi-node) and embedded (single process,
+ * persisted in SQLite). One contract suite (test/contract/broker.contract.ts) runs against both.
+ *
+ * Delivery is at-least-once: a message whose consumer neither acked nor requeued it (because its
+ * process died or its connection dropped) is delivered again, with `attempt` one higher.
+ */
+import type { ControlEvent, InvocationMessage, InvocationResult, ResultEvent } from './messages.ts';
+
+/**
+ * - `connecting`: start() called, not yet usable.
+ * - `up`: publishes can be confirmed now.
+ * - `down`: connection lost; the adapter reconnects by itself and restores every subscription.
+ * - `closed`: close() called; nothing works any more.
+ */
+export type BrokerState = 'connecting' | 'up' | 'down' | 'closed';
+
+export interface Subscription {
+  /** Stops delivering; in-flight deliveries may still be acked or requeued. */
+  cancel(): Promise<void>;
+}
+
+export interface InvocationDelivery {
+  message: InvocationMessage;
+  /** 1 on first delivery, incremented on every redelivery. */
+  attempt: number;
+  /** Sends the result to a waiting sync caller; a no-op for async invocations. */
+  reply(result: InvocationResult): Promise<void>;
+  /** Removes the message for good. Call only after the result is durably recorded. */
+  ack(): void;
+  /** Puts the message back for another attempt (on this or another node). */
+  requeue(): void;
+}
+
+export type InvocationHandler = (delivery: InvocationDelivery) => Promise<void>;
+
+export interface Broker {
+  readonly state: BrokerState;
+  /** Connects and declares the shared topology; resolves once the broker is usable. */
+  start(): Promise<void>;
+  /** Cancels subscriptions, then closes channels before the connection. */
+  close(): Promise<void>;
+  /** Subscribes to state changes (for readiness and metrics). */
+  onStateChange(listener: (state: BrokerState) => void): void;
+
+  /** Declares the function's invocation queue; idempotent. */
+  declareFunction(name: string): Promise<void>;
+  /** Deletes the function's queue with whatever it still holds. */
+  deleteFunction(name: string): Promise<void>;
+
+  /**
+   * Enqueues an async invocation. Resolves only once the broker has made it durable; rejects
+   * with BROKER_UNAVAILABLE otherwise (so the gateway never answers 202 for a lost message).
+   */
+  enqueue(message: InvocationMessage): Promise<void>;
+  /**
+   * Sends a sync invocation (`message.replyBy` set) and resolves with its result. The message
+   * expires at `replyBy`, so nobody runs a request whose caller has given up; rejects with
+   * INVOCATION_TIMEOUT then, or BROKER_UNAVAILABLE when it cannot be sent.
+   */
+  call(message: InvocationMessage): Promise<InvocationResult>;
+  /** Consumes a function's invocations, at most `prefetch` unsettled at once on this consumer. */
+  consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription>;
+
+  /** Durably publishes a progress report or result; resolves once confirmed. */
+  publishResult(event: ResultEvent): Promise<void>;
+  /**
+   * Consumes results from every node. An event is acked when the handler resolves and
+   * delivered again when it throws, so a handler must be idempotent.
+   */
+  consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription>;
+
+  /** Announces an event to every gateway and node subscribed right now (not durable). */
+  announce(event: ControlEvent): Promise<void>;
+  onControl(handler: (event: ControlEvent) => void): Promise<Subscription>;
+}

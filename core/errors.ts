@@ -1,0 +1,99 @@
+/**
+ * The one error type of Fjord. Errors cross process, isolate and broker boundaries as plain
+ * {@link ErrorData} and are rebuilt with {@link FjordError.from}; branch on `code`, never on
+ * `instanceof`.
+ */
+
+/** Every error code Fjord produces, with the HTTP status it maps to. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  INVALID_NAME: 400,
+  INVALID_MANIFEST: 400,
+  BUNDLE_REJECTED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  FUNCTION_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  INVOCATION_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  THROTTLED: 429,
+  INTERNAL: 500,
+  FUNCTION_ERROR: 502,
+  FUNCTION_CRASHED: 502,
+  MEMORY_LIMIT_EXCEEDED: 502,
+  BAD_FUNCTION_RESPONSE: 502,
+  BROKER_UNAVAILABLE: 503,
+  NO_CAPACITY: 503,
+  INVOCATION_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The wire form of an error: what travels in results and appears in HTTP bodies. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  /** The function's own error name (`TypeError`, ...) when the function threw. */
+  name?: string;
+  /** Stack trace of a function's own error; never set for platform faults. */
+  stack?: string;
+  retryable?: boolean;
+}
+
+/** Codes for which another attempt may succeed. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  'BROKER_UNAVAILABLE',
+  'NO_CAPACITY',
+  'THROTTLED',
+  'FUNCTION_CRASHED',
+  'INTERNAL',
+]);
+
+export class FjordError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  /** Client errors (4xx) and function errors show their message; platform faults do not. */
+  readonly expose: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FjordError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.retryable = options?.retryable ?? RETRYABLE.has(code);
+    this.expose = this.status < 500 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
+
+  toData(): ErrorData {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+
+  /** Rebuilds an error from its wire form, or wraps anything else as INTERNAL. */
+  static from(value: unknown): FjordError {
+    if (isFjordError(value)) return value;
+    if (isErrorData(value)) return new FjordError(value.code, value.message, { retryable: value.retryable });
+    return new FjordError('INTERNAL', 'internal error', { cause: value });
+  }
+}
+
+export function isFjordError(value: unknown): value is FjordError {
+  if (!(value instanceof Error)) return false;
+  const { code, status } = value as Error & { code?: unknown; status?: unknown };
+  return typeof code === 'string' && code in ERROR_STATUS && typeof status === 'number';
+}
+
+export function isErrorData(value: unknown): value is ErrorData {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorData).code === 'string' &&
+    (value as ErrorData).code in ERROR_STATUS &&
+    typeof (value as ErrorData).message === 'string'
+  );
+}

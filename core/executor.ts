@@ -1,0 +1,45 @@
+/**
+ * The Executor port: run one invocation of a function version. Adapters: isolate (isolated-vm)
+ * and, later, container (dockerode). One conformance suite runs the same functions on both.
+ *
+ * No isolated-vm or dockerode type crosses this port. Executors keep warm instances keyed by
+ * function version and replace any instance that crashed, timed out or ran out of memory.
+ */
+import type { ErrorData } from './errors.ts';
+import type { FunctionSpec, HttpResponseData, InvocationPayload, LogEntry } from './messages.ts';
+
+export interface InvocationContext {
+  id: string;
+  callId: string;
+  attempt: number;
+  /** Epoch ms by which the function must have finished. */
+  deadline: number;
+}
+
+export type ExecutionOutcome = {
+  coldStart: boolean;
+  durationMs: number;
+  cpuMs?: number;
+  logs: LogEntry[];
+} & (
+  | { ok: true; response?: HttpResponseData; value?: unknown }
+  | { ok: false; error: ErrorData }
+);
+
+/** Fetches a bundle's code by its sha256 (from the store, or from a gateway over HTTP). */
+export type BundleSource = (sha: string) => Promise<string>;
+
+export interface ExecutorStats {
+  /** Warm instances ready or busy. */
+  instances: number;
+  coldStarts: number;
+  invocations: number;
+}
+
+export interface Executor {
+  invoke(fn: FunctionSpec, payload: InvocationPayload, ctx: InvocationContext): Promise<ExecutionOutcome>;
+  /** Disposes warm instances of `name` except those of `keepVersion`. */
+  evict(name: string, keepVersion?: number): Promise<void>;
+  stats(): ExecutorStats;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject } from 'ajv';
+import { FjordError } from './errors.ts';
+
+const require = createRequire(import.meta.url);
+/** The published JSON Schema of fn.json. */
+export const MANIFEST_SCHEMA = require('./manifest.schema.json') as Record<string, unknown>;
+
+/** A validated fn.json with every default filled in. */
+export interface Manifest {
+  name: string;
+  entry: string;
+  runtime: 'isolate' | 'container';
+  memoryMb: number;
+  timeoutMs: number;
+  concurrency: number;
+  env: Record<string, string>;
+  triggers: { http: { public: boolean } };
+}
+
+/** Validates fn.json contents, naming the offending field; returns it with defaults applied. */
+export type ManifestValidator = (input: unknown, source?: string) => Manifest;
+
+export function createManifestValidator(): ManifestValidator {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+  const validate = ajv.compile(MANIFEST_SCHEMA);
+  return (input, source = 'fn.json') => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new FjordError('INVALID_MANIFEST', `${source}: must be a JSON object`);
+    }
+    const copy = structuredClone(input) as Record<string, unknown>;
+    if (!validate(copy)) {
+      const details = (validate.errors ?? []).map(describe).join('; ');
+      throw new FjordError('INVALID_MANIFEST', `${source}: ${details}`);
+    }
+    const triggers = (copy.triggers ?? {}) as { http?: { public?: boolean } };
+    return {
+      name: copy.name as string,
+      entry: copy.entry as string,
+      runtime: copy.runtime as Manifest['runtime'],
+      memoryMb: copy.memoryMb as number,
+      timeoutMs: copy.timeoutMs as number,
+      concurrency: copy.concurrency as number,
+      env: (copy.env ?? {}) as Record<string, string>,
+      triggers: { http: { public: triggers.http?.public ?? true } },
+    };
+  };
+}
+
+function describe(error: ErrorObject): string {
+  const field = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : '';
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown field "${joinField(field, String(error.params.additionalProperty))}"`;
+    case 'required':
+      return `missing required field "${joinField(field, String(error.params.missingProperty))}"`;
+    case 'enum':
+      return `field "${field}" must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `field "${field || '(root)'}" ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function joinField(parent: string, child: string): string {
+  return parent ? `${parent}.${child}` : child;
+}

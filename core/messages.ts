@@ -1,0 +1,103 @@
+/**
+ * What travels on the broker between gateways and runtime nodes. Plain JSON only: no class
+ * instances, no amqplib or isolated-vm types. Binary bodies travel base64-encoded.
+ */
+import type { ErrorData } from './errors.ts';
+
+/** Everything a node needs to run a function version without reading the store. */
+export interface FunctionSpec {
+  name: string;
+  version: number;
+  /** sha256 of the bundle; nodes fetch and cache bundles by it. */
+  bundleSha: string;
+  runtime: 'isolate' | 'container';
+  memoryMb: number;
+  timeoutMs: number;
+  concurrency: number;
+  env: Record<string, string>;
+}
+
+/** An HTTP request for a `fetch` handler. */
+export interface HttpRequestData {
+  method: string;
+  /** Absolute URL as the function sees it (prefix `/fn/NAME` removed). */
+  url: string;
+  headers: [string, string][];
+  /** base64; absent for an empty body. */
+  body?: string;
+}
+
+/** An HTTP response from a `fetch` handler. */
+export interface HttpResponseData {
+  status: number;
+  headers: [string, string][];
+  /** base64; absent for an empty body. */
+  body?: string;
+}
+
+export type InvocationPayload =
+  | { kind: 'http'; request: HttpRequestData }
+  | { kind: 'event'; data: unknown };
+
+export interface InvocationMessage {
+  id: string;
+  callId: string;
+  fn: FunctionSpec;
+  /** sync: a caller waits for the reply; async: the result is only recorded. */
+  mode: 'sync' | 'async';
+  payload: InvocationPayload;
+  /** Epoch ms when the gateway accepted it. */
+  acceptedAt: number;
+  /** Epoch ms after which nobody waits for a sync reply; absent for async. */
+  replyBy?: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogEntry {
+  /** Epoch ms. */
+  ts: number;
+  level: LogLevel;
+  message: string;
+}
+
+export interface InvocationResult {
+  id: string;
+  callId: string;
+  fn: string;
+  version: number;
+  node: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  startedAt: number;
+  endedAt: number;
+  coldStart: boolean;
+  /** CPU time spent inside the function, when the executor can measure it. */
+  cpuMs?: number;
+  response?: HttpResponseData;
+  /** Return value of an event handler (JSON). */
+  value?: unknown;
+  error?: ErrorData;
+  logs: LogEntry[];
+}
+
+/** Progress reports that flow from nodes to gateways on the durable results queue. */
+export type ResultEvent =
+  | { type: 'started'; id: string; fn: string; node: string; attempt: number; startedAt: number }
+  | { type: 'finished'; result: InvocationResult };
+
+/** Facts a node reports about itself. */
+export interface NodeInfo {
+  id: string;
+  hostname: string;
+  startedAt: number;
+  state: 'running' | 'draining';
+  inflight: number;
+  functions: string[];
+}
+
+/** Announcements on the control fanout: every gateway and node hears every one. */
+export type ControlEvent =
+  | { type: 'deployed'; fn: FunctionSpec }
+  | { type: 'deleted'; name: string }
+  | { type: 'heartbeat'; node: NodeInfo };
