@@ -88,7 +88,10 @@ export interface AcceptedResponse {
   id: string;
 }
 
-export interface InvocationView extends Omit<InvocationRecord, 'queuedAt' | 'startedAt' | 'endedAt'> {
+export interface InvocationView extends Omit<
+  InvocationRecord,
+  'queuedAt' | 'startedAt' | 'endedAt'
+> {
   queuedAt: string;
   startedAt?: string;
   endedAt?: string;

@@ -61,13 +61,18 @@ export class FjordError extends Error {
   /** Client errors (4xx) and function errors show their message; platform faults do not. */
   readonly expose: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryable?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FjordError';
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.retryable = options?.retryable ?? RETRYABLE.has(code);
-    this.expose = this.status < 500 || this.status === 502 || this.status === 503 || this.status === 504;
+    this.expose =
+      this.status < 500 || this.status === 502 || this.status === 503 || this.status === 504;
   }
 
   toData(): ErrorData {
@@ -77,7 +82,8 @@ export class FjordError extends Error {
   /** Rebuilds an error from its wire form, or wraps anything else as INTERNAL. */
   static from(value: unknown): FjordError {
     if (isFjordError(value)) return value;
-    if (isErrorData(value)) return new FjordError(value.code, value.message, { retryable: value.retryable });
+    if (isErrorData(value))
+      return new FjordError(value.code, value.message, { retryable: value.retryable });
     return new FjordError('INTERNAL', 'internal error', { cause: value });
   }
 }

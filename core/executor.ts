@@ -21,10 +21,7 @@ export type ExecutionOutcome = {
   durationMs: number;
   cpuMs?: number;
   logs: LogEntry[];
-} & (
-  | { ok: true; response?: HttpResponseData; value?: unknown }
-  | { ok: false; error: ErrorData }
-);
+} & ({ ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData });
 
 /** Fetches a bundle's code by its sha256 (from the store, or from a gateway over HTTP). */
 export type BundleSource = (sha: string) => Promise<string>;
@@ -37,7 +34,11 @@ export interface ExecutorStats {
 }
 
 export interface Executor {
-  invoke(fn: FunctionSpec, payload: InvocationPayload, ctx: InvocationContext): Promise<ExecutionOutcome>;
+  invoke(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome>;
   /** Disposes warm instances of `name` except those of `keepVersion`. */
   evict(name: string, keepVersion?: number): Promise<void>;
   stats(): ExecutorStats;

@@ -36,8 +36,7 @@ export interface HttpResponseData {
 }
 
 export type InvocationPayload =
-  | { kind: 'http'; request: HttpRequestData }
-  | { kind: 'event'; data: unknown };
+  { kind: 'http'; request: HttpRequestData } | { kind: 'event'; data: unknown };
 
 export interface InvocationMessage {
   id: string;

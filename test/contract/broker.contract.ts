@@ -45,7 +45,11 @@ export function brokerContract(adapter: string, makeFixture: () => Promise<Broke
       got.ack();
       const second = invocation(fn, { n: 2 });
       await broker.enqueue(second);
-      assert.equal((await inbox.next()).message.id, second.id, 'the acked message must not come back');
+      assert.equal(
+        (await inbox.next()).message.id,
+        second.id,
+        'the acked message must not come back',
+      );
     });
 
     test('messages of one function never reach the consumer of another', async () => {

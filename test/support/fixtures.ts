@@ -20,7 +20,11 @@ export function spec(name: string, overrides: Partial<FunctionSpec> = {}): Funct
   };
 }
 
-export function invocation(name: string, data: unknown, overrides: Partial<InvocationMessage> = {}): InvocationMessage {
+export function invocation(
+  name: string,
+  data: unknown,
+  overrides: Partial<InvocationMessage> = {},
+): InvocationMessage {
   const id = `inv-${randomBytes(6).toString('hex')}`;
   return {
     id,
@@ -33,7 +37,11 @@ export function invocation(name: string, data: unknown, overrides: Partial<Invoc
   };
 }
 
-export function resultFor(message: InvocationMessage, value: unknown, attempt = 1): InvocationResult {
+export function resultFor(
+  message: InvocationMessage,
+  value: unknown,
+  attempt = 1,
+): InvocationResult {
   const now = Date.now();
   return {
     id: message.id,
