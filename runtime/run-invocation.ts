@@ -1,0 +1,58 @@
+import type { InvocationDelivery } from '../core/broker.ts';
+import type { ExecutionOutcome, Executor } from '../core/executor.ts';
+import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
+
+/** The deadline of one attempt: the function's timeout, and never past a sync caller's patience. */
+export function attemptDeadline(message: InvocationMessage, now: number): number {
+  const byTimeout = now + message.fn.timeoutMs;
+  return message.replyBy === undefined ? byTimeout : Math.min(byTimeout, message.replyBy);
+}
+
+/** True for a sync invocation whose caller has already given up: running it helps nobody. */
+export function isExpired(message: InvocationMessage, now: number): boolean {
+  return message.replyBy !== undefined && now >= message.replyBy;
+}
+
+/** Runs one delivery on the executor and shapes the outcome into a result for the broker. */
+export async function runInvocation(
+  delivery: InvocationDelivery,
+  executor: Executor,
+  nodeId: string,
+): Promise<InvocationResult> {
+  const { message, attempt } = delivery;
+  const startedAt = Date.now();
+  const outcome = await executor.invoke(message.fn, message.payload, {
+    id: message.id,
+    callId: message.callId,
+    attempt,
+    deadline: attemptDeadline(message, startedAt),
+  });
+  return toResult(message, outcome, { nodeId, attempt, startedAt, endedAt: Date.now() });
+}
+
+function toResult(
+  message: InvocationMessage,
+  outcome: ExecutionOutcome,
+  meta: { nodeId: string; attempt: number; startedAt: number; endedAt: number },
+): InvocationResult {
+  const base = {
+    id: message.id,
+    callId: message.callId,
+    fn: message.fn.name,
+    version: message.fn.version,
+    node: meta.nodeId,
+    attempt: meta.attempt,
+    startedAt: meta.startedAt,
+    endedAt: meta.endedAt,
+    coldStart: outcome.coldStart,
+    logs: outcome.logs,
+    ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
+  };
+  if (!outcome.ok) return { ...base, status: 'failed', error: outcome.error };
+  return {
+    ...base,
+    status: 'succeeded',
+    ...(outcome.response === undefined ? {} : { response: outcome.response }),
+    ...(outcome.value === undefined ? {} : { value: outcome.value }),
+  };
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing (Node 24, dependencies,
+# RabbitMQ), starts RabbitMQ when it is not running, then runs the cheap checks first
+# (types, lint, format) and every test against the real services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/bin:$PATH"
+
+bash scripts/setup.sh
+bash scripts/ensure-rabbitmq.sh
+
+echo "==> typecheck, lint, format" >&2
+npx tsc --noEmit
+npx eslint --max-warnings=0 .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+
+echo "==> tests" >&2
+node --test --test-concurrency=2 --test-timeout=120000 "test/**/*.test.ts"

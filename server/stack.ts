@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Broker } from '../core/broker.ts';
+import { FjordError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Store } from '../core/store.ts';
+import { createGateway, type Gateway } from '../gateway/gateway.ts';
+import { RuntimeAgent } from '../runtime/agent.ts';
+import type { FunctionDirectory } from '../runtime/function-directory.ts';
+import { GatewaySource } from '../runtime/gateway-source.ts';
+import { IsolateExecutor } from '../runtime/isolate/isolate-executor.ts';
+import { ensureAdminCredentials, ensureToken } from './bootstrap-credentials.ts';
+import { deployExamples } from './deploy-examples.ts';
+import { listen, type Listening } from './listen.ts';
+import { openBroker, openStore } from './open-adapters.ts';
+import { StoreSource } from './store-source.ts';
+
+export interface StackOptions {
+  /** Where the embedded broker, the SQLite store and credentials live. */
+  dataDir: string;
+  /** amqp:// URL; the embedded broker when absent. */
+  broker?: string;
+  /** SQLite file path; `<dataDir>/fjord.db` when absent. */
+  store?: string;
+  host: string;
+  port: number;
+  /** Which parts run in this process. */
+  parts: { gateway: boolean; node: boolean };
+  /** Node-only processes: the gateway to fetch functions and bundles from, and its token. */
+  gateway?: string;
+  token?: string;
+  /** Deploy the example functions when missing (fn up). */
+  examples?: boolean;
+  drainGraceMs?: number;
+  logger: Logger;
+}
+
+export interface Stack {
+  /** Gateway base URL, when this process runs a gateway. */
+  url?: string;
+  /** Admin credentials written for the CLI, when this process runs a gateway. */
+  credentials?: { gateway: string; token: string; path: string };
+  nodeId?: string;
+  examples: string[];
+  broker: Broker;
+  /** Drains the node, stops the gateway, closes the broker, then the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway, a runtime node, or both, sharing one broker connection. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { logger, parts } = options;
+  if (parts.node && !parts.gateway && options.broker === undefined) {
+    throw new FjordError('BAD_REQUEST', 'a separate node needs a shared broker: pass --broker amqp://...');
+  }
+  const broker = openBroker(options.broker, options.dataDir, logger.child({ component: 'broker' }));
+  const running: Running = {};
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= shutdown(running, broker, logger, options.drainGraceMs ?? 30_000));
+  try {
+    await broker.start();
+    const stack: Stack = { broker, examples: [], stop };
+    if (parts.gateway) {
+      const store = openStore(options.store, options.dataDir);
+      running.store = store;
+      await store.init();
+      const gateway = createGateway({ store, broker, logger: logger.child({ component: 'gateway' }) });
+      running.gateway = gateway;
+      await gateway.start();
+      running.http = await listen(gateway.app.callback(), options.port, options.host);
+      stack.url = running.http.url;
+      const credentials = await ensureAdminCredentials(store, options.dataDir, stack.url);
+      stack.credentials = { ...credentials, path: join(options.dataDir, 'credentials.json') };
+      if (!parts.node) await ensureToken(store, join(options.dataDir, 'node-token'), 'node');
+    }
+    if (parts.node) {
+      const source = nodeSource(options, running.store);
+      const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      const executor = new IsolateExecutor({ loadCode: source.loadCode, nodeId });
+      running.executor = executor;
+      const agent = new RuntimeAgent({ broker, executor, directory: source, logger, nodeId });
+      running.agent = agent;
+      await agent.start();
+      stack.nodeId = nodeId;
+    }
+    if (options.examples && stack.credentials) {
+      stack.examples = await deployExamples(stack.credentials.gateway, stack.credentials.token, logger);
+    }
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface Running {
+  store?: Store;
+  gateway?: Gateway;
+  http?: Listening;
+  agent?: RuntimeAgent;
+  executor?: IsolateExecutor;
+}
+
+/**
+ * Stops taking new HTTP connections, drains the node (so sync callers still get answers),
+ * waits for HTTP requests in flight, then stops the gateway and closes the broker and the store.
+ */
+async function shutdown(running: Running, broker: Broker, logger: Logger, graceMs: number): Promise<void> {
+  const step = async (what: string, task: (() => Promise<unknown>) | undefined): Promise<void> => {
+    try {
+      await task?.();
+    } catch (error) {
+      logger.error({ err: error, step: what }, 'shutdown step failed');
+    }
+  };
+  const { agent, gateway, executor, store } = running;
+  const httpClosed = running.http?.close();
+  await step('drain node', agent && (() => agent.drain(graceMs)));
+  await step('close http', httpClosed && (() => httpClosed));
+  await step('stop gateway', gateway && (() => gateway.stop()));
+  await step('dispose executor', executor && (() => executor.dispose()));
+  await step('close broker', () => broker.close());
+  await step('close store', store && (() => store.close()));
+}
+
+function nodeSource(options: StackOptions, store: Store | undefined): FunctionDirectory & { loadCode: StoreSource['loadCode'] } {
+  if (store) return new StoreSource(store);
+  if (!options.gateway || !options.token) {
+    throw new FjordError('UNAUTHORIZED', 'a separate node needs --gateway and --token (or FN_GATEWAY/FN_TOKEN)');
+  }
+  return new GatewaySource({ gateway: options.gateway, token: options.token });
+}
