@@ -2,7 +2,11 @@ import type { Manifest } from './manifest.ts';
 import type { FunctionSpec } from './messages.ts';
 
 /** What a node needs to run one version: the manifest's runtime fields plus identity. */
-export function toFunctionSpec(manifest: Manifest, version: number, bundleSha: string): FunctionSpec {
+export function toFunctionSpec(
+  manifest: Manifest,
+  version: number,
+  bundleSha: string,
+): FunctionSpec {
   return {
     name: manifest.name,
     version,

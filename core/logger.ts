@@ -13,7 +13,9 @@ export interface Logger {
  * JSON lines on stdout (or the given destination). Level from FN_LOG_LEVEL, default info.
  * Authorization headers and tokens are redacted wherever they appear.
  */
-export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   return pino(
     {
       name: options.name ?? 'fjord',

@@ -61,7 +61,9 @@ export class RuntimeAgent {
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error(`agent cannot start from state ${this.#state}`);
     this.#state = 'running';
-    this.#controlSubscription = await this.#options.broker.onControl((event) => this.#onControl(event));
+    this.#controlSubscription = await this.#options.broker.onControl((event) =>
+      this.#onControl(event),
+    );
     for (const spec of await this.#options.directory.list()) await this.#follow(spec);
     const every = this.#options.heartbeatMs ?? 5000;
     this.#heartbeat = setInterval(() => void this.#announce(), every);
@@ -81,14 +83,21 @@ export class RuntimeAgent {
     await this.#announce();
     await this.#controlSubscription?.cancel().catch(() => undefined);
     await Promise.all([...this.#pending.values()]);
-    await Promise.all([...this.#consumers.values()].map((c) => c.subscription.cancel().catch(() => undefined)));
+    await Promise.all(
+      [...this.#consumers.values()].map((c) => c.subscription.cancel().catch(() => undefined)),
+    );
     this.#consumers.clear();
-    const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
+    const timer = new Promise<'timeout'>((resolve) =>
+      setTimeout(resolve, graceMs, 'timeout').unref(),
+    );
     const settled = Promise.allSettled([...this.#inflight]).then(() => 'done' as const);
     const outcome = await Promise.race([settled, timer]);
     const left = outcome === 'timeout' ? this.#inflight.size : 0;
     this.#state = 'stopped';
-    this.#log.info({ left }, left ? 'drain grace period ended with invocations in flight' : 'drained');
+    this.#log.info(
+      { left },
+      left ? 'drain grace period ended with invocations in flight' : 'drained',
+    );
     return left;
   }
 
@@ -119,7 +128,10 @@ export class RuntimeAgent {
     return this.#serialize(spec.name, async () => {
       if (this.#state !== 'running') return;
       if (spec.runtime !== 'isolate') {
-        this.#log.warn({ fn: spec.name, runtime: spec.runtime }, 'runtime not supported on this node');
+        this.#log.warn(
+          { fn: spec.name, runtime: spec.runtime },
+          'runtime not supported on this node',
+        );
         return;
       }
       const current = this.#consumers.get(spec.name);
@@ -127,7 +139,9 @@ export class RuntimeAgent {
       if (current) await current.subscription.cancel();
       const { broker } = this.#options;
       await broker.declareFunction(spec.name);
-      const subscription = await broker.consume(spec.name, spec.concurrency, (d) => this.#handle(d));
+      const subscription = await broker.consume(spec.name, spec.concurrency, (d) =>
+        this.#handle(d),
+      );
       this.#consumers.set(spec.name, { concurrency: spec.concurrency, subscription });
     });
   }
@@ -162,25 +176,44 @@ export class RuntimeAgent {
   async #process(delivery: InvocationDelivery): Promise<void> {
     const { broker, executor, nodeId } = this.#options;
     const { message, attempt } = delivery;
-    const log = this.#log.child({ fn: message.fn.name, id: message.id, callId: message.callId, attempt });
+    const log = this.#log.child({
+      fn: message.fn.name,
+      id: message.id,
+      callId: message.callId,
+      attempt,
+    });
     if (isExpired(message, Date.now())) {
       log.debug({}, 'dropping sync invocation whose caller gave up');
       delivery.ack();
       return;
     }
     if (message.mode === 'async') {
-      const started = { type: 'started', id: message.id, fn: message.fn.name, node: nodeId, attempt, startedAt: Date.now() } as const;
+      const started = {
+        type: 'started',
+        id: message.id,
+        fn: message.fn.name,
+        node: nodeId,
+        attempt,
+        startedAt: Date.now(),
+      } as const;
       // Progress is advisory: the final result is what must be durable, so a lost report is fine.
-      broker.publishResult(started).catch((error: unknown) => log.debug({ err: error }, 'started report lost'));
+      broker
+        .publishResult(started)
+        .catch((error: unknown) => log.debug({ err: error }, 'started report lost'));
     }
     try {
       const result = await runInvocation(delivery, executor, nodeId);
       if (message.mode === 'sync') {
-        await delivery.reply(result).catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
+        await delivery
+          .reply(result)
+          .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
       }
       await broker.publishResult({ type: 'finished', result });
       delivery.ack();
-      log.debug({ status: result.status, ms: result.endedAt - result.startedAt }, 'invocation finished');
+      log.debug(
+        { status: result.status, ms: result.endedAt - result.startedAt },
+        'invocation finished',
+      );
     } catch (error) {
       // The result could not be made durable (broker down): another attempt will record it.
       log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');

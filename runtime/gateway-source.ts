@@ -28,12 +28,15 @@ export class GatewaySource implements FunctionDirectory {
   readonly loadCode: BundleSource = async (sha) => {
     const code = await (await this.#get(`/v1/bundles/${encodeURIComponent(sha)}`)).text();
     const actual = createHash('sha256').update(code).digest('hex');
-    if (actual !== sha) throw new FjordError('INTERNAL', `bundle ${sha} arrived with sha ${actual}`);
+    if (actual !== sha)
+      throw new FjordError('INTERNAL', `bundle ${sha} arrived with sha ${actual}`);
     return code;
   };
 
   async #get(path: string): Promise<Response> {
-    const response = await fetch(this.#base + path, { headers: { authorization: `Bearer ${this.#token}` } });
+    const response = await fetch(this.#base + path, {
+      headers: { authorization: `Bearer ${this.#token}` },
+    });
     if (response.ok) return response;
     const body = (await response.json().catch(() => undefined)) as ErrorBody | undefined;
     if (isErrorData(body?.error)) throw FjordError.from(body.error);

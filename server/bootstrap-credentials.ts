@@ -12,7 +12,11 @@ export interface CredentialsFile {
  * Makes sure `<dataDir>/credentials.json` holds a valid admin token for `gatewayUrl`: reuses the
  * token already there when the store still knows it, creates one otherwise. Mode 0600.
  */
-export async function ensureAdminCredentials(store: Store, dataDir: string, gatewayUrl: string): Promise<CredentialsFile> {
+export async function ensureAdminCredentials(
+  store: Store,
+  dataDir: string,
+  gatewayUrl: string,
+): Promise<CredentialsFile> {
   const path = join(dataDir, 'credentials.json');
   const existing = readJson(path);
   let token = existing?.token;

@@ -13,18 +13,31 @@ const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
  * Deploys each example through the gateway's own API unless a function of that name exists, so
  * a user's redeploy of `hello` is never overwritten by a restart.
  */
-export async function deployExamples(gateway: string, token: string, logger: Logger): Promise<string[]> {
+export async function deployExamples(
+  gateway: string,
+  token: string,
+  logger: Logger,
+): Promise<string[]> {
   const deployed: string[] = [];
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   for (const name of EXAMPLES) {
     const existing = await fetch(`${gateway}/v1/functions/${name}`, { headers });
     await existing.body?.cancel();
     if (existing.status !== 404) continue;
-    const { manifest, code } = await bundleFunction(join(FUNCTIONS_DIR, name), { typecheck: false });
+    const { manifest, code } = await bundleFunction(join(FUNCTIONS_DIR, name), {
+      typecheck: false,
+    });
     const body: DeployRequest = { manifest, bundle: code };
-    const response = await fetch(`${gateway}/v1/functions/${name}`, { method: 'PUT', headers, body: JSON.stringify(body) });
+    const response = await fetch(`${gateway}/v1/functions/${name}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(body),
+    });
     if (!response.ok) {
-      logger.warn({ fn: name, status: response.status, body: await response.text() }, 'example not deployed');
+      logger.warn(
+        { fn: name, status: response.status, body: await response.text() },
+        'example not deployed',
+      );
       continue;
     }
     await response.body?.cancel();

@@ -11,7 +11,11 @@ export interface Listening {
 }
 
 /** Serves `handler` on host:port (port 0 picks a free one). */
-export async function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
+export async function listen(
+  handler: RequestListener,
+  port: number,
+  host: string,
+): Promise<Listening> {
   const server = createServer({ keepAliveTimeout: 5000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

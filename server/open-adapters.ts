@@ -15,13 +15,19 @@ export function openBroker(url: string | undefined, dataDir: string, logger: Log
     return new EmbeddedBroker({ path: join(dataDir, 'broker.db'), logger });
   }
   if (/^amqps?:\/\//.test(url)) return new RabbitMqBroker({ url, logger });
-  throw new FjordError('BAD_REQUEST', `--broker must be an amqp:// URL or "embedded", got "${url}"`);
+  throw new FjordError(
+    'BAD_REQUEST',
+    `--broker must be an amqp:// URL or "embedded", got "${url}"`,
+  );
 }
 
 /** Opens the store named by `--store`: a SQLite file path, by default in the data dir. */
 export function openStore(location: string | undefined, dataDir: string): Store {
   if (location !== undefined && /^postgres(ql)?:\/\//.test(location)) {
-    throw new FjordError('BAD_REQUEST', 'the PostgreSQL store is not available yet: use a SQLite file path');
+    throw new FjordError(
+      'BAD_REQUEST',
+      'the PostgreSQL store is not available yet: use a SQLite file path',
+    );
   }
   mkdirSync(dataDir, { recursive: true });
   return new SqliteStore({ path: location ?? join(dataDir, 'fjord.db') });

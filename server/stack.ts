@@ -52,12 +52,16 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { logger, parts } = options;
   if (parts.node && !parts.gateway && options.broker === undefined) {
-    throw new FjordError('BAD_REQUEST', 'a separate node needs a shared broker: pass --broker amqp://...');
+    throw new FjordError(
+      'BAD_REQUEST',
+      'a separate node needs a shared broker: pass --broker amqp://...',
+    );
   }
   const broker = openBroker(options.broker, options.dataDir, logger.child({ component: 'broker' }));
   const running: Running = {};
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= shutdown(running, broker, logger, options.drainGraceMs ?? 30_000));
+  const stop = (): Promise<void> =>
+    (stopping ??= shutdown(running, broker, logger, options.drainGraceMs ?? 30_000));
   try {
     await broker.start();
     const stack: Stack = { broker, examples: [], stop };
@@ -65,7 +69,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const store = openStore(options.store, options.dataDir);
       running.store = store;
       await store.init();
-      const gateway = createGateway({ store, broker, logger: logger.child({ component: 'gateway' }) });
+      const gateway = createGateway({
+        store,
+        broker,
+        logger: logger.child({ component: 'gateway' }),
+      });
       running.gateway = gateway;
       await gateway.start();
       running.http = await listen(gateway.app.callback(), options.port, options.host);
@@ -85,7 +93,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stack.nodeId = nodeId;
     }
     if (options.examples && stack.credentials) {
-      stack.examples = await deployExamples(stack.credentials.gateway, stack.credentials.token, logger);
+      stack.examples = await deployExamples(
+        stack.credentials.gateway,
+        stack.credentials.token,
+        logger,
+      );
     }
     return stack;
   } catch (error) {
@@ -106,7 +118,12 @@ interface Running {
  * Stops taking new HTTP connections, drains the node (so sync callers still get answers),
  * waits for HTTP requests in flight, then stops the gateway and closes the broker and the store.
  */
-async function shutdown(running: Running, broker: Broker, logger: Logger, graceMs: number): Promise<void> {
+async function shutdown(
+  running: Running,
+  broker: Broker,
+  logger: Logger,
+  graceMs: number,
+): Promise<void> {
   const step = async (what: string, task: (() => Promise<unknown>) | undefined): Promise<void> => {
     try {
       await task?.();
@@ -124,10 +141,16 @@ async function shutdown(running: Running, broker: Broker, logger: Logger, graceM
   await step('close store', store && (() => store.close()));
 }
 
-function nodeSource(options: StackOptions, store: Store | undefined): FunctionDirectory & { loadCode: StoreSource['loadCode'] } {
+function nodeSource(
+  options: StackOptions,
+  store: Store | undefined,
+): FunctionDirectory & { loadCode: StoreSource['loadCode'] } {
   if (store) return new StoreSource(store);
   if (!options.gateway || !options.token) {
-    throw new FjordError('UNAUTHORIZED', 'a separate node needs --gateway and --token (or FN_GATEWAY/FN_TOKEN)');
+    throw new FjordError(
+      'UNAUTHORIZED',
+      'a separate node needs --gateway and --token (or FN_GATEWAY/FN_TOKEN)',
+    );
   }
   return new GatewaySource({ gateway: options.gateway, token: options.token });
 }

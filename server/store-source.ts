@@ -15,12 +15,15 @@ export class StoreSource implements FunctionDirectory {
 
   async list(): Promise<FunctionSpec[]> {
     const functions = await this.#store.listFunctions();
-    return functions.map((f) => toFunctionSpec(f.active.manifest, f.activeVersion, f.active.bundleSha));
+    return functions.map((f) =>
+      toFunctionSpec(f.active.manifest, f.activeVersion, f.active.bundleSha),
+    );
   }
 
   readonly loadCode: BundleSource = async (sha) => {
     const code = await this.#store.getBundle(sha);
-    if (code === undefined) throw new FjordError('INTERNAL', `bundle ${sha} is missing from the store`);
+    if (code === undefined)
+      throw new FjordError('INTERNAL', `bundle ${sha} is missing from the store`);
     return code;
   };
 }

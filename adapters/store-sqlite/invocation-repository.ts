@@ -1,0 +1,174 @@
+import type { ErrorData } from '../../core/errors.ts';
+import type { InvocationResult } from '../../core/messages.ts';
+import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
+import type { Connection } from './connection.ts';
+
+interface InvocationRow {
+  id: string;
+  call_id: string;
+  fn: string;
+  version: number;
+  mode: InvocationRecord['mode'];
+  trigger_kind: InvocationRecord['trigger'];
+  status: InvocationStatus;
+  attempts: number;
+  queued_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  cold_start: number | null;
+  cpu_ms: number | null;
+  node: string | null;
+  result: string | null;
+  error: string | null;
+}
+
+const COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
+  started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
+
+/** Invocation records: created on acceptance, advanced by started and finished reports. */
+export class InvocationRepository {
+  readonly #db: Connection;
+
+  constructor(db: Connection) {
+    this.#db = db;
+  }
+
+  /**
+   * Inserts the record. When a result got there first (a race between the gateway and the
+   * results queue), only the acceptance facts are filled in and the progress is kept.
+   */
+  create(record: InvocationRecord): void {
+    this.#db.run(
+      `INSERT INTO invocations (${COLUMNS})
+       VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempts, :queuedAt,
+               :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error)
+       ON CONFLICT (id) DO UPDATE SET
+         call_id = excluded.call_id, mode = excluded.mode,
+         trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`,
+      {
+        id: record.id,
+        callId: record.callId,
+        fn: record.fn,
+        version: record.version,
+        mode: record.mode,
+        trigger: record.trigger,
+        status: record.status,
+        attempts: record.attempts,
+        queuedAt: record.queuedAt,
+        startedAt: record.startedAt,
+        endedAt: record.endedAt,
+        durationMs: record.durationMs,
+        coldStart: toFlag(record.coldStart),
+        cpuMs: record.cpuMs,
+        node: record.node,
+        result: toJson(record.result),
+        error: toJson(record.error),
+      },
+    );
+  }
+
+  /**
+   * Started reports travel apart from results and may arrive after them: a final status is
+   * never regressed, nor is a later attempt's start overwritten by an earlier one.
+   */
+  markStarted(id: string, node: string, attempt: number, startedAt: number): void {
+    this.#db.run(
+      `UPDATE invocations
+       SET status = 'running', node = :node, attempts = max(attempts, :attempt),
+           started_at = :startedAt
+       WHERE id = :id AND status NOT IN ('succeeded', 'failed', 'dead') AND attempts <= :attempt`,
+      { id, node, attempt, startedAt },
+    );
+  }
+
+  /**
+   * Writes the outcome of one attempt, creating the record when it is missing (sync calls, or a
+   * result that overtook its acceptance). A result for an attempt older than, or the same as,
+   * the one already recorded changes nothing.
+   */
+  recordResult(result: InvocationResult): void {
+    this.#db.run(
+      `INSERT INTO invocations (${COLUMNS}, result_attempt)
+       VALUES (:id, :callId, :fn, :version, 'sync', :trigger, :status, :attempt, :startedAt,
+               :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
+               :attempt)
+       ON CONFLICT (id) DO UPDATE SET
+         status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
+         started_at = excluded.started_at, ended_at = excluded.ended_at,
+         duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
+         cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
+         error = excluded.error, result_attempt = excluded.result_attempt
+       WHERE invocations.result_attempt IS NULL
+          OR invocations.result_attempt < excluded.result_attempt`,
+      {
+        id: result.id,
+        callId: result.callId,
+        fn: result.fn,
+        version: result.version,
+        trigger: result.response === undefined ? 'event' : 'http',
+        status: result.status,
+        attempt: result.attempt,
+        startedAt: result.startedAt,
+        endedAt: result.endedAt,
+        durationMs: result.endedAt - result.startedAt,
+        coldStart: toFlag(result.coldStart),
+        cpuMs: result.cpuMs,
+        node: result.node,
+        result: toJson(summarize(result)),
+        error: toJson(result.error),
+      },
+    );
+  }
+
+  get(id: string): InvocationRecord | undefined {
+    const row = this.#db.get<InvocationRow>(`SELECT ${COLUMNS} FROM invocations WHERE id = :id`, {
+      id,
+    });
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  deleteForFunction(fn: string): void {
+    this.#db.run('DELETE FROM invocations WHERE fn = :fn', { fn });
+  }
+}
+
+/** HTTP bodies are not kept: the record says what was answered, not the bytes. */
+function summarize(result: InvocationResult): unknown {
+  const response = result.response;
+  if (response === undefined) return result.value;
+  const bodySize = response.body === undefined ? 0 : Buffer.byteLength(response.body, 'base64');
+  return { status: response.status, headers: response.headers, bodySize };
+}
+
+function toRecord(row: InvocationRow): InvocationRecord {
+  const record: InvocationRecord = {
+    id: row.id,
+    callId: row.call_id,
+    fn: row.fn,
+    version: row.version,
+    mode: row.mode,
+    trigger: row.trigger_kind,
+    status: row.status,
+    attempts: row.attempts,
+    queuedAt: row.queued_at,
+  };
+  if (row.started_at !== null) record.startedAt = row.started_at;
+  if (row.ended_at !== null) record.endedAt = row.ended_at;
+  if (row.duration_ms !== null) record.durationMs = row.duration_ms;
+  if (row.cold_start !== null) record.coldStart = row.cold_start !== 0;
+  if (row.cpu_ms !== null) record.cpuMs = row.cpu_ms;
+  if (row.node !== null) record.node = row.node;
+  if (row.result !== null) record.result = JSON.parse(row.result) as unknown;
+  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorData;
+  return record;
+}
+
+function toFlag(value: boolean | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+/** `undefined` stays NULL; `null` is kept as JSON so a function returning null reads back null. */
+function toJson(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}

@@ -1,0 +1,110 @@
+import { FjordError } from '../../core/errors.ts';
+import type { Connection } from './connection.ts';
+
+/**
+ * Migrations in order; the database's `PRAGMA user_version` counts how many have run. Append new
+ * ones, never edit a released one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- Only sha256(secret) is kept: a leaked database reveals no usable token.
+  CREATE TABLE tokens (
+    id         TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    scope      TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  -- Content-addressed by sha256 of the code. size precedes code so reading it never walks the
+  -- code's overflow pages.
+  CREATE TABLE bundles (
+    sha  TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    code TEXT NOT NULL
+  );
+
+  CREATE TABLE versions (
+    name       TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    manifest   TEXT NOT NULL,
+    bundle_sha TEXT NOT NULL REFERENCES bundles (sha),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  CREATE INDEX versions_by_bundle ON versions (bundle_sha);
+
+  CREATE TABLE functions (
+    name           TEXT PRIMARY KEY,
+    active_version INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    FOREIGN KEY (name, active_version) REFERENCES versions (name, version)
+  );
+
+  -- No foreign key to functions: a result may arrive after its function was deleted, and
+  -- recording it must not fail (the broker would redeliver it forever).
+  CREATE TABLE invocations (
+    id             TEXT PRIMARY KEY,
+    call_id        TEXT NOT NULL,
+    fn             TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    mode           TEXT NOT NULL,
+    trigger_kind   TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    attempts       INTEGER NOT NULL,
+    queued_at      INTEGER NOT NULL,
+    started_at     INTEGER,
+    ended_at       INTEGER,
+    duration_ms    INTEGER,
+    cold_start     INTEGER,
+    cpu_ms         REAL,
+    node           TEXT,
+    result         TEXT,
+    error          TEXT,
+    -- The attempt whose result is recorded: a late result of an older attempt loses to it.
+    result_attempt INTEGER
+  );
+  CREATE INDEX invocations_by_fn ON invocations (fn, queued_at);
+
+  -- attempt makes recording a result idempotent: an attempt's logs are inserted once.
+  CREATE TABLE logs (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    fn            TEXT NOT NULL,
+    invocation_id TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    ts            INTEGER NOT NULL,
+    level         TEXT NOT NULL,
+    message       TEXT NOT NULL
+  );
+  CREATE INDEX logs_by_fn ON logs (fn, seq);
+  CREATE INDEX logs_by_invocation ON logs (invocation_id, attempt);
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to {@link SCHEMA_VERSION}, one transaction per migration. */
+export function migrate(connection: Connection): void {
+  const current = readVersion(connection);
+  if (current > SCHEMA_VERSION) {
+    throw new FjordError(
+      'INTERNAL',
+      `store schema version ${current} is newer than this Fjord understands (${SCHEMA_VERSION}): upgrade Fjord`,
+    );
+  }
+  for (let target = current + 1; target <= SCHEMA_VERSION; target++) {
+    connection.transaction(() => {
+      // Another process sharing the file may have migrated while this one waited for the lock.
+      if (readVersion(connection) >= target) return;
+      connection.exec(MIGRATIONS[target - 1] ?? '');
+      // user_version lives in the file header and commits with the migration itself.
+      connection.exec(`PRAGMA user_version = ${target}`);
+    });
+  }
+}
+
+export function readVersion(connection: Connection): number {
+  return connection.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * Checks what the prelude sent back. User code shares the isolate with the prelude and could have
+ * tampered with it, so every reply is validated here before it becomes a result.
+ */
+import { FjordError, type ErrorData } from '../../core/errors.ts';
+import type { HttpResponseData } from '../../core/messages.ts';
+import type { WireError } from './protocol.ts';
+
+const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
+  'FUNCTION_ERROR',
+  'BAD_FUNCTION_RESPONSE',
+  'BAD_REQUEST',
+]);
+const MAX_MESSAGE = 4096;
+const MAX_STACK = 16_384;
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+function malformed(what: string): { ok: false; error: ErrorData } {
+  return {
+    ok: false,
+    error: new FjordError(
+      'BAD_FUNCTION_RESPONSE',
+      `the isolate returned a malformed ${what}`,
+    ).toData(),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Rebuilds the function's error, or null when `reply` is not an error reply. */
+function decodeError(reply: Record<string, unknown>): { ok: false; error: ErrorData } | null {
+  if (reply.ok !== false) return null;
+  const { code, message, name, stack } = reply;
+  if (typeof code !== 'string' || !WIRE_CODES.has(code) || typeof message !== 'string') {
+    return malformed('error');
+  }
+  const error: ErrorData = new FjordError(
+    code as WireError['code'],
+    message.slice(0, MAX_MESSAGE),
+  ).toData();
+  if (typeof name === 'string') error.name = name.slice(0, 200);
+  if (typeof stack === 'string') error.stack = stack.slice(0, MAX_STACK);
+  return { ok: false, error };
+}
+
+function isHeaderList(value: unknown): value is [string, string][] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        typeof pair[0] === 'string' &&
+        typeof pair[1] === 'string',
+    )
+  );
+}
+
+export function decodeHttpReply(reply: unknown, maxBodyBytes: number): Decoded<HttpResponseData> {
+  if (!isRecord(reply)) return malformed('reply');
+  const failure = decodeError(reply);
+  if (failure !== null) return failure;
+  const { ok, status, headers, body } = reply;
+  if (ok !== true || typeof status !== 'number' || !Number.isInteger(status))
+    return malformed('reply');
+  if (status < 200 || status > 599) return malformed('status');
+  if (!isHeaderList(headers)) return malformed('header list');
+  if (body !== null && !(body instanceof Uint8Array)) return malformed('body');
+  if (body !== null && body.byteLength > maxBodyBytes) return malformed('body (too large)');
+  const response: HttpResponseData = { status, headers };
+  if (body !== null && body.byteLength > 0) {
+    response.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+  }
+  return { ok: true, value: response };
+}
+
+export function decodeEventReply(reply: unknown, maxBytes: number): Decoded<unknown> {
+  if (!isRecord(reply)) return malformed('reply');
+  const failure = decodeError(reply);
+  if (failure !== null) return failure;
+  if (reply.ok !== true) return malformed('reply');
+  if (reply.json === undefined) return { ok: true, value: undefined };
+  if (typeof reply.json !== 'string' || reply.json.length > maxBytes) return malformed('value');
+  try {
+    return { ok: true, value: JSON.parse(reply.json) as unknown };
+  } catch {
+    return malformed('value');
+  }
+}

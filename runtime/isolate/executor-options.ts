@@ -1,0 +1,54 @@
+/** Options of the {@link IsolateExecutor} and their defaults. */
+import type { BundleSource } from '../../core/executor.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { LogEntry } from '../../core/messages.ts';
+import type { PreludeMode } from './prelude.ts';
+
+/** One console line, as it happens (before the invocation's result carries it too). */
+export interface LiveLogEvent {
+  fn: string;
+  version: number;
+  invocationId: string;
+  entry: LogEntry;
+}
+
+export interface IsolateExecutorOptions {
+  /** Fetches bundle code by sha256; each bundle is fetched once and cached. */
+  loadCode: BundleSource;
+  /** Names this node in the executor's own log lines. */
+  nodeId?: string;
+  /** Caps isolates per function version below the function's own `concurrency`. */
+  maxIsolatesPerFunction?: number;
+  /** Idle isolates are disposed after this long. Default 5 minutes. */
+  idleTimeoutMs?: number;
+  /** Console output kept per invocation; the rest is dropped with a marker. Default 256 KiB. */
+  logLimitBytes?: number;
+  /** Largest response body (or JSON event result) a function may return. Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Pending timers one invocation may hold. Default 1,000. */
+  maxTimers?: number;
+  /** Bundles (and their code caches) kept in memory. Default 64. */
+  maxCachedBundles?: number;
+  /** How isolates get the Web APIs: from a heap snapshot (default) or by running the prelude. */
+  prelude?: PreludeMode;
+  /** Sees every console line as it is written, e.g. for live log following. */
+  onLog?: (event: LiveLogEvent) => void;
+  logger?: Logger;
+}
+
+export type ResolvedOptions = Required<
+  Omit<IsolateExecutorOptions, 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger'>
+> &
+  Pick<IsolateExecutorOptions, 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger'>;
+
+export function resolveOptions(options: IsolateExecutorOptions): ResolvedOptions {
+  return {
+    ...options,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
+    logLimitBytes: options.logLimitBytes ?? 256 * 1024,
+    maxResponseBytes: options.maxResponseBytes ?? 10 * 1024 * 1024,
+    maxTimers: options.maxTimers ?? 1000,
+    maxCachedBundles: options.maxCachedBundles ?? 64,
+    prelude: options.prelude ?? 'snapshot',
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The isolate Executor: runs function versions in V8 isolates (isolated-vm) with Web APIs from a
+ * prelude, one invocation per isolate at a time, keeping isolates warm between invocations.
+ *
+ * Module state survives between invocations of a warm isolate, as in Cloudflare Workers: a
+ * counter at module scope keeps counting until the isolate is evicted, reaped or replaced.
+ * Wall-clock deadlines are enforced from the host; an isolate that timed out, ran out of memory
+ * or crashed is disposed and never reused, and none of this can take the Node process down.
+ */
+import { FjordError, type ErrorData } from '../../core/errors.ts';
+import type {
+  ExecutionOutcome,
+  Executor,
+  ExecutorStats,
+  InvocationContext,
+} from '../../core/executor.ts';
+import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import { BundleCache } from './bundle-cache.ts';
+import { Deadline } from './deadline.ts';
+import {
+  resolveOptions,
+  type IsolateExecutorOptions,
+  type ResolvedOptions,
+} from './executor-options.ts';
+import { timeoutError } from './instance-faults.ts';
+import { IsolateInstance, type DispatchResult } from './isolate-instance.ts';
+import { LogCollector } from './log-collector.ts';
+import { Prelude } from './prelude.ts';
+import { VersionPool } from './version-pool.ts';
+
+export type { IsolateExecutorOptions, LiveLogEvent } from './executor-options.ts';
+
+/** Lifecycle of the executor. */
+export type ExecutorState =
+  /** Taking invocations. */
+  | 'running'
+  /** Disposed: every isolate is gone and invocations fail with NO_CAPACITY. */
+  | 'disposed';
+
+const TIMED_OUT = Symbol('timed out');
+
+export class IsolateExecutor implements Executor {
+  readonly #options: ResolvedOptions;
+  readonly #bundles: BundleCache;
+  readonly #pools = new Map<string, VersionPool>();
+  /** Evicted pools whose busy isolates have not finished yet. */
+  readonly #retired = new Set<VersionPool>();
+  readonly #reaper: NodeJS.Timeout;
+  #prelude: Promise<Prelude> | undefined;
+  #state: ExecutorState = 'running';
+  #coldStarts = 0;
+  #invocations = 0;
+
+  constructor(options: IsolateExecutorOptions) {
+    this.#options = resolveOptions(options);
+    this.#bundles = new BundleCache(options.loadCode, this.#options.maxCachedBundles);
+    const every = Math.max(1000, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
+    this.#reaper = setInterval(() => this.#reap(), every);
+    this.#reaper.unref();
+  }
+
+  get state(): ExecutorState {
+    return this.#state;
+  }
+
+  async invoke(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome> {
+    const startedAt = performance.now();
+    const budgetMs = ctx.deadline - Date.now();
+    this.#invocations += 1;
+    const { onLog } = this.#options;
+    const logs = new LogCollector(
+      this.#options.logLimitBytes,
+      onLog &&
+        ((entry) => onLog({ fn: fn.name, version: fn.version, invocationId: ctx.id, entry })),
+    );
+    let coldStart = false;
+    let cpuMs: number | undefined;
+    const finish = (result: DispatchResult): ExecutionOutcome => ({
+      coldStart,
+      durationMs: performance.now() - startedAt,
+      logs: logs.entries,
+      ...(cpuMs === undefined ? {} : { cpuMs }),
+      ...result,
+    });
+    const failed = (error: ErrorData): ExecutionOutcome => finish({ ok: false, error });
+
+    const deadline = new Deadline(ctx.deadline);
+    let pool: VersionPool;
+    let instance: IsolateInstance;
+    try {
+      const prelude = await this.#loadPrelude();
+      pool = this.#poolFor(fn, prelude);
+      const lease = await pool.acquire(deadline.signal);
+      instance = lease.instance;
+      coldStart = lease.cold;
+    } catch (error) {
+      deadline.cancel();
+      return failed(FjordError.from(error).toData());
+    }
+    if (coldStart) this.#coldStarts += 1;
+    const generation = instance.begin(logs);
+    try {
+      const work = (async (): Promise<DispatchResult> => {
+        if (instance.state === 'new') {
+          const fault = await instance.boot(generation);
+          if (fault !== null) {
+            instance.dispose('broken');
+            return { ok: false, error: fault };
+          }
+        }
+        const cpuBefore = instance.cpuTime();
+        const result = await instance.dispatch(payload, ctx, generation);
+        const cpuAfter = instance.cpuTime();
+        if (cpuBefore !== undefined && cpuAfter !== undefined) {
+          cpuMs = Number(cpuAfter - cpuBefore) / 1e6;
+        }
+        return result;
+      })();
+      const result = await Promise.race([
+        work,
+        deadline.expired.then((): typeof TIMED_OUT => TIMED_OUT),
+      ]);
+      if (result === TIMED_OUT) {
+        // The isolate may be spinning or awaiting forever: only disposal stops it.
+        instance.dispose('timeout');
+        work.catch(() => {});
+        return failed(timeoutError(budgetMs));
+      }
+      return finish(result);
+    } catch (error) {
+      return failed(instance.failure(error));
+    } finally {
+      deadline.cancel();
+      instance.end();
+      pool.release(instance);
+      if (this.#retired.has(pool) && pool.empty) this.#retired.delete(pool);
+    }
+  }
+
+  async evict(name: string, keepVersion?: number): Promise<void> {
+    for (const [key, pool] of this.#pools) {
+      if (pool.name !== name || pool.version === keepVersion) continue;
+      this.#pools.delete(key);
+      pool.retire();
+      if (!pool.empty) this.#retired.add(pool);
+    }
+  }
+
+  stats(): ExecutorStats {
+    let instances = 0;
+    for (const pool of [...this.#pools.values(), ...this.#retired]) instances += pool.size;
+    return { instances, coldStarts: this.#coldStarts, invocations: this.#invocations };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#state === 'disposed') return;
+    this.#state = 'disposed';
+    clearInterval(this.#reaper);
+    for (const pool of [...this.#pools.values(), ...this.#retired]) pool.close();
+    this.#pools.clear();
+    this.#retired.clear();
+    this.#bundles.clear();
+  }
+
+  /** Builds the prelude on first use; a failed build is retried by the next invocation. */
+  #loadPrelude(): Promise<Prelude> {
+    if (this.#state === 'disposed') {
+      return Promise.reject(new FjordError('NO_CAPACITY', 'the executor is shut down'));
+    }
+    if (this.#prelude === undefined) {
+      const building = Prelude.build(this.#options.prelude, this.#options.logger);
+      this.#prelude = building;
+      building.catch((error: unknown) => {
+        this.#options.logger?.error(
+          { err: error, node: this.#options.nodeId },
+          'prelude build failed',
+        );
+        if (this.#prelude === building) this.#prelude = undefined;
+      });
+    }
+    return this.#prelude;
+  }
+
+  #poolFor(fn: FunctionSpec, prelude: Prelude): VersionPool {
+    const key = `${fn.name}@${fn.version}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      const limit = Math.min(fn.concurrency, this.#options.maxIsolatesPerFunction ?? Infinity);
+      const deps = {
+        prelude,
+        bundles: this.#bundles,
+        config: {
+          logLimitBytes: this.#options.logLimitBytes,
+          maxResponseBytes: this.#options.maxResponseBytes,
+          maxTimers: this.#options.maxTimers,
+        },
+        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+      };
+      pool = new VersionPool(fn.name, fn.version, limit, () => new IsolateInstance(fn, deps));
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  #reap(): void {
+    const idleSince = Date.now() - this.#options.idleTimeoutMs;
+    for (const [key, pool] of this.#pools) {
+      pool.reap(idleSince);
+      if (pool.empty) this.#pools.delete(key);
+    }
+    for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
+  }
+}

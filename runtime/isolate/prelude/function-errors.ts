@@ -1,0 +1,45 @@
+/** Turns what a function threw into the wire error the host reports. */
+import type { WireError } from '../protocol.ts';
+import { inspect } from './format.ts';
+
+/** Reads a property without letting a hostile getter escape. */
+function read(value: object, key: 'name' | 'message' | 'stack'): string | undefined {
+  try {
+    const field = (value as Record<string, unknown>)[key];
+    return typeof field === 'string' ? field : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function functionError(thrown: unknown): WireError {
+  if (typeof thrown === 'object' && thrown !== null) {
+    const message = read(thrown, 'message');
+    if (message !== undefined) {
+      const name = read(thrown, 'name');
+      const stack = read(thrown, 'stack');
+      return {
+        ok: false,
+        code: 'FUNCTION_ERROR',
+        message,
+        ...(name === undefined ? {} : { name }),
+        ...(stack === undefined ? {} : { stack }),
+      };
+    }
+  }
+  let text: string;
+  try {
+    text = inspect(thrown, 1);
+  } catch {
+    text = '[unprintable value]';
+  }
+  return {
+    ok: false,
+    code: 'FUNCTION_ERROR',
+    message: `function threw a non-Error value: ${text}`,
+  };
+}
+
+export function wireError(code: WireError['code'], message: string): WireError {
+  return { ok: false, code, message };
+}

@@ -1,0 +1,204 @@
+/**
+ * The side of the invocation protocol that lives in the isolate: finds the user's module,
+ * builds the Request, calls the handler with (request, env, ctx) or (event, ctx), waits for
+ * ctx.waitUntil work, and turns the outcome into a plain reply for the host.
+ */
+import { MODULE_GLOBAL } from '../../../core/api.ts';
+import type {
+  EventReply,
+  HttpReply,
+  LoadReply,
+  ModuleShape,
+  PreludeRuntime,
+  WireContext,
+  WireRequest,
+} from '../protocol.ts';
+import type { LogSink } from './console.ts';
+import { inspect } from './format.ts';
+import {
+  createFunctionContext,
+  settleWaitUntil,
+  type FunctionContext,
+} from './function-context.ts';
+import { functionError, wireError } from './function-errors.ts';
+import { Request } from './request.ts';
+import { Response } from './response.ts';
+import type { Timers } from './timers.ts';
+
+type Handler = (event: unknown, ctx: FunctionContext) => unknown;
+interface HandlerObject {
+  fetch?: (request: Request, env: unknown, ctx: FunctionContext) => unknown;
+}
+
+export interface RuntimeParts {
+  logs: LogSink;
+  timers: Timers;
+  maxResponseBytes: number;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value !== 'object') return typeof value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' ? `an object (${name})` : 'an object';
+}
+
+/** A copy that owns exactly its bytes, so the host never receives a larger backing buffer. */
+function tight(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
+}
+
+export function createRuntime({ logs, timers, maxResponseBytes }: RuntimeParts): PreludeRuntime {
+  const log = logs.console();
+  let shape: ModuleShape | null = null;
+  let entry: unknown;
+  let env: Readonly<Record<string, string>> = Object.freeze({});
+
+  const begin = (generation: number): void => {
+    logs.reset(generation);
+    timers.reset(generation);
+  };
+  const end = (): void => {
+    logs.reset(0);
+    timers.reset(0);
+  };
+
+  /** Runs the handler with the invocation's ctx, then its waitUntil work, however it ended. */
+  const run = async <T>(
+    wire: WireContext,
+    call: (ctx: FunctionContext) => unknown,
+    finish: (value: unknown) => T | Promise<T>,
+  ): Promise<T | ReturnType<typeof functionError>> => {
+    const pending: Promise<unknown>[] = [];
+    const ctx = createFunctionContext(wire, env, log, pending);
+    let value: unknown;
+    try {
+      value = await call(ctx);
+    } catch (error) {
+      await settleWaitUntil(pending, (reason) => log.error('waitUntil promise rejected:', reason));
+      return functionError(error);
+    }
+    await settleWaitUntil(pending, (reason) => log.error('waitUntil promise rejected:', reason));
+    return finish(value);
+  };
+
+  const toHttpReply = (value: unknown): HttpReply => {
+    if (!(value instanceof Response)) {
+      return wireError(
+        'BAD_FUNCTION_RESPONSE',
+        `fetch handler must return a Response, got ${describe(value)}`,
+      );
+    }
+    if (value.type === 'error') {
+      return wireError('BAD_FUNCTION_RESPONSE', 'fetch handler returned Response.error()');
+    }
+    let body: Uint8Array | null;
+    try {
+      body = value.peekBytes();
+    } catch {
+      return wireError('BAD_FUNCTION_RESPONSE', 'the returned Response body was already read');
+    }
+    if (body !== null && body.byteLength > maxResponseBytes) {
+      return wireError(
+        'BAD_FUNCTION_RESPONSE',
+        `response body of ${body.byteLength} bytes exceeds the limit of ${maxResponseBytes} bytes`,
+      );
+    }
+    return {
+      ok: true,
+      status: value.status,
+      headers: [...value.headers],
+      body: body === null || body.byteLength === 0 ? null : tight(body),
+    };
+  };
+
+  const toEventReply = (value: unknown): EventReply => {
+    if (value === undefined) return { ok: true };
+    try {
+      const json = JSON.stringify(value);
+      return json === undefined ? { ok: true } : { ok: true, json };
+    } catch (error) {
+      return wireError(
+        'BAD_FUNCTION_RESPONSE',
+        `event handler must return a JSON-serializable value: ${inspect(error, 1)}`,
+      );
+    }
+  };
+
+  return {
+    begin,
+
+    load(variables) {
+      // The bundle's top-level `var` makes a non-configurable global: it stays, harmlessly.
+      const module = (globalThis as Record<string, unknown>)[MODULE_GLOBAL];
+      if (typeof module !== 'object' || module === null) {
+        return {
+          ok: false,
+          message: `the bundle did not assign globalThis.${MODULE_GLOBAL}: build it with esbuild format "iife" and globalName "${MODULE_GLOBAL}"`,
+        } satisfies LoadReply;
+      }
+      const main = (module as { default?: unknown }).default;
+      const methods = ['fetch', 'queue', 'scheduled'];
+      if (typeof main === 'function') shape = 'handler';
+      else if (
+        typeof main === 'object' &&
+        main !== null &&
+        methods.some((m) => typeof (main as Record<string, unknown>)[m] === 'function')
+      ) {
+        shape = 'object';
+      } else {
+        return {
+          ok: false,
+          message: `default export must be a function (event, ctx) or an object with a fetch, queue or scheduled method; got ${describe(main)}`,
+        };
+      }
+      entry = main;
+      env = Object.freeze({ ...variables });
+      return { ok: true, shape };
+    },
+
+    async dispatchHttp(wire: WireRequest, wctx: WireContext): Promise<HttpReply> {
+      begin(wctx.generation);
+      try {
+        const fetch = shape === null ? undefined : (entry as HandlerObject).fetch;
+        if (typeof fetch !== 'function')
+          return wireError('FUNCTION_ERROR', 'function has no fetch handler');
+        let request: Request;
+        try {
+          request = new Request(wire.url, {
+            method: wire.method,
+            headers: wire.headers,
+            body: wire.body,
+          });
+        } catch (error) {
+          return wireError('BAD_REQUEST', `invalid request: ${inspect(error, 1)}`);
+        }
+        return await run(wctx, (ctx) => fetch.call(entry, request, env, ctx), toHttpReply);
+      } finally {
+        end();
+      }
+    },
+
+    async dispatchEvent(eventJson: string, wctx: WireContext): Promise<EventReply> {
+      begin(wctx.generation);
+      try {
+        if (shape !== 'handler') {
+          return wireError(
+            'FUNCTION_ERROR',
+            'function has no event handler: its default export is an object; export default a function (event, ctx) to take events',
+          );
+        }
+        const event = JSON.parse(eventJson) as unknown;
+        return await run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
+      } finally {
+        end();
+      }
+    },
+
+    fireTimer(generation: number, id: number): void {
+      timers.fire(generation, id);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * What crosses the boundary between the host and the prelude inside an isolate. Plain data only:
+ * strings, numbers, arrays, plain objects and Uint8Array, copied by isolated-vm in both
+ * directions. The host treats every value coming back as untrusted and validates it.
+ */
+
+/** Levels a function can log at; `log` is reported as `info`. */
+export type WireLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Functions of the host that the prelude captures once and hides from user code. */
+export interface HostBridge {
+  /** Cryptographically strong random bytes (at most {@link MAX_RANDOM_BYTES}). */
+  randomBytes(length: number): Uint8Array;
+  /** One console line of invocation `generation`; ignored unless that invocation is current. */
+  log(generation: number, level: WireLogLevel, ts: number, message: string): void;
+  /** Asks the host to call `fireTimer(generation, id)` after `delayMs`. */
+  setTimer(generation: number, id: number, delayMs: number): void;
+  clearTimer(generation: number, id: number): void;
+}
+
+export const MAX_RANDOM_BYTES = 65_536;
+
+/** Per-invocation facts handed to the function as `ctx`. */
+export interface WireContext {
+  generation: number;
+  invocationId: string;
+  callId: string;
+  attempt: number;
+  deadline: number;
+}
+
+export interface WireRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: Uint8Array | null;
+}
+
+/** The shape of the module's default export, found when the bundle is loaded. */
+export type ModuleShape = 'handler' | 'object';
+
+export type LoadReply = { ok: true; shape: ModuleShape } | { ok: false; message: string };
+
+/** Errors the prelude reports on behalf of the function; anything else is a crash. */
+export interface WireError {
+  ok: false;
+  code: 'FUNCTION_ERROR' | 'BAD_FUNCTION_RESPONSE' | 'BAD_REQUEST';
+  message: string;
+  name?: string;
+  stack?: string;
+}
+
+export type HttpReply =
+  | {
+      ok: true;
+      status: number;
+      headers: [string, string][];
+      body: Uint8Array | null;
+    }
+  | WireError;
+
+/** `json` is absent when the handler returned undefined. */
+export type EventReply = { ok: true; json?: string } | WireError;
+
+/** The functions the prelude exposes to the host, reached through references only. */
+export interface PreludeRuntime {
+  /** Attributes logs and timers to invocation `generation` (used while a cold start loads code). */
+  begin(generation: number): void;
+  load(env: Record<string, string>): LoadReply;
+  dispatchHttp(request: WireRequest, ctx: WireContext): Promise<HttpReply>;
+  dispatchEvent(eventJson: string, ctx: WireContext): Promise<EventReply>;
+  fireTimer(generation: number, id: number): void;
+}
+
+/** Limits the prelude enforces on the isolate's side; the host enforces them again. */
+export interface PreludeConfig {
+  logLimitBytes: number;
+  maxResponseBytes: number;
+  maxTimers: number;
+}
+
+/**
+ * Name of the function the prelude leaves on the global for the host to call once: it captures
+ * the host bridge, installs the Web APIs, deletes itself and returns the {@link PreludeRuntime}.
+ */
+export const INSTALL_GLOBAL = '__fjord_install';
+
+export type InstallFunction = (
+  randomBytes: HostBridge['randomBytes'],
+  log: HostBridge['log'],
+  setTimer: HostBridge['setTimer'],
+  clearTimer: HostBridge['clearTimer'],
+  config: PreludeConfig,
+) => PreludeRuntime;
