@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject } from 'ajv';
+// The schema declares draft 2020-12, which only Ajv's 2020 build knows.
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { FjordError } from './errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +23,7 @@ export interface Manifest {
 export type ManifestValidator = (input: unknown, source?: string) => Manifest;
 
 export function createManifestValidator(): ManifestValidator {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true });
   const validate = ajv.compile(MANIFEST_SCHEMA);
   return (input, source = 'fn.json') => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
