@@ -1,0 +1,67 @@
+import type { Broker } from '../core/broker.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Store } from '../core/store.ts';
+
+/** Largest request bodies the gateway reads, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. */
+export interface BodyLimits {
+  /** PUT /v1/functions/NAME: manifest plus bundle. */
+  deploy: number;
+  /** Event invocations and HTTP trigger requests, as they travel to the function. */
+  invocation: number;
+  /** Small control bodies such as a rollback request. */
+  control: number;
+}
+
+export interface GatewayOptions {
+  store: Store;
+  broker: Broker;
+  logger: Logger;
+  limits?: Partial<BodyLimits>;
+  /**
+   * How long a sync caller waits beyond the function's own timeout, for queueing and transport.
+   * The message expires then, so no node starts a request nobody waits for.
+   */
+  syncMarginMs?: number;
+  /** The nodes' heartbeat interval; a node unheard for three of them is dropped from /v1/nodes. */
+  heartbeatMs?: number;
+  /**
+   * How long a function looked up for an invocation is reused. Deploys, rollbacks and deletes
+   * announced on the control fanout evict it at once; the TTL bounds staleness when an
+   * announcement is lost (announcements are not durable). 0 disables the cache.
+   */
+  functionCacheTtlMs?: number;
+  /** How long /readyz waits for the store to answer. */
+  readyTimeoutMs?: number;
+  /** Trust X-Forwarded-Proto/-Host from a reverse proxy when building the URL a function sees. */
+  trustProxy?: boolean;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+/** {@link GatewayOptions} with every default filled in. */
+export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'limits'>> & {
+  limits: BodyLimits;
+};
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_LIMITS: BodyLimits = {
+  deploy: 20 * MiB,
+  invocation: 6 * MiB,
+  control: 64 * 1024,
+};
+
+export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
+  return {
+    store: options.store,
+    broker: options.broker,
+    logger: options.logger,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    syncMarginMs: options.syncMarginMs ?? 1000,
+    heartbeatMs: options.heartbeatMs ?? 5000,
+    functionCacheTtlMs: options.functionCacheTtlMs ?? 1000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 2000,
+    trustProxy: options.trustProxy ?? false,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,134 @@
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { Subscription } from '../core/broker.ts';
+import { createManifestValidator } from '../core/manifest.ts';
+import type { ControlEvent } from '../core/messages.ts';
+import { FunctionCatalog } from './function-catalog.ts';
+import type { GatewayDeps, GatewayState } from './gateway-context.ts';
+import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.ts';
+import { Invoker } from './invoker.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { callId } from './middleware/call-id.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { unmatchedRoute } from './middleware/unmatched-route.ts';
+import { NodeRegistry } from './node-registry.ts';
+import { createResultRecorder } from './result-recorder.ts';
+import { registerBundleRoutes } from './routes/bundles.ts';
+import { registerDeployRoute } from './routes/deploy.ts';
+import { registerFunctionRoutes } from './routes/functions.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { httpTrigger } from './routes/http-trigger.ts';
+import { registerInvocationRoutes } from './routes/invocations.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerNodeRoutes } from './routes/nodes.ts';
+
+export type { GatewayOptions } from './gateway-options.ts';
+
+/**
+ * - `idle`: created; the app can serve, but no results are being recorded.
+ * - `running`: recording results and following control events.
+ * - `stopped`: subscriptions cancelled; the app still answers, with nothing recorded.
+ */
+export type GatewayLifecycle = 'idle' | 'running' | 'stopped';
+
+export interface Gateway {
+  /** The Koa app; serve `app.callback()` with node:http. */
+  readonly app: Koa<GatewayState>;
+  readonly state: GatewayLifecycle;
+  /** Starts recording results from the broker and following heartbeats and deploys. */
+  start(): Promise<void>;
+  /** Cancels the broker subscriptions. Idempotent; does not close the broker or the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway: control API, HTTP triggers, async acceptance and result recording, over the
+ * injected store and broker. It keeps no state a second gateway would need, apart from caches
+ * and what it hears on the control fanout, so several can run behind one load balancer.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const resolved = resolveGatewayOptions(options);
+  const { store, broker, logger } = resolved;
+  const metrics = new GatewayMetrics(broker);
+  const deps: GatewayDeps = {
+    ...resolved,
+    metrics,
+    functions: new FunctionCatalog(store, resolved.functionCacheTtlMs, resolved.now),
+    nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
+    invoker: new Invoker({ ...resolved, metrics }),
+    validateManifest: createManifestValidator(),
+  };
+  const app = createApp(deps);
+
+  let state: GatewayLifecycle = 'idle';
+  const subscriptions: Subscription[] = [];
+  const onControl = (event: ControlEvent): void => {
+    if (event.type === 'heartbeat') deps.nodes.record(event.node);
+    else if (event.type === 'deployed') deps.functions.evict(event.fn.name);
+    else deps.functions.evict(event.name);
+  };
+
+  return {
+    app,
+    get state() {
+      return state;
+    },
+    async start() {
+      if (state !== 'idle') throw new Error(`gateway cannot start from state ${state}`);
+      try {
+        subscriptions.push(await broker.consumeResults(createResultRecorder(store, metrics)));
+        subscriptions.push(await broker.onControl(onControl));
+      } catch (error) {
+        await cancelAll(subscriptions);
+        throw error;
+      }
+      state = 'running';
+      logger.info({}, 'gateway recording results');
+    },
+    async stop() {
+      if (state === 'stopped') return;
+      state = 'stopped';
+      await cancelAll(subscriptions);
+    },
+  };
+
+  async function cancelAll(list: Subscription[]): Promise<void> {
+    const cancelling = list.splice(0).map((s) => s.cancel());
+    for (const outcome of await Promise.allSettled(cancelling)) {
+      if (outcome.status === 'rejected') {
+        logger.warn({ err: outcome.reason as unknown }, 'subscription not cancelled');
+      }
+    }
+  }
+}
+
+/**
+ * Middleware order matters: the call id comes first so every response and log line has it; the
+ * request log wraps the error handler so it sees final statuses; the HTTP trigger sits before
+ * the router because `/fn/NAME/...` belongs to the function, whatever the method or path.
+ */
+function createApp(deps: GatewayDeps): Koa<GatewayState> {
+  const app = new Koa<GatewayState>({ proxy: deps.trustProxy });
+  // Errors never reach Koa's default handler (which prints to stderr) except from a response
+  // stream after headers went out; those go to the structured log.
+  app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'response failed'));
+
+  const router = new Router<GatewayState>();
+  registerHealthRoutes(router, deps);
+  registerDeployRoute(router, deps);
+  registerFunctionRoutes(router, deps);
+  registerInvocationRoutes(router, deps);
+  registerBundleRoutes(router, deps);
+  registerNodeRoutes(router, deps);
+  registerMetricsRoute(router, deps);
+
+  app.use(callId());
+  app.use(requestLog(deps.logger));
+  app.use(errorHandler(deps.logger));
+  app.use(unmatchedRoute());
+  app.use(httpTrigger(deps));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

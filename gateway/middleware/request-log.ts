@@ -1,0 +1,27 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../core/logger.ts';
+import type { GatewayMiddleware } from '../gateway-context.ts';
+
+/**
+ * One structured line per request. Only the method, the path (never the query string, which may
+ * carry secrets), the status, the time and the call id: no headers, so no Authorization value
+ * can end up in a log.
+ */
+export function requestLog(logger: Logger): GatewayMiddleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const entry = {
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        callId: ctx.state.callId,
+      };
+      if (ctx.status >= 500) logger.warn(entry, 'request failed');
+      else logger.info(entry, 'request');
+    }
+  };
+}

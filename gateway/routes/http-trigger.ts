@@ -1,0 +1,70 @@
+import type { AcceptedResponse } from '../../core/api.ts';
+import { FjordError } from '../../core/errors.ts';
+import { isValidFunctionName } from '../../core/names.ts';
+import type { GatewayDeps, GatewayMiddleware } from '../gateway-context.ts';
+import { toHttpRequestData, writeHttpResponse } from '../http-exchange.ts';
+import { resultError } from '../invoker.ts';
+import { authenticate } from '../middleware/auth.ts';
+import { readBody } from '../middleware/read-body.ts';
+import { serverTiming } from '../server-timing.ts';
+
+/** `/fn/NAME` and everything below it; the name ends at the next slash. */
+const TRIGGER_PATH = /^\/fn\/([^/]+)(?:\/|$)/;
+
+/**
+ * `ANY /fn/NAME/...`: the request goes to the function's `fetch` handler, and its response
+ * comes back as it is. Sync by default; `Prefer: respond-async` (RFC 7240) queues it and answers
+ * 202 with the invocation's Location. A mounted middleware rather than a router route, since
+ * every method and every path below the name belongs to the function.
+ */
+export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
+  return async (ctx, next) => {
+    const match = TRIGGER_PATH.exec(ctx.path);
+    if (match?.[1] === undefined) {
+      await next();
+      return;
+    }
+    const name = match[1];
+    // An unknown function is a 404 before anything is read or queued.
+    const fn = isValidFunctionName(name) ? await deps.functions.get(name) : undefined;
+    if (fn === undefined) {
+      throw new FjordError('FUNCTION_NOT_FOUND', `function "${name.slice(0, 80)}" does not exist`);
+    }
+    const isPrivate = !fn.record.active.manifest.triggers.http.public;
+    if (isPrivate) await authenticate(ctx, deps.store, ['invoke']);
+    const body = await readBody(ctx, deps.limits.invocation);
+    const request = toHttpRequestData(ctx, `/fn/${name}`, body, { dropAuthorization: isPrivate });
+    const invocation = {
+      fn,
+      callId: ctx.state.callId,
+      payload: { kind: 'http', request },
+    } as const;
+
+    if (prefersAsync(ctx.get('Prefer'))) {
+      const message = await deps.invoker.accept(invocation);
+      ctx.status = 202;
+      ctx.set('Location', `/v1/invocations/${message.id}`);
+      ctx.set('Preference-Applied', 'respond-async');
+      ctx.body = { id: message.id } satisfies AcceptedResponse;
+      return;
+    }
+
+    const { message, result } = await deps.invoker.call(invocation);
+    ctx.set('Server-Timing', serverTiming(message, result));
+    if (result.status === 'failed') throw resultError(result);
+    if (result.response === undefined) {
+      throw new FjordError(
+        'BAD_FUNCTION_RESPONSE',
+        'the function returned no HTTP response: HTTP triggers need a fetch handler',
+      );
+    }
+    writeHttpResponse(ctx, result.response);
+  };
+}
+
+/** True when the Prefer header (RFC 7240) holds `respond-async`, whatever else it holds. */
+export function prefersAsync(prefer: string): boolean {
+  return prefer
+    .split(',')
+    .some((preference) => preference.split(';')[0]?.trim().toLowerCase() === 'respond-async');
+}
