@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
+import type { ErrorCode } from '../core/errors.ts';
 import type { ManifestValidator } from '../core/manifest.ts';
 import type { TokenRecord } from '../core/store.ts';
 import type { FunctionCatalog } from './function-catalog.ts';
@@ -14,10 +15,15 @@ export interface GatewayState {
   callId: string;
   /** The token the request authenticated with, once a route required one. */
   token?: TokenRecord;
+  /** The code of the error the request ended with, for the request log. */
+  errorCode?: ErrorCode;
 }
 
+/** The Koa context every gateway middleware and route sees. */
 export type GatewayContext = ParameterizedContext<GatewayState>;
+/** A middleware over {@link GatewayContext}. */
 export type GatewayMiddleware = Middleware<GatewayState>;
+/** The router routes register on. */
 export type GatewayRouter = Router<GatewayState>;
 
 /** Everything routes share, built once per gateway and passed down explicitly. */

@@ -12,6 +12,7 @@ export interface BodyLimits {
   control: number;
 }
 
+/** What createGateway takes: the ports, a logger, and tunables with defaults. */
 export interface GatewayOptions {
   store: Store;
   broker: Broker;
@@ -45,12 +46,14 @@ export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'limits'>> & 
 
 const MiB = 1024 * 1024;
 
+/** Room for a large bundle on deploy; AWS Lambda's 6 MB for invocation payloads. */
 export const DEFAULT_LIMITS: BodyLimits = {
   deploy: 20 * MiB,
   invocation: 6 * MiB,
   control: 64 * 1024,
 };
 
+/** Fills in the defaults of every optional setting. */
 export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
   return {
     store: options.store,

@@ -32,6 +32,7 @@ export type { GatewayOptions } from './gateway-options.ts';
  */
 export type GatewayLifecycle = 'idle' | 'running' | 'stopped';
 
+/** A gateway as the composition root (server/stack.ts) uses it. */
 export interface Gateway {
   /** The Koa app; serve `app.callback()` with node:http. */
   readonly app: Koa<GatewayState>;

@@ -14,6 +14,7 @@ export interface InvocationRequest {
   payload: InvocationPayload;
 }
 
+/** The parts of the gateway an {@link Invoker} needs. */
 export interface InvokerOptions {
   store: Store;
   broker: Broker;

@@ -15,6 +15,7 @@ function isoOrUndefined(epochMs: number | undefined): string | undefined {
   return epochMs === undefined ? undefined : iso(epochMs);
 }
 
+/** A function as the API shows it: its active version's facts and its trigger URL. */
 export function toFunctionView(record: FunctionRecord): FunctionView {
   return {
     name: record.name,
@@ -29,6 +30,7 @@ export function toFunctionView(record: FunctionRecord): FunctionView {
   };
 }
 
+/** One version, flagged when it is the active one. */
 export function toVersionView(record: VersionRecord, activeVersion: number): VersionView {
   return {
     version: record.version,
@@ -60,6 +62,7 @@ function toLogViews(logs: readonly LogEntry[]): InvocationView['logs'] {
   return logs.map(({ ts, level, message }) => ({ ts, level, message }));
 }
 
+/** A stored invocation with its logs, as GET /v1/invocations/ID shows it. */
 export function toInvocationView(
   record: InvocationRecord,
   logs: readonly LogEntry[],

@@ -28,6 +28,7 @@ export function errorHandler(logger: Logger): GatewayMiddleware {
     } catch (thrown) {
       const error = toFjordError(thrown);
       const { callId } = ctx.state;
+      ctx.state.errorCode = error.code;
       if (!error.expose) {
         logger.error({ err: thrown, callId, method: ctx.method, path: ctx.path }, 'platform fault');
       }

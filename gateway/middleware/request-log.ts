@@ -19,6 +19,7 @@ export function requestLog(logger: Logger): GatewayMiddleware {
         status: ctx.status,
         ms: Math.round((performance.now() - started) * 100) / 100,
         callId: ctx.state.callId,
+        ...(ctx.state.errorCode === undefined ? {} : { code: ctx.state.errorCode }),
       };
       if (ctx.status >= 500) logger.warn(entry, 'request failed');
       else logger.info(entry, 'request');

@@ -6,6 +6,7 @@ import { assertFunctionName } from '../../core/names.ts';
  * caller learns nothing but 401 whatever it sends.
  */
 
+/** The `:name` parameter, validated (400 INVALID_NAME). */
 export function functionName(params: Record<string, string | undefined>): string {
   return assertFunctionName(params.name ?? '');
 }
@@ -39,6 +40,7 @@ export function integerParam(
   return parsed;
 }
 
+/** A JSON object, as opposed to an array, null or a scalar. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+/** Deploying, listing, rolling back and deleting functions, and serving their bundles. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type {

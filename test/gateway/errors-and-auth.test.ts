@@ -1,3 +1,4 @@
+/** The error shape, call ids, tokens and scopes, logging hygiene, health and readiness. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorBody, FunctionListResponse, HealthResponse } from '../../core/api.ts';
@@ -119,6 +120,10 @@ test('tokens never reach the log, and requests are logged with call id and statu
     { method: 'GET', path: '/v1/functions', status: 200 },
   );
   assert.equal(typeof entry?.ms, 'number');
+  const rejected = h.logLines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((line) => line.status === 401);
+  assert.equal(rejected?.code, 'UNAUTHORIZED', 'failed requests are logged with their code');
 });
 
 test('/healthz and /readyz need no token; /readyz is 503 while the broker is down', async (t) => {

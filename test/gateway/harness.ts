@@ -2,6 +2,7 @@
  * A gateway under test: a real SqliteStore in memory, the fake broker, the Koa app served on
  * 127.0.0.1 on a free port, one token per scope, and a log that keeps every line written.
  */
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
@@ -9,6 +10,7 @@ import type { ErrorBody } from '../../core/api.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import type {
+  HttpRequestData,
   HttpResponseData,
   InvocationMessage,
   InvocationResult,
@@ -96,6 +98,24 @@ export async function errorOf(
     throw new Error(`not an error body: ${JSON.stringify(body)}`);
   }
   return body.error;
+}
+
+/** Sends a JSON event to POST /v1/functions/NAME/invocations with the invoke token. */
+export function invoke(h: Harness, name: string, body: string, query = ''): Promise<Response> {
+  return h.request(`/v1/functions/${name}/invocations${query}`, {
+    method: 'POST',
+    token: 'invoke',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+}
+
+/** The HTTP request a message carries to the function; fails the test for an event. */
+export function httpRequestOf(message: InvocationMessage): HttpRequestData {
+  if (message.payload.kind !== 'http') {
+    assert.fail(`expected an http payload, got ${message.payload.kind}`);
+  }
+  return message.payload.request;
 }
 
 /** A finished result for a message, as a node would publish it. */

@@ -1,16 +1,7 @@
+/** ANY /fn/NAME/... answered synchronously: request and response mapping, failures, auth, limits. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AcceptedResponse, InvocationView } from '../../core/api.ts';
-import { FjordError } from '../../core/errors.ts';
-import type { HttpRequestData, InvocationMessage } from '../../core/messages.ts';
-import { waitFor } from '../support/inbox.ts';
-import { errorOf, resultOf, startHarness } from './harness.ts';
-
-function httpRequestOf(message: InvocationMessage): HttpRequestData {
-  if (message.payload.kind !== 'http')
-    assert.fail(`expected an http payload, got ${message.payload.kind}`);
-  return message.payload.request;
-}
+import { errorOf, httpRequestOf, resultOf, startHarness } from './harness.ts';
 
 test('an unknown function is 404 before anything is queued', async (t) => {
   const h = await startHarness(t);
@@ -162,119 +153,6 @@ test('no reply by the deadline is 504 INVOCATION_TIMEOUT', async (t) => {
   assert.equal((await errorOf(response)).code, 'INVOCATION_TIMEOUT');
   const call = await h.broker.calls.next();
   assert.equal(call.message.replyBy, call.message.acceptedAt + 50);
-});
-
-test('a broker outage is 503, sync or async, and leaves no invocation record', async (t) => {
-  const h = await startHarness(t);
-  await h.deploy('hello');
-  h.broker.setState('down');
-  const sync = await h.request('/fn/hello');
-  assert.equal(sync.status, 503);
-  assert.equal((await errorOf(sync)).code, 'BROKER_UNAVAILABLE');
-  const asynchronous = await h.request('/fn/hello', { headers: { prefer: 'respond-async' } });
-  assert.equal(asynchronous.status, 503);
-  assert.equal(h.broker.enqueued.length, 0);
-
-  // An adapter that says it is up but fails to confirm: still 503, still no record.
-  h.broker.setState('up');
-  h.broker.beforeConfirm = () =>
-    Promise.reject(new FjordError('BROKER_UNAVAILABLE', 'confirm lost'));
-  const unconfirmed = await h.request('/fn/hello', { headers: { prefer: 'respond-async' } });
-  assert.equal(unconfirmed.status, 503);
-  const tried = h.broker.attempted.at(-1);
-  assert.ok(tried);
-  assert.equal(await h.store.getInvocation(tried.id), undefined, 'no phantom queued record');
-});
-
-test('Prefer: respond-async answers 202 only once the broker confirmed, then records the result', async (t) => {
-  const h = await startHarness(t);
-  await h.deploy('hello');
-  let release!: () => void;
-  const confirmed = new Promise<void>((resolve) => (release = resolve));
-  h.broker.beforeConfirm = () => confirmed;
-  let answered = false;
-  const pending = h
-    .request('/fn/hello/job?n=1', {
-      method: 'POST',
-      headers: { prefer: 'wait=5, respond-async', 'x-call-id': 'async-call' },
-      body: 'payload',
-    })
-    .then((response) => {
-      answered = true;
-      return response;
-    });
-  await waitFor(() => h.broker.attempted.length === 1, { what: 'enqueue attempt' });
-  assert.equal(answered, false, 'no answer before the broker confirmed');
-  release();
-  const response = await pending;
-  assert.equal(response.status, 202);
-  assert.equal(response.headers.get('preference-applied'), 'respond-async');
-  const { id } = (await response.json()) as AcceptedResponse;
-  assert.equal(response.headers.get('location'), `/v1/invocations/${id}`);
-  const message = h.broker.enqueued[0];
-  assert.equal(message?.id, id);
-  assert.equal(message.mode, 'async');
-  assert.equal(message.replyBy, undefined);
-  assert.equal(httpRequestOf(message).url.replace(/^http:\/\/[^/]+/, ''), '/job?n=1');
-
-  const view = async (): Promise<InvocationView> =>
-    (await (
-      await h.request(`/v1/invocations/${id}`, { token: 'invoke' })
-    ).json()) as InvocationView;
-  const queued = await view();
-  assert.equal(queued.status, 'queued');
-  assert.equal(queued.callId, 'async-call');
-  assert.equal(queued.trigger, 'http');
-
-  await h.broker.publishResult({
-    type: 'started',
-    id,
-    fn: 'hello',
-    node: 'node-a',
-    attempt: 1,
-    startedAt: Date.now(),
-  });
-  assert.equal((await view()).status, 'running');
-  await h.broker.publishResult({
-    type: 'finished',
-    result: resultOf(
-      message,
-      { response: { status: 200, headers: [['content-type', 'text/plain']], body: 'b2s=' } },
-      { logs: [{ ts: Date.now(), level: 'info', message: 'processed job 1' }] },
-    ),
-  });
-  const done = await waitFor(async () => {
-    const current = await view();
-    return current.status === 'succeeded' && current;
-  });
-  assert.equal(done.mode, 'async');
-  assert.equal(done.node, 'node-a');
-  assert.deepEqual(
-    done.logs.map((l) => [l.level, l.message]),
-    [['info', 'processed job 1']],
-  );
-  assert.deepEqual(done.result, {
-    status: 200,
-    headers: [['content-type', 'text/plain']],
-    bodySize: 2,
-  });
-});
-
-test('a result that overtakes the acceptance record is kept', async (t) => {
-  const h = await startHarness(t);
-  await h.deploy('hello');
-  h.broker.beforeConfirm = async (message) => {
-    await h.broker.publishResult({
-      type: 'finished',
-      result: resultOf(message, { response: { status: 204, headers: [] } }),
-    });
-  };
-  const response = await h.request('/fn/hello', { headers: { prefer: 'respond-async' } });
-  assert.equal(response.status, 202);
-  const { id } = (await response.json()) as AcceptedResponse;
-  const record = await h.store.getInvocation(id);
-  assert.equal(record?.status, 'succeeded');
-  assert.equal(record.mode, 'async', 'acceptance facts filled in afterwards');
 });
 
 test('a private function needs an invoke token, which the function never sees', async (t) => {

@@ -1,0 +1,91 @@
+/** What the gateway learns from the control fanout, its metrics, and its start/stop lifecycle. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NodeListResponse } from '../../core/api.ts';
+import type { NodeInfo } from '../../core/messages.ts';
+import { resultOf, invoke, startHarness } from './harness.ts';
+
+test('nodes are listed from heartbeats and dropped after three missed ones', async (t) => {
+  let now = 1_000_000;
+  const h = await startHarness(t, { heartbeatMs: 1000, now: () => now });
+  const node = (id: string): NodeInfo => ({
+    id,
+    hostname: 'host',
+    startedAt: 1,
+    state: 'running',
+    inflight: 0,
+    functions: ['greet'],
+  });
+  h.broker.emitControl({ type: 'heartbeat', node: node('node-b') });
+  now += 2000;
+  h.broker.emitControl({ type: 'heartbeat', node: node('node-a') });
+  const list = async (): Promise<string[]> => {
+    const body = (await (
+      await h.request('/v1/nodes', { token: 'invoke' })
+    ).json()) as NodeListResponse;
+    return body.nodes.map((n) => `${n.id}@${n.lastSeen}`);
+  };
+  assert.deepEqual(await list(), [
+    `node-a@${new Date(1_002_000).toISOString()}`,
+    `node-b@${new Date(1_000_000).toISOString()}`,
+  ]);
+  now += 1500;
+  assert.deepEqual(await list(), [`node-a@${new Date(1_002_000).toISOString()}`]);
+});
+
+test('a deploy announced by another gateway is used at once despite the cache', async (t) => {
+  const h = await startHarness(t, { functionCacheTtlMs: 60_000 });
+  await h.deploy('greet');
+  await invoke(h, 'greet', '{}');
+  assert.equal(h.broker.enqueued[0]?.fn.version, 1);
+  // Another gateway writes version 2 to the shared store and announces it.
+  const manifest = (await h.store.getFunction('greet'))?.active.manifest;
+  assert.ok(manifest);
+  const v2 = await h.store.createVersion(manifest, 'var __fjord_module = {}; // v2');
+  h.broker.emitControl({
+    type: 'deployed',
+    fn: {
+      ...(h.broker.enqueued[0]?.fn ?? assert.fail()),
+      version: v2.version,
+      bundleSha: v2.bundleSha,
+    },
+  });
+  await invoke(h, 'greet', '{}');
+  assert.equal(h.broker.enqueued[1]?.fn.version, 2);
+  assert.equal(h.broker.enqueued[1]?.fn.bundleSha, v2.bundleSha);
+});
+
+test('/metrics exposes invocation counts, durations and broker state', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('greet');
+  await invoke(h, 'greet', '{}');
+  const message = h.broker.enqueued[0];
+  assert.ok(message);
+  await h.broker.publishResult({ type: 'finished', result: resultOf(message, { value: 1 }) });
+  const anonymous = await h.request('/metrics');
+  assert.equal(anonymous.status, 401);
+  const scraped = await h.request('/metrics', { token: 'invoke' });
+  assert.match(scraped.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await scraped.text();
+  assert.match(text, /fjord_invocations_total\{function="greet",status="succeeded"\} 1/);
+  assert.match(text, /fjord_invocations_accepted_total\{function="greet",mode="async"\} 1/);
+  assert.match(text, /fjord_invocation_duration_seconds_count\{function="greet"\} 1/);
+  assert.match(text, /fjord_broker_up 1/);
+  h.broker.setState('down');
+  assert.match(
+    await (await h.request('/metrics', { token: 'invoke' })).text(),
+    /fjord_broker_up 0/,
+  );
+});
+
+test('stop() cancels the result and control subscriptions', async (t) => {
+  const h = await startHarness(t);
+  assert.equal(h.gateway.state, 'running');
+  assert.equal(h.broker.resultSubscribers, 1);
+  assert.equal(h.broker.controlSubscribers, 1);
+  await h.gateway.stop();
+  assert.equal(h.gateway.state, 'stopped');
+  assert.equal(h.broker.resultSubscribers, 0);
+  assert.equal(h.broker.controlSubscribers, 0);
+  await h.gateway.stop();
+});
