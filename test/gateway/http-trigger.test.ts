@@ -1,5 +1,6 @@
 /** ANY /fn/NAME/... answered synchronously: request and response mapping, failures, auth, limits. */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
 import { errorOf, httpRequestOf, resultOf, startHarness } from './harness.ts';
 
@@ -206,4 +207,27 @@ test('a response the function got wrong is 502 BAD_FUNCTION_RESPONSE', async (t)
   assert.equal(response.status, 502);
   assert.equal(response.headers.get('x-bad'), null);
   assert.equal((await errorOf(response)).code, 'BAD_FUNCTION_RESPONSE');
+});
+
+test('headers the Connection header names are per-hop and not forwarded', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('hello');
+  // fetch refuses to send Connection, so this one request goes through node:http.
+  const answered = new Promise<number>((resolve, reject) => {
+    const request = httpRequest(`${h.url}/fn/hello`, {
+      headers: { connection: 'x-hop', 'x-hop': 'secret-to-proxy', 'x-end': 'kept' },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+  const call = await h.broker.calls.next();
+  const names = httpRequestOf(call.message).headers.map(([name]) => name);
+  assert.ok(names.includes('x-end'));
+  assert.ok(!names.includes('x-hop') && !names.includes('connection'), names.join());
+  call.reply(resultOf(call.message, { response: { status: 200, headers: [] } }));
+  assert.equal(await answered, 200);
 });
