@@ -76,7 +76,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       running.gateway = gateway;
       await gateway.start();
-      running.http = await listen(gateway.app.callback(), options.port, options.host);
+      // Koa's callback handles its own errors; node:http ignores the promise it returns.
+      const handle = gateway.app.callback();
+      running.http = await listen(
+        (request, response) => void handle(request, response),
+        options.port,
+        options.host,
+      );
       stack.url = running.http.url;
       const credentials = await ensureAdminCredentials(store, options.dataDir, stack.url);
       stack.credentials = { ...credentials, path: join(options.dataDir, 'credentials.json') };

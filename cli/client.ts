@@ -1,0 +1,181 @@
+import type {
+  AcceptedResponse,
+  DeployRequest,
+  DeployResponse,
+  ErrorBody,
+  FunctionListResponse,
+  FunctionView,
+  InvocationView,
+  LogListResponse,
+  RollbackRequest,
+  VersionListResponse,
+} from '../core/api.ts';
+import { CliError } from './errors.ts';
+import { hintFor } from './hints.ts';
+
+/** A non-2xx answer of the gateway, with its {@link ErrorBody} fields when it sent one. */
+export class ApiError extends CliError {
+  readonly status: number;
+  readonly callId: string | undefined;
+
+  constructor(status: number, code: string, message: string, callId?: string) {
+    super(message, { code, hint: hintFor(code, status) });
+    this.name = 'ApiError';
+    this.status = status;
+    this.callId = callId;
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  gateway: string;
+  token?: string;
+  /** Cancels requests in flight (Ctrl-C). */
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export interface LogQuery {
+  after?: number;
+  limit?: number;
+  invocation?: string;
+}
+
+/** The control API of core/api.ts as typed calls. Every failure is a CliError. */
+export class GatewayClient {
+  readonly gateway: string;
+  readonly #token: string | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    this.gateway = options.gateway.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#signal = options.signal;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  deploy(name: string, body: DeployRequest): Promise<DeployResponse> {
+    return this.#json('PUT', `/v1/functions/${enc(name)}`, body);
+  }
+
+  listFunctions(): Promise<FunctionListResponse> {
+    return this.#json('GET', '/v1/functions');
+  }
+
+  listVersions(name: string): Promise<VersionListResponse> {
+    return this.#json('GET', `/v1/functions/${enc(name)}/versions`);
+  }
+
+  rollback(name: string, body: RollbackRequest): Promise<FunctionView> {
+    return this.#json('POST', `/v1/functions/${enc(name)}/rollback`, body);
+  }
+
+  async deleteFunction(name: string): Promise<void> {
+    await this.#send('DELETE', `/v1/functions/${enc(name)}`);
+  }
+
+  listLogs(name: string, query: LogQuery = {}): Promise<LogListResponse> {
+    const params = new URLSearchParams();
+    if (query.after !== undefined) params.set('after', String(query.after));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.invocation !== undefined) params.set('invocation', query.invocation);
+    const search = params.size > 0 ? `?${params.toString()}` : '';
+    return this.#json('GET', `/v1/functions/${enc(name)}/logs${search}`);
+  }
+
+  /**
+   * Invokes with an event and waits for the outcome (`?wait=true`). A failed invocation comes
+   * back as its view too: the gateway answers with the error's status and the InvocationView.
+   */
+  async invokeAndWait(name: string, event: unknown): Promise<InvocationView> {
+    const path = `/v1/functions/${enc(name)}/invocations?wait=true`;
+    const response = await this.#send('POST', path, event, { tolerateErrors: true });
+    const text = await response.text();
+    const body = parseOrUndefined(text) as Partial<InvocationView> | undefined;
+    if (typeof body?.id === 'string' && typeof body.status === 'string') {
+      return body as InvocationView;
+    }
+    throw apiError(response, text);
+  }
+
+  /** Queues an invocation; resolves once the gateway has it durably (202). */
+  async invokeAsync(
+    name: string,
+    event: unknown,
+  ): Promise<AcceptedResponse & { location: string }> {
+    const response = await this.#send('POST', `/v1/functions/${enc(name)}/invocations`, event);
+    const accepted = (await response.json()) as AcceptedResponse;
+    const location = response.headers.get('location') ?? `/v1/invocations/${enc(accepted.id)}`;
+    return { ...accepted, location: new URL(location, `${this.gateway}/`).href };
+  }
+
+  getInvocation(id: string): Promise<InvocationView> {
+    return this.#json('GET', `/v1/invocations/${enc(id)}`);
+  }
+
+  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#send(method, path, body);
+    return (await response.json()) as T;
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    body?: unknown,
+    { tolerateErrors = false } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.gateway}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.#signal,
+      });
+    } catch (error) {
+      if (this.#signal?.aborted) throw error;
+      throw unreachable(this.gateway, error);
+    }
+    if (!response.ok && !tolerateErrors) {
+      throw apiError(response, await response.text().catch(() => ''));
+    }
+    return response;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function apiError(response: Response, text: string): ApiError {
+  const error = (parseOrUndefined(text) as Partial<ErrorBody> | undefined)?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string') {
+    return new ApiError(response.status, error.code, error.message, error.callId);
+  }
+  // Not an ErrorBody (a proxy's HTML page, say): report the status and the start of the body.
+  const detail = text.trim().slice(0, 200) || response.statusText;
+  return new ApiError(response.status, `HTTP_${response.status}`, detail);
+}
+
+/** fetch() rejects with "fetch failed" and the socket error as its cause. */
+function unreachable(gateway: string, error: unknown): CliError {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const reason = code ?? (typeof cause?.message === 'string' ? cause.message : String(error));
+  return new CliError(`cannot reach the gateway at ${gateway}: ${reason}`, {
+    code: 'GATEWAY_UNREACHABLE',
+    hint: 'is the gateway running? start it with `fn up`, or point --gateway / FN_GATEWAY at it',
+  });
+}

@@ -1,0 +1,23 @@
+import type { Command } from '../command.ts';
+import { deploy } from './deploy.ts';
+import { init } from './init.ts';
+import { invoke } from './invoke.ts';
+import { logs } from './logs.ts';
+import { ls } from './ls.ts';
+import { rm } from './rm.ts';
+import { rollback } from './rollback.ts';
+import { status } from './status.ts';
+import { versions } from './versions.ts';
+
+/** The commands that write functions or talk to a gateway, in the order `fn --help` lists them. */
+export const FUNCTION_COMMANDS: readonly Command[] = [
+  init,
+  deploy,
+  invoke,
+  ls,
+  logs,
+  status,
+  versions,
+  rollback,
+  rm,
+];

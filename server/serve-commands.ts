@@ -1,0 +1,150 @@
+/**
+ * `fn up`, `fn gateway` and `fn node`: the commands that run Fjord itself. They live in server/
+ * because cli/ may not import the gateway or the runtime; the stack loads only when one of them
+ * runs, so `fn ls` never pays for Koa or isolated-vm.
+ */
+import { resolve } from 'node:path';
+import { parseCount } from '../cli/args.ts';
+import { defineCommand, type Io } from '../cli/command.ts';
+import { UsageError } from '../cli/errors.ts';
+import type { ServeRequest } from './serve.ts';
+
+const LISTEN_OPTIONS = {
+  port: {
+    type: 'string',
+    placeholder: 'PORT',
+    description: 'port to listen on (default 8080; 0 picks a free one)',
+  },
+  host: { type: 'string', placeholder: 'HOST', description: 'address to bind (default 127.0.0.1)' },
+  'data-dir': {
+    type: 'string',
+    placeholder: 'DIR',
+    description: 'store, embedded broker and credentials (default FN_HOME, else .fn)',
+  },
+  store: { type: 'string', placeholder: 'PATH', description: 'SQLite file (default DIR/fjord.db)' },
+} as const;
+
+const BROKER_OPTION = {
+  broker: { type: 'string', placeholder: 'URL', description: 'RabbitMQ URL, amqp://...' },
+} as const;
+
+export const up = defineCommand({
+  name: 'up',
+  summary: 'run a gateway and a runtime node in this process',
+  params: [],
+  description: `
+Runs the gateway and one runtime node in one process, with the embedded broker and the SQLite
+store in the data dir unless --broker/--store say otherwise. Writes DIR/credentials.json, which
+the other fn commands read, and deploys the example functions (hello, greet-event) unless they
+exist or --no-examples is given. Prints where it listens; logs (JSON lines) go to stderr.
+Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at once.
+
+--json prints one line: {"event":"ready","url":...,"credentials":PATH,"node":ID,"examples":[...]}.`,
+  options: {
+    ...LISTEN_OPTIONS,
+    ...BROKER_OPTION,
+    examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
+  },
+  async run({ values }, io) {
+    await serve(io, {
+      kind: 'up',
+      ...listening(values, io, 'up'),
+      broker: values.broker,
+      examples: values.examples !== false,
+      json: values.json === true,
+    });
+  },
+});
+
+export const gateway = defineCommand({
+  name: 'gateway',
+  summary: 'run a gateway only (runtime nodes join through RabbitMQ)',
+  params: [],
+  description: `
+Runs the gateway alone, for setups where runtime nodes run elsewhere (\`fn node\`): they meet
+on RabbitMQ, so --broker is required. Writes DIR/credentials.json for the CLI and DIR/node-token,
+the token nodes pass to \`fn node --token\`.
+
+--json prints one line: {"event":"ready","url":...,"credentials":PATH,"nodeToken":PATH}.`,
+  options: { ...LISTEN_OPTIONS, ...BROKER_OPTION },
+  async run({ values }, io) {
+    const broker = requireBroker(values.broker, 'gateway');
+    await serve(io, {
+      kind: 'gateway',
+      ...listening(values, io, 'gateway'),
+      broker,
+      examples: false,
+      json: values.json === true,
+    });
+  },
+});
+
+export const node = defineCommand({
+  name: 'node',
+  summary: 'run a runtime node that takes work from a gateway',
+  params: [],
+  description: `
+Runs one runtime node: it consumes invocations from RabbitMQ (--broker) and loads functions
+from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is the node token
+\`fn gateway\` wrote to DIR/node-token. Ctrl-C or SIGTERM drains in-flight work, then stops.
+
+--json prints one line: {"event":"ready","node":ID}.`,
+  options: {
+    ...BROKER_OPTION,
+    gateway: { type: 'string', placeholder: 'URL', description: 'the gateway (else FN_GATEWAY)' },
+    token: { type: 'string', placeholder: 'TOKEN', description: 'node token (else FN_TOKEN)' },
+  },
+  async run({ values }, io) {
+    const broker = requireBroker(values.broker, 'node');
+    const gatewayUrl = values.gateway ?? io.env.FN_GATEWAY;
+    const token = values.token ?? io.env.FN_TOKEN;
+    if (!gatewayUrl) throw new UsageError('missing --gateway (or FN_GATEWAY)', 'node');
+    if (!token) throw new UsageError('missing --token (or FN_TOKEN)', 'node');
+    await serve(io, {
+      kind: 'node',
+      dataDir: dataDir(undefined, io),
+      host: '127.0.0.1',
+      port: 0,
+      broker,
+      gateway: gatewayUrl,
+      token,
+      examples: false,
+      json: values.json === true,
+    });
+  },
+});
+
+/** The serving commands, in the order `fn --help` lists them. */
+export const SERVE_COMMANDS = [up, gateway, node];
+
+async function serve(io: Io, request: ServeRequest): Promise<void> {
+  const { runServer } = await import('./serve.ts');
+  await runServer(request, io);
+}
+
+function listening(
+  values: { port?: string; host?: string; 'data-dir'?: string; store?: string },
+  io: Io,
+  command: string,
+): Pick<ServeRequest, 'dataDir' | 'host' | 'port' | 'store'> {
+  return {
+    dataDir: dataDir(values['data-dir'], io),
+    host: values.host ?? '127.0.0.1',
+    port: values.port === undefined ? 8080 : parseCount(command, 'port', values.port),
+    store: values.store,
+  };
+}
+
+function dataDir(flag: string | undefined, io: Io): string {
+  return resolve(io.cwd, flag ?? (io.env.FN_HOME || '.fn'));
+}
+
+function requireBroker(url: string | undefined, command: string): string {
+  if (url === undefined || !/^amqps?:\/\//.test(url)) {
+    throw new UsageError(
+      `${url === undefined ? 'missing --broker' : `--broker must be an amqp:// URL, got "${url}"`}: separate gateways and nodes meet on RabbitMQ`,
+      command,
+    );
+  }
+  return url;
+}

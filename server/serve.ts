@@ -1,0 +1,136 @@
+import { once } from 'node:events';
+import { join, relative } from 'node:path';
+import type { Io } from '../cli/command.ts';
+import { CliError } from '../cli/errors.ts';
+import { writeJson, writeLine } from '../cli/output.ts';
+import { createLogger } from '../core/logger.ts';
+import { startStack, type Stack } from './stack.ts';
+
+/** What `fn up`, `fn gateway` or `fn node` asked for. */
+export interface ServeRequest {
+  kind: 'up' | 'gateway' | 'node';
+  dataDir: string;
+  host: string;
+  port: number;
+  broker?: string;
+  store?: string;
+  gateway?: string;
+  token?: string;
+  examples: boolean;
+  json: boolean;
+}
+
+/**
+ * Starts the parts `request.kind` names, announces them on stdout (a banner, or one JSON line),
+ * runs until the first SIGINT/SIGTERM, then stops gracefully. Logs go to stderr.
+ */
+export async function runServer(request: ServeRequest, io: Io): Promise<void> {
+  const logger = createLogger({ destination: io.stderr });
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      dataDir: request.dataDir,
+      broker: request.broker,
+      store: request.store,
+      host: request.host,
+      port: request.port,
+      parts: { gateway: request.kind !== 'node', node: request.kind !== 'gateway' },
+      gateway: request.gateway,
+      token: request.token,
+      examples: request.examples,
+      logger,
+    });
+  } catch (error) {
+    throw startupError(error, request);
+  }
+  announce(stack, request, io);
+  if (!io.signal.aborted) await once(io.signal, 'abort');
+  logger.info({}, 'stopping: draining in-flight invocations (a second Ctrl-C exits at once)');
+  await stack.stop();
+}
+
+function announce(stack: Stack, request: ServeRequest, io: Io): void {
+  const nodeToken = join(request.dataDir, 'node-token');
+  if (request.json) {
+    const ready = {
+      event: 'ready',
+      ...(stack.url === undefined ? {} : { url: stack.url }),
+      ...(stack.credentials ? { credentials: stack.credentials.path } : {}),
+      ...(stack.nodeId === undefined ? {} : { node: stack.nodeId }),
+      ...(request.kind === 'up' ? { examples: stack.examples } : {}),
+      ...(request.kind === 'gateway' ? { nodeToken } : {}),
+    };
+    return writeJson(io, ready);
+  }
+  const shown = (path: string): string => {
+    const rel = relative(io.cwd, path);
+    return rel.startsWith('..') ? path : rel;
+  };
+  const lines: string[] = [];
+  if (stack.url) lines.push(`Fjord ${request.kind === 'up' ? 'is up' : 'gateway'} at ${stack.url}`);
+  if (stack.credentials) lines.push(`  credentials  ${shown(stack.credentials.path)}`);
+  if (stack.nodeId) lines.push(`  node         ${stack.nodeId}`);
+  if (request.kind === 'gateway') {
+    lines.push(`  node token   ${shown(nodeToken)}`, '', 'Start runtime nodes with:');
+    lines.push(
+      `  fn node --broker ${request.broker ?? 'amqp://...'} --gateway ${stack.url ?? ''} --token "$(cat ${nodeToken})"`,
+    );
+  }
+  if (request.kind === 'node') {
+    lines.push(`Fjord node ${stack.nodeId ?? ''} runs functions of ${request.gateway ?? ''}`);
+  }
+  if (request.kind === 'up') lines.push('', 'Try:', ...tryLines(stack, request, io));
+  lines.push('', 'Ctrl-C stops it.');
+  for (const line of lines) writeLine(io.stdout, line);
+}
+
+function tryLines(stack: Stack, request: ServeRequest, io: Io): string[] {
+  const lines = stack.examples.map((name) =>
+    name === 'greet-event'
+      ? `  fn invoke greet-event --data '{"name":"Ada"}'`
+      : `  curl ${stack.url ?? ''}/fn/${name}`,
+  );
+  lines.push('  fn ls', '  fn init my-function && fn deploy my-function');
+  // The CLI finds .fn/ in the working directory or above; elsewhere it needs to be told.
+  if (request.dataDir !== join(io.cwd, '.fn')) {
+    lines.push(`  (in other shells first: export FN_HOME=${request.dataDir})`);
+  }
+  return lines;
+}
+
+/** Turns the usual startup failures into a message that says what to do. */
+function startupError(error: unknown, request: ServeRequest): unknown {
+  const code = errorCode(error);
+  if (code === 'EADDRINUSE') {
+    return new CliError(`port ${request.port} on ${request.host} is already in use`, {
+      code,
+      hint: 'stop whatever listens there, or pick another port with --port (0 picks a free one)',
+    });
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new CliError(`cannot listen on ${request.host}:${request.port}`, {
+      code,
+      hint: 'ports below 1024 need privileges; --host must be an address of this machine',
+    });
+  }
+  if (request.broker !== undefined && (code === 'ECONNREFUSED' || code === 'ENOTFOUND')) {
+    return new CliError(`cannot reach the broker at ${request.broker}`, {
+      code,
+      hint:
+        request.kind === 'up'
+          ? 'is RabbitMQ running? or leave out --broker to use the embedded broker'
+          : 'is RabbitMQ running there?',
+    });
+  }
+  return error;
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && code.startsWith('E')) return code;
+    current = cause;
+  }
+  return undefined;
+}

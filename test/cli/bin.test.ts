@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/fn.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/fn.ts ...args` with no stdin and no FN_* variables from this environment. */
+async function fn(...args: string[]): Promise<Run> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('FN_')),
+  );
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...env, FN_HOME: '/nonexistent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+describe('bin/fn.ts', () => {
+  it('--help lists every command and exits 0', async () => {
+    const { code, stdout } = await fn('--help');
+    assert.equal(code, 0);
+    assert.match(stdout, /^Usage: fn COMMAND/m);
+    for (const name of ['up', 'gateway', 'node', 'init', 'deploy', 'invoke', 'ls', 'rm', 'logs']) {
+      assert.match(stdout, new RegExp(`^  ${name} +\\S`, 'm'), name);
+    }
+    for (const name of ['versions', 'rollback', 'status'])
+      assert.match(stdout, new RegExp(`  ${name} `));
+  });
+
+  it('deploy --help and help deploy print its usage and exit 0', async () => {
+    for (const args of [
+      ['deploy', '--help'],
+      ['help', 'deploy'],
+    ]) {
+      const { code, stdout } = await fn(...args);
+      assert.equal(code, 0);
+      assert.match(stdout, /^Usage: fn deploy \[DIR\] \[options\]/);
+      assert.match(stdout, /--no-typecheck/);
+      assert.match(stdout, /--gateway URL/);
+    }
+  });
+
+  it('an unknown command or flag is a usage error: exit 2', async () => {
+    const unknown = await fn('deplyo');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^error: unknown command "deplyo": did you mean `fn deploy`\?/);
+    const flag = await fn('ls', '--colour');
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /Unknown option '--colour'/);
+    assert.match(flag.stderr, /^hint: `fn ls --help` shows its usage$/m);
+    const missing = await fn('invoke');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^error: missing NAME/);
+  });
+
+  it('a client command against a closed port says to start the gateway: exit 1', async () => {
+    const gateway = `http://127.0.0.1:${await closedPort()}`;
+    const { code, stdout, stderr } = await fn('ls', '--gateway', gateway, '--token', 't');
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(
+      stderr,
+      new RegExp(`^error: cannot reach the gateway at ${gateway}: ECONNREFUSED`),
+    );
+    assert.match(stderr, /^hint: is the gateway running\? start it with `fn up`/m);
+  });
+
+  it('--json errors are one JSON document on stdout', async () => {
+    const gateway = `http://127.0.0.1:${await closedPort()}`;
+    const { code, stdout } = await fn('versions', 'hello', '--gateway', gateway, '--json');
+    assert.equal(code, 1);
+    const { error } = JSON.parse(stdout) as { error: { code: string; hint: string } };
+    assert.equal(error.code, 'GATEWAY_UNREACHABLE');
+    assert.match(error.hint, /is the gateway running/);
+  });
+
+  it('fn gateway without --broker is a usage error', async () => {
+    const { code, stderr } = await fn('gateway', '--port', '0');
+    assert.equal(code, 2);
+    assert.match(stderr, /missing --broker/);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The function commands against a stand-in gateway that answers as core/api.ts says, so what
+ * each command sends and prints is checked without the real stack.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { text } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { DeployRequest, FunctionView, InvocationView } from '../../core/api.ts';
+import { FUNCTION_COMMANDS } from '../../cli/commands/index.ts';
+import { runCli } from '../../cli/main.ts';
+import { memoryIo } from './memory-io.ts';
+
+const HELLO = fileURLToPath(new URL('../../functions/hello/', import.meta.url));
+
+interface Seen {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: string;
+}
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+let server: Server;
+let gateway: string;
+const seen: Seen[] = [];
+/** What the stand-in answers, by "METHOD /path"; 404 for anything else. */
+const replies = new Map<string, Reply>();
+
+before(async () => {
+  server = createServer((request: IncomingMessage, response) => {
+    void text(request).then((body) => {
+      seen.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        authorization: request.headers.authorization,
+        body,
+      });
+      const reply = replies.get(`${request.method} ${request.url}`) ?? {
+        status: 404,
+        body: { error: { code: 'FUNCTION_NOT_FOUND', message: 'function "x" does not exist' } },
+      };
+      response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      response.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  gateway = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+after(() => {
+  server.close();
+});
+
+async function fn(...args: string[]) {
+  const io = memoryIo({ cwd: HELLO, env: { FN_GATEWAY: gateway, FN_TOKEN: 'secret' } });
+  const code = await runCli(args, { commands: FUNCTION_COMMANDS, version: 'test' }, io);
+  return { code, stdout: io.out(), stderr: io.err() };
+}
+
+const view = (version: number): FunctionView =>
+  ({ name: 'hello', version, url: '/fn/hello', bundleSize: 1234 }) as FunctionView;
+
+describe('function commands', () => {
+  it('deploy bundles the folder, PUTs it with the token, prints version, URL and size', async () => {
+    replies.set('PUT /v1/functions/hello', {
+      status: 201,
+      body: { function: view(3), created: true },
+    });
+    const { code, stdout, stderr } = await fn('deploy', '--no-typecheck');
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, `deployed hello version 3 (1.3 kB)\n  ${gateway}/fn/hello\n`);
+    assert.match(stderr, /^bundling index\.ts\.\.\.$/m);
+    const put = seen.at(-1);
+    assert.equal(put?.authorization, 'Bearer secret');
+    const body = JSON.parse(put?.body ?? '') as DeployRequest;
+    assert.equal((body.manifest as { name: string }).name, 'hello');
+    assert.match(body.bundle, /^("use strict";\n)?var __fjord_module = /);
+  });
+
+  it('deploy says "unchanged" when the gateway created no version', async () => {
+    replies.set('PUT /v1/functions/hello', {
+      status: 201,
+      body: { function: view(3), created: false },
+    });
+    const { stdout } = await fn('deploy', '.', '--no-typecheck');
+    assert.match(stdout, /^hello unchanged: version 3/);
+  });
+
+  it('invoke prints the result, logs to stderr; a failure exits 1 with the error', async () => {
+    const path = 'POST /v1/functions/hello/invocations?wait=true';
+    const succeeded = { id: 'i1', status: 'succeeded', result: { ok: true }, logs: [] };
+    replies.set(path, { status: 200, body: succeeded });
+    const ok = await fn('invoke', 'hello', '--data', '{"name":"Ada"}');
+    assert.equal(ok.code, 0);
+    assert.deepEqual(JSON.parse(ok.stdout), { ok: true });
+    assert.equal(seen.at(-1)?.body, '{"name":"Ada"}');
+
+    const failed: Partial<InvocationView> = {
+      id: 'i2',
+      status: 'failed',
+      error: { code: 'FUNCTION_ERROR', message: 'boom' },
+      logs: [{ ts: 0, level: 'error', message: 'about to fail' }],
+    };
+    replies.set(path, { status: 502, body: failed });
+    const bad = await fn('invoke', 'hello');
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /^\[error\] about to fail$/m);
+    assert.match(bad.stderr, /^error: boom \(FUNCTION_ERROR\)$/m);
+    assert.match(bad.stderr, /^hint: .*`fn status i2`/m);
+  });
+
+  it('invoke --async prints the id and the Location', async () => {
+    replies.set('POST /v1/functions/hello/invocations', {
+      status: 202,
+      body: { id: 'i3' },
+      headers: { location: '/v1/invocations/i3' },
+    });
+    const { stdout } = await fn('invoke', 'hello', '--async', '--json');
+    assert.deepEqual(JSON.parse(stdout), { id: 'i3', location: `${gateway}/v1/invocations/i3` });
+  });
+
+  it('gateway errors print the message, the code and what to do next', async () => {
+    const unknown = await fn('versions', 'nope');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^error: function "x" does not exist \(FUNCTION_NOT_FOUND\)$/m);
+    assert.match(unknown.stderr, /^hint: `fn ls` lists functions/m);
+
+    replies.set('GET /v1/functions', {
+      status: 401,
+      body: { error: { code: 'UNAUTHORIZED', message: 'missing or invalid token' } },
+    });
+    const denied = await fn('ls');
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /^hint: run `fn up` .* or pass --token/m);
+  });
+
+  it('rollback --to sends the version; rm deletes', async () => {
+    replies.set('POST /v1/functions/hello/rollback', { status: 200, body: view(1) });
+    assert.equal(
+      (await fn('rollback', 'hello', '--to', '1')).stdout,
+      'hello is now at version 1\n',
+    );
+    assert.equal(seen.at(-1)?.body, '{"version":1}');
+    replies.set('DELETE /v1/functions/hello', { status: 204 });
+    assert.equal((await fn('rm', 'hello', '--json')).stdout, '{"deleted":"hello"}\n');
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Types for Fjord function authors. Global declarations, as in Cloudflare Workers, so a function
+ * folder needs no import to use them: `fn init` copies this file next to `index.ts`, and
+ * `fn deploy` type-checks against it (with the WebWorker library for Request, Response, URL,
+ * crypto, timers and console).
+ *
+ * Declare your own variables by merging into {@link Env}:
+ *
+ * ```ts
+ * interface Env { API_URL: string }
+ * ```
+ */
+
+/** The variables from fn.json `env` (and, later, secrets): always strings, frozen. */
+interface Env {
+  readonly [name: string]: string | undefined;
+}
+
+/** Console-like logger; every line lands in the invocation's logs (`fn logs NAME`). */
+interface FjordLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  /** Reported at level `info`. */
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** What every handler receives as `ctx`. */
+interface Context {
+  /** The caller's X-Call-Id (or a generated one); echoed on the response. */
+  readonly callId: string;
+  /** Fjord's id of this invocation (`fn status ID`). */
+  readonly invocationId: string;
+  /**
+   * 1 on the first run. Delivery is at-least-once, so an invocation may run again after a node
+   * crash: use callId/invocationId to stay idempotent.
+   */
+  readonly attempt: number;
+  /** Epoch milliseconds by which the invocation, waitUntil work included, must have finished. */
+  readonly deadline: number;
+  readonly env: Env;
+  /** Keeps the invocation open until `promise` settles (within the deadline); rejections are logged. */
+  waitUntil(promise: Promise<unknown>): void;
+  /** Accepted for Workers compatibility; Fjord has no origin to fall back to. */
+  passThroughOnException(): void;
+  readonly log: FjordLogger;
+}
+
+/** The name Cloudflare Workers code uses for {@link Context}. */
+type ExecutionContext = Context;
+
+/** One message of a queue trigger's batch. */
+interface Message<Body = unknown> {
+  readonly id: string;
+  readonly timestamp: Date;
+  readonly body: Body;
+  readonly attempts: number;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+/** What a `queue` handler receives. Queue triggers are not configurable in fn.json yet. */
+interface MessageBatch<Body = unknown> {
+  readonly queue: string;
+  readonly messages: readonly Message<Body>[];
+  ackAll(): void;
+  retryAll(options?: { delaySeconds?: number }): void;
+}
+
+/** What a `scheduled` handler receives. Schedule triggers are not configurable in fn.json yet. */
+interface ScheduledEvent {
+  /** Epoch milliseconds the run was scheduled for. */
+  readonly scheduledTime: number;
+  readonly cron: string;
+}
+
+/**
+ * The object form of a function's default export (Cloudflare's `ExportedHandler`):
+ *
+ * ```ts
+ * export default {
+ *   async fetch(request, env, ctx) { return new Response('hi'); },
+ * } satisfies FjordHandler;
+ * ```
+ */
+interface FjordHandler<E = Env> {
+  /** HTTP trigger: `ANY /fn/NAME/...` with the `/fn/NAME` prefix removed from the URL. */
+  fetch?(request: Request, env: E, ctx: Context): Response | Promise<Response>;
+  queue?(batch: MessageBatch, env: E, ctx: Context): void | Promise<void>;
+  scheduled?(event: ScheduledEvent, env: E, ctx: Context): void | Promise<void>;
+}
+
+/** The name Cloudflare Workers code uses for {@link FjordHandler}. */
+type ExportedHandler<E = Env> = FjordHandler<E>;
+
+/**
+ * The function form of a default export, for event invocations (`fn invoke NAME --data JSON`):
+ * takes the JSON event and returns a JSON-serializable result.
+ */
+type FjordEventHandler<Event = unknown, Result = unknown> = (
+  event: Event,
+  ctx: Context,
+) => Result | Promise<Result>;
