@@ -1,0 +1,68 @@
+import type { Logger } from '../../core/logger.ts';
+import { amqpCode, toFjordError } from './codec.ts';
+import type { Participant } from './connection-manager.ts';
+import type { Session } from './session.ts';
+import { declareFunctionQueue, declareShared, type Names } from './topology.ts';
+
+/**
+ * The exchanges and queues this instance relies on, declared again on every new connection (a
+ * restarted single-node broker keeps durable ones, but a new or rebuilt one does not).
+ */
+export class DeclaredTopology implements Participant {
+  readonly names: Names;
+  readonly #deliveryLimit: number;
+  readonly #log: Logger;
+  /** Functions declared through this instance and not deleted since. */
+  readonly #functions = new Set<string>();
+
+  constructor(options: { names: Names; deliveryLimit: number; logger: Logger }) {
+    this.names = options.names;
+    this.#deliveryLimit = options.deliveryLimit;
+    this.#log = options.logger.child({ part: 'topology' });
+  }
+
+  async attach(session: Session): Promise<void> {
+    await session.withChannel('topology', (channel) => declareShared(channel, this.names));
+    for (const fn of this.#functions) {
+      // One bad queue (declared elsewhere with other arguments) must not keep everything down.
+      await this.#declare(session, fn).catch((error: unknown) => {
+        if (!session.alive) throw error;
+        this.#log.error({ err: error, fn }, 'could not redeclare the function queue');
+      });
+    }
+  }
+
+  detach(): void {}
+
+  async shutdown(): Promise<void> {}
+
+  async declareFunction(session: Session, fn: string): Promise<void> {
+    await this.#declare(session, fn);
+    this.#functions.add(fn);
+  }
+
+  async deleteFunction(session: Session, fn: string): Promise<void> {
+    this.#functions.delete(fn);
+    const queue = this.names.functionQueue(fn);
+    try {
+      // Deleting a quorum queue drops ready and unacked messages alike; consumers get cancelled.
+      await session.withChannel('delete', (channel) => channel.deleteQueue(queue));
+    } catch (error) {
+      throw toFjordError(error, `could not delete queue ${queue}`);
+    }
+  }
+
+  async #declare(session: Session, fn: string): Promise<void> {
+    try {
+      await session.withChannel('declare', (channel) =>
+        declareFunctionQueue(channel, this.names, fn, this.#deliveryLimit),
+      );
+    } catch (error) {
+      const conflict = amqpCode(error) === 406;
+      const what = conflict
+        ? `queue ${this.names.functionQueue(fn)} exists with other arguments`
+        : `could not declare the queue of "${fn}"`;
+      throw toFjordError(error, what, conflict ? 'CONFLICT' : 'BROKER_UNAVAILABLE');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { InvocationDelivery, InvocationHandler } from '../../core/broker.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import { attemptOf, decode } from './codec.ts';
+import type { ConsumerSpec } from './managed-consumer.ts';
+
+export interface InvocationConsumerOptions {
+  fn: string;
+  queue: string;
+  prefetch: number;
+  handler: InvocationHandler;
+  /** Sends a sync invocation's result to the caller's reply-to address. */
+  reply(replyTo: string, correlationId: string, result: InvocationResult): Promise<void>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Consumes a function's queue with manual acks: the handler settles each delivery itself
+ * (acks-late); a handler that throws gets its delivery requeued.
+ */
+export function invocationConsumer(options: InvocationConsumerOptions): ConsumerSpec {
+  const { handler, logger: log } = options;
+  const now = options.now ?? Date.now;
+  return {
+    label: `function ${options.fn}`,
+    noAck: false,
+    prefetch: options.prefetch,
+    prepare: async () => options.queue,
+    onMessage(raw, settle) {
+      let message: InvocationMessage;
+      try {
+        message = parseInvocation(decode(raw));
+      } catch (error) {
+        log.error({ err: error, fn: options.fn }, 'undecodable invocation dropped');
+        settle('reject');
+        return;
+      }
+      // The broker drops an expired sync request only while it waits in the queue; one that
+      // expired in flight (prefetched, or requeued late) must not run either.
+      if (message.replyBy !== undefined && now() >= message.replyBy) {
+        log.debug({ id: message.id, fn: options.fn }, 'expired sync invocation dropped');
+        settle('ack');
+        return;
+      }
+      const { replyTo, correlationId } = raw.properties as {
+        replyTo?: unknown;
+        correlationId?: unknown;
+      };
+      const delivery: InvocationDelivery = {
+        message,
+        attempt: attemptOf(raw),
+        reply: async (result) => {
+          if (typeof replyTo !== 'string' || typeof correlationId !== 'string') return;
+          await options.reply(replyTo, correlationId, result);
+        },
+        ack: () => settle('ack'),
+        requeue: () => settle('requeue'),
+      };
+      void (async () => {
+        try {
+          await handler(delivery);
+        } catch (error) {
+          log.error({ err: error, id: message.id, fn: options.fn }, 'handler threw; requeueing');
+          settle('requeue');
+        }
+      })();
+    },
+  };
+}
+
+function parseInvocation(value: unknown): InvocationMessage {
+  const message = value as Partial<InvocationMessage> | null;
+  if (
+    typeof message?.id !== 'string' ||
+    typeof message.fn?.name !== 'string' ||
+    typeof message.payload !== 'object'
+  ) {
+    throw new Error('not an invocation message');
+  }
+  return message as InvocationMessage;
+}

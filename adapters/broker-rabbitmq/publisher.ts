@@ -1,0 +1,152 @@
+import type { ConfirmChannel, Message } from 'amqplib';
+import type { FjordError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { CONTENT_TYPE, toFjordError, unavailable } from './codec.ts';
+import type { Participant } from './connection-manager.ts';
+import { DrainGate } from './drain-gate.ts';
+import type { Session } from './session.ts';
+
+export interface PublishOptions {
+  persistent: boolean;
+  /** Makes an unroutable message fail instead of vanishing; `unroutable` builds that error. */
+  unroutable?: () => FjordError;
+  /** A label for the management UI (`async`, `result`, `control`). */
+  type: string;
+}
+
+/**
+ * Publishes on a confirm channel: a publish resolves once the broker confirmed it (for a quorum
+ * queue: written to a majority of replicas) and rejects with BROKER_UNAVAILABLE when it was
+ * nacked, the connection went away first, or no confirm came within the timeout.
+ */
+export class ConfirmPublisher implements Participant {
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+  /** Settles each publish still waiting for its confirm, by publish id. */
+  readonly #pending = new Map<string, (error?: FjordError) => void>();
+  readonly #inflight = new Set<Promise<void>>();
+  /** Publish ids of messages the broker returned as unroutable (the confirm follows). */
+  readonly #returned = new Set<string>();
+  #session: Session | undefined;
+  #channel: ConfirmChannel | undefined;
+  #gate: DrainGate | undefined;
+  #seq = 0;
+  #closing = false;
+
+  constructor(options: { confirmTimeoutMs: number; logger: Logger }) {
+    this.#timeoutMs = options.confirmTimeoutMs;
+    this.#log = options.logger.child({ part: 'publisher' });
+  }
+
+  async attach(session: Session): Promise<void> {
+    const channel: ConfirmChannel = await session.confirmChannel('publisher', () => {
+      if (this.#channel !== channel) return;
+      this.#detachChannel();
+      // A channel-level error on the shared publisher is unexpected: rebuild everything.
+      if (!this.#closing && session.alive) {
+        this.#log.error({}, 'publisher channel closed by the broker; reconnecting');
+        void session.close();
+      }
+    });
+    channel.on('return', (message: Message) => {
+      const id: unknown = message.properties.messageId;
+      if (typeof id === 'string' && this.#pending.has(id)) this.#returned.add(id);
+    });
+    this.#session = session;
+    this.#channel = channel;
+    this.#gate = new DrainGate(channel);
+  }
+
+  detach(): void {
+    this.#detachChannel();
+  }
+
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inflight]); // each is bounded by the confirm timeout
+    const channel = this.#channel;
+    this.#detachChannel();
+    await channel?.close().catch(() => undefined);
+  }
+
+  async publish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: PublishOptions,
+  ): Promise<void> {
+    let channel = this.#channel;
+    const gate = this.#gate;
+    const blocked = gate?.blocked;
+    if (blocked !== undefined) {
+      await blocked;
+      if (this.#channel !== channel) channel = undefined;
+    }
+    if (channel === undefined || gate === undefined || this.#closing) {
+      throw unavailable('not connected to RabbitMQ: the message was not sent');
+    }
+    const blockedBy = this.#session?.blocked;
+    if (blockedBy !== undefined) throw unavailable(`RabbitMQ blocks publishing: ${blockedBy}`);
+    const work = this.#send(channel, gate, exchange, routingKey, body, options);
+    this.#inflight.add(work);
+    void work.catch(() => undefined).finally(() => this.#inflight.delete(work));
+    return work;
+  }
+
+  #send(
+    channel: ConfirmChannel,
+    gate: DrainGate,
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: PublishOptions,
+  ): Promise<void> {
+    const id = String(++this.#seq);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          settle(unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+      const settle = (error?: FjordError): void => {
+        if (!this.#pending.delete(id)) return;
+        clearTimeout(timer);
+        this.#returned.delete(id);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      this.#pending.set(id, settle);
+      try {
+        const ok = channel.publish(
+          exchange,
+          routingKey,
+          body,
+          {
+            persistent: options.persistent,
+            mandatory: options.unroutable !== undefined,
+            messageId: id,
+            contentType: CONTENT_TYPE,
+            type: options.type,
+          },
+          (error: unknown) => {
+            if (error) settle(toFjordError(error, 'RabbitMQ did not take the message'));
+            else if (this.#returned.has(id)) settle(options.unroutable?.());
+            else settle();
+          },
+        );
+        if (!ok) gate.block();
+      } catch (error) {
+        settle(toFjordError(error, 'could not publish to RabbitMQ'));
+      }
+    });
+  }
+
+  #detachChannel(): void {
+    this.#session = undefined;
+    this.#channel = undefined;
+    this.#gate = undefined;
+    for (const settle of [...this.#pending.values()]) {
+      settle(unavailable('the RabbitMQ connection closed before the message was confirmed'));
+    }
+  }
+}
