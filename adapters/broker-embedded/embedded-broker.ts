@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Broker,
+  BrokerState,
+  InvocationDelivery,
+  InvocationHandler,
+  Subscription,
+} from '../../core/broker.ts';
+import { FjordError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type {
+  ControlEvent,
+  InvocationMessage,
+  InvocationResult,
+  ResultEvent,
+} from '../../core/messages.ts';
+import { assertFunctionName } from '../../core/names.ts';
+import { ControlFanout } from './control-fanout.ts';
+import { BrokerFile } from './broker-file.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import {
+  resolveOptions,
+  type EmbeddedBrokerOptions,
+  type ResolvedOptions,
+} from './embedded-broker-options.ts';
+import { retryDelayMs, type Lease } from './lease.ts';
+import { SyncCalls } from './sync-calls.ts';
+
+/** The results queue's name; function names start with a letter, so none can collide. */
+const RESULTS_QUEUE = '$results';
+
+/**
+ * The {@link Broker} of `fn up`: one process, no RabbitMQ, queues persisted in a SQLite file
+ * (node:sqlite, no native addon).
+ *
+ * - Async invocations and results are rows, committed before enqueue()/publishResult() resolve.
+ * - A delivered row is leased by this instance; close() releases its leases, and leases of a
+ *   process that died are released by the next instance to start or heartbeat.
+ * - Sync invocations stay in memory (see {@link SyncCalls}): `call()` works only with a consumer
+ *   in this same instance.
+ * - Control events fan out to this instance's subscribers only.
+ *
+ * Several instances may share a file (the contract suite does); each sees the others' rows
+ * within `pollIntervalMs`, while its own enqueues reach its own consumers at once. The state is
+ * never `down`: there is no connection to lose, and a commit that fails (busy file, full disk)
+ * rejects the enqueues it carried with BROKER_UNAVAILABLE.
+ */
+export class EmbeddedBroker implements Broker {
+  readonly #options: ResolvedOptions;
+  readonly #log: Logger;
+  /** Owner of this instance's leases; unique even across instances of one process. */
+  readonly #id = randomUUID();
+  readonly #listeners = new Set<(state: BrokerState) => void>();
+  readonly #calls: SyncCalls;
+  readonly #control: ControlFanout;
+  #state: BrokerState = 'connecting';
+  #file: BrokerFile | undefined;
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: EmbeddedBrokerOptions) {
+    this.#options = resolveOptions(options);
+    this.#log = options.logger;
+    this.#calls = new SyncCalls(this.#options.now);
+    this.#control = new ControlFanout(this.#log);
+  }
+
+  get state(): BrokerState {
+    return this.#state;
+  }
+
+  start(): Promise<void> {
+    if (this.#state === 'closed')
+      return Promise.reject(unavailable('the embedded broker is closed'));
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  onStateChange(listener: (state: BrokerState) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** Queues need no declaration here: a function's queue is its rows. Validates the name. */
+  async declareFunction(name: string): Promise<void> {
+    this.#require();
+    assertFunctionName(name);
+  }
+
+  async deleteFunction(name: string): Promise<void> {
+    const dispatcher = this.#require();
+    assertFunctionName(name);
+    let dropped: number;
+    try {
+      dropped = dispatcher.deleteQueue(name);
+    } catch (error) {
+      throw new FjordError('BROKER_UNAVAILABLE', `could not delete the queue of ${name}`, {
+        cause: error,
+      });
+    }
+    this.#calls.dropQueue(name, new FjordError('FUNCTION_NOT_FOUND', `${name} was deleted`));
+    this.#log.info({ fn: name, dropped }, 'function queue deleted');
+  }
+
+  async enqueue(message: InvocationMessage): Promise<void> {
+    const dispatcher = this.#require();
+    const fn = assertFunctionName(message.fn.name);
+    await dispatcher.insert(fn, message.id, JSON.stringify(message));
+  }
+
+  async call(message: InvocationMessage): Promise<InvocationResult> {
+    const dispatcher = this.#require();
+    const fn = assertFunctionName(message.fn.name);
+    if (message.replyBy === undefined) {
+      throw new FjordError('INTERNAL', `call() needs replyBy (invocation ${message.id})`);
+    }
+    const reply = this.#calls.start(message, message.replyBy);
+    dispatcher.notify(fn);
+    return reply;
+  }
+
+  async consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription> {
+    const dispatcher = this.#require();
+    assertFunctionName(fn);
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
+    }
+    return dispatcher.subscribe(fn, prefetch, (lease) => handler(this.#invocationDelivery(lease)));
+  }
+
+  async publishResult(event: ResultEvent): Promise<void> {
+    const dispatcher = this.#require();
+    const id = event.type === 'started' ? event.id : event.result.id;
+    await dispatcher.insert(RESULTS_QUEUE, id, JSON.stringify(event));
+  }
+
+  async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
+    const dispatcher = this.#require();
+    return dispatcher.subscribe(RESULTS_QUEUE, this.#options.resultsPrefetch, async (lease) => {
+      try {
+        // Rows of the results queue hold what publishResult() wrote.
+        await handler(lease.payload as ResultEvent);
+        lease.ack();
+      } catch (error) {
+        const delayMs = retryDelayMs(lease.attempt);
+        this.#log.warn({ err: error, attempt: lease.attempt, delayMs }, 'result handler failed');
+        lease.requeue(delayMs);
+      }
+    });
+  }
+
+  async announce(event: ControlEvent): Promise<void> {
+    this.#require();
+    this.#control.publish(event);
+  }
+
+  async onControl(handler: (event: ControlEvent) => void): Promise<Subscription> {
+    this.#require();
+    return this.#control.subscribe(handler);
+  }
+
+  async #start(): Promise<void> {
+    try {
+      this.#file = new BrokerFile(this.#options, this.#id, this.#calls);
+    } catch (error) {
+      this.#setState('closed');
+      throw new FjordError(
+        'BROKER_UNAVAILABLE',
+        `cannot open the embedded broker at ${this.#options.path}`,
+        { cause: error },
+      );
+    }
+    this.#setState('up');
+  }
+
+  async #close(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    this.#setState('closed');
+    this.#control.clear();
+    this.#calls.rejectAll(unavailable('the embedded broker closed before the reply'));
+    await file?.close();
+  }
+
+  #invocationDelivery(lease: Lease<unknown>): InvocationDelivery {
+    // Function queues hold what enqueue() wrote or what call() was given.
+    const message = lease.payload as InvocationMessage;
+    return {
+      message,
+      attempt: lease.attempt,
+      // Async invocations have no waiting caller: reply() then finds nobody, as documented.
+      reply: async (result) => void this.#calls.reply(message.id, result),
+      ack: () => lease.ack(),
+      requeue: () => lease.requeue(),
+    };
+  }
+
+  #require(): Dispatcher {
+    if (this.#file === undefined || this.#state !== 'up') {
+      throw unavailable(
+        this.#state === 'closed'
+          ? 'the embedded broker is closed'
+          : 'the embedded broker is not started',
+      );
+    }
+    return this.#file.dispatcher;
+  }
+
+  #setState(state: BrokerState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.#log.error({ err: error, state }, 'broker state listener threw');
+      }
+    }
+  }
+}
+
+function unavailable(message: string): FjordError {
+  return new FjordError('BROKER_UNAVAILABLE', message);
+}

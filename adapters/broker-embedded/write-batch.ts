@@ -1,0 +1,81 @@
+import type { MessageTable } from './message-table.ts';
+
+interface PendingInsert {
+  queue: string;
+  id: string;
+  body: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** `availableAt` undefined: delete the row (ack); a number: release it (requeue). */
+interface PendingSettle {
+  seq: number;
+  availableAt: number | undefined;
+}
+
+/** The writes of one event-loop turn, taken out to be committed. */
+export interface TakenWrites {
+  readonly size: number;
+  /** Applies the writes; call inside the transaction that commits them. */
+  apply(table: MessageTable, owner: string): void;
+  /** After the commit: the inserts are durable, their callers may go on. */
+  committed(): void;
+  /** After a rollback: inserts fail, settlements go back to the batch for the next turn. */
+  failed(error: unknown, batch: WriteBatch): void;
+}
+
+/**
+ * Writes gathered until the next commit (group commit). A commit costs far more than the
+ * statements inside it, so one transaction per event-loop turn for every enqueue, result, ack
+ * and requeue of that turn multiplies throughput, while a lone enqueue still commits at the end
+ * of the current turn. Inserts resolve only after their commit (the durability promise of
+ * enqueue/publishResult); settlements are fire-and-forget, since a lost ack only means a
+ * redelivery, which at-least-once allows.
+ */
+export class WriteBatch {
+  #inserts: PendingInsert[] = [];
+  #settles: PendingSettle[] = [];
+
+  get size(): number {
+    return this.#inserts.length + this.#settles.length;
+  }
+
+  insert(queue: string, id: string, body: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#inserts.push({ queue, id, body, resolve, reject });
+    });
+  }
+
+  ack(seq: number): void {
+    this.#settles.push({ seq, availableAt: undefined });
+  }
+
+  release(seq: number, availableAt: number): void {
+    this.#settles.push({ seq, availableAt });
+  }
+
+  take(): TakenWrites {
+    const inserts = this.#inserts;
+    const settles = this.#settles;
+    this.#inserts = [];
+    this.#settles = [];
+    return {
+      size: inserts.length + settles.length,
+      apply: (table, owner) => {
+        for (const { queue, id, body } of inserts) table.insert(queue, id, body);
+        for (const { seq, availableAt } of settles) {
+          if (availableAt === undefined) table.delete(seq, owner);
+          else table.release(seq, owner, availableAt);
+        }
+      },
+      committed: () => {
+        for (const insert of inserts) insert.resolve();
+      },
+      failed: (error, batch) => {
+        for (const insert of inserts) insert.reject(error);
+        batch.#settles.unshift(...settles);
+      },
+    };
+  }
+}
