@@ -4,6 +4,7 @@
  * proxy, so other tests sharing the broker are unaffected.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +16,13 @@ import { Api, readCredentials } from './support/api.ts';
 import { startFn, type FnServer } from './support/fn-process.ts';
 import { amqpTarget, amqpUrlOnPort } from './support/rabbitmq.ts';
 
+const fnName = `outage-${randomBytes(3).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'fjord-outage-'));
 const proxy = new TcpProxy(amqpTarget());
 let server: FnServer | undefined;
 let api: Api | undefined;
 after(async () => {
-  await api?.fetch('/v1/functions/outage-echo', { method: 'DELETE' });
+  await api?.fetch(`/v1/functions/${fnName}`, { method: 'DELETE' });
   await server?.stop('SIGKILL');
   await proxy.close();
   rmSync(dir, { recursive: true, force: true });
@@ -42,22 +44,22 @@ test('broker down: 503 and not ready; broker back: service resumes by itself', a
     { cwd: dir },
   );
   api = new Api(readCredentials(server.ready.credentials ?? ''));
-  await api.deployFixture('outage-echo', 'event-echo');
-  const before = await api.invokeAsync('outage-echo', { name: 'before' });
+  await api.deployFixture(fnName, 'event-echo');
+  const before = await api.invokeAsync(fnName, { name: 'before' });
   assert.equal((await api.settled(before)).status, 'succeeded');
 
   proxy.cut();
   await waitFor(async () => (await fetch(`${api!.base}/readyz`)).status === 503, {
     what: '/readyz to say 503',
   });
-  const refused = await api.json<ErrorBody>('/v1/functions/outage-echo/invocations', {
+  const refused = await api.json<ErrorBody>(`/v1/functions/${fnName}/invocations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{"name":"during"}',
   });
   assert.equal(refused.status, 503);
   assert.equal(refused.body.error.code, 'BROKER_UNAVAILABLE');
-  const sync = await fetch(`${api.base}/fn/outage-echo`);
+  const sync = await fetch(`${api.base}/fn/${fnName}`);
   assert.equal(sync.status, 503);
   assert.equal((await fetch(`${api.base}/healthz`)).status, 200, 'the process itself stays up');
 
@@ -66,7 +68,7 @@ test('broker down: 503 and not ready; broker back: service resumes by itself', a
     what: '/readyz to recover',
     timeoutMs: 30_000,
   });
-  const after = await api.invokeAsync('outage-echo', { name: 'after' });
+  const after = await api.invokeAsync(fnName, { name: 'after' });
   const view = await api.settled(after);
   assert.equal(view.status, 'succeeded');
   assert.deepEqual((view.result as { greeting: string }).greeting, 'hello after');

@@ -125,9 +125,16 @@ describe('fn up (embedded broker and store) over HTTP', () => {
   });
 
   test('a function that never returns is a 504 at its deadline; the next call works', async () => {
-    const response = await api.fetch('/fn/hang', { auth: false });
-    assert.equal(response.status, 504);
-    assert.equal(((await response.json()) as ErrorBody).error.code, 'INVOCATION_TIMEOUT');
+    const { status, body } = await api.json<InvocationView>(
+      '/v1/functions/hang/invocations?wait=true',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      },
+    );
+    assert.equal(status, 504);
+    assert.equal(body.error?.code, 'INVOCATION_TIMEOUT');
     assert.equal((await fetch(`${api.base}/fn/hello`)).status, 200);
   });
 
