@@ -8,8 +8,8 @@ import {
   type OptionValues,
 } from './args.ts';
 
-/** A stream the CLI writes to; `isTTY` decides between a spinner and plain lines. */
-export type Output = NodeJS.WritableStream & { isTTY?: boolean };
+/** A stream the CLI writes to; a terminal (`isTTY`, `columns`) gets a spinner, others lines. */
+export type Output = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
 /** Everything a command touches outside itself, injected so tests can run commands in-process. */
 export interface Io {

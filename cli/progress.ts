@@ -13,7 +13,9 @@ export interface Progress {
  * escape codes). ora loads only when a spinner is shown.
  */
 export async function createProgress(stream: Output): Promise<Progress> {
-  if (!stream.isTTY) {
+  // ora divides by the terminal width: a terminal reporting 0 columns (script(1), some CI
+  // pseudo-terminals) would make it loop forever.
+  if (!stream.isTTY || !(Number(stream.columns) > 0)) {
     return { step: (text) => stream.write(`${text}...\n`), stop: () => {} };
   }
   const { default: ora } = await import('ora');

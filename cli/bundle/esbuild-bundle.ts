@@ -128,5 +128,5 @@ function rejected(error: unknown, summary: string): FjordError {
       : line;
   });
   if (messages.length > MAX_ERRORS) lines.push(`... and ${messages.length - MAX_ERRORS} more`);
-  return new FjordError('BUNDLE_REJECTED', `${summary}:\n${lines.join('\n')}`);
+  return new FjordError('BUNDLE_REJECTED', `${summary}\n${lines.join('\n')}`);
 }

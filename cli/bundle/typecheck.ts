@@ -66,7 +66,7 @@ export async function typecheckFunction(
     lines.push(`... and ${diagnostics.length - MAX_DIAGNOSTICS} more`);
   throw new FjordError(
     'BUNDLE_REJECTED',
-    `type check failed (fix these, or deploy with --no-typecheck):\n${lines.join('\n')}`,
+    `type check failed (fix these, or deploy with --no-typecheck)\n${lines.join('\n')}`,
   );
 }
 
