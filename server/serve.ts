@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { displayPath } from '../cli/bundle/paths.ts';
 import type { Io } from '../cli/command.ts';
 import { CliError } from '../cli/errors.ts';
 import { writeJson, writeLine } from '../cli/output.ts';
@@ -62,10 +63,7 @@ function announce(stack: Stack, request: ServeRequest, io: Io): void {
     };
     return writeJson(io, ready);
   }
-  const shown = (path: string): string => {
-    const rel = relative(io.cwd, path);
-    return rel.startsWith('..') ? path : rel;
-  };
+  const shown = (path: string): string => displayPath(path, io.cwd);
   const lines: string[] = [];
   if (stack.url) lines.push(`Fjord ${request.kind === 'up' ? 'is up' : 'gateway'} at ${stack.url}`);
   if (stack.credentials) lines.push(`  credentials  ${shown(stack.credentials.path)}`);

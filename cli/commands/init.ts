@@ -1,7 +1,8 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isValidFunctionName } from '../../core/names.ts';
+import { assertFunctionName } from '../../core/names.ts';
+import { displayPath } from '../bundle/paths.ts';
 import { FJORD_TYPES } from '../bundle/typecheck.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -25,11 +26,10 @@ default) and event (a function (event, ctx) returning JSON). Deploy it with \`fn
   },
   async run({ values, positionals }, io) {
     const [name = ''] = positionals;
-    if (!isValidFunctionName(name)) {
-      throw new UsageError(
-        `invalid function name "${name}": use 1-63 lowercase letters, digits and dashes, starting with a letter`,
-        'init',
-      );
+    try {
+      assertFunctionName(name);
+    } catch (error) {
+      throw new UsageError((error as Error).message, 'init');
     }
     const template = values.template ?? 'http';
     if (!TEMPLATE_NAMES.includes(template)) {
@@ -39,7 +39,7 @@ default) and event (a function (event, ctx) returning JSON). Deploy it with \`fn
       );
     }
     const dir = resolve(io.cwd, values.dir ?? name);
-    const shown = relative(io.cwd, dir) || '.';
+    const shown = displayPath(dir, io.cwd);
     const existing = await readdir(dir).catch(() => []);
     if (existing.length > 0) throw new UsageError(`${shown} exists and is not empty`, 'init');
     await mkdir(dir, { recursive: true });
