@@ -58,3 +58,28 @@ test('kill -9 of fn up loses no accepted invocation', async () => {
   );
   assert.equal(await second.stop(), 0);
 });
+
+test('SIGTERM drains: an invocation running then finishes and is recorded, then fn up exits 0', async () => {
+  const drainDir = join(dir, 'drain');
+  const server = await startFn(['up', '--port', '0', '--data-dir', drainDir, '--no-examples'], {
+    cwd: dir,
+  });
+  servers.push(server);
+  const api = new Api(readCredentials(server.ready.credentials ?? ''));
+  await api.deployFixture('sleepy', 'sleep', { timeoutMs: 10_000 });
+  const id = await api.invokeAsync('sleepy', { ms: 1000 });
+  await waitFor(async () => (await api.invocation(id)).status === 'running', {
+    what: 'running',
+    intervalMs: 5,
+  });
+  assert.equal(await server.stop('SIGTERM'), 0);
+
+  // Read the record from a fresh process on the same data: the result was made durable before exit.
+  const again = await startFn(['up', '--port', '0', '--data-dir', drainDir, '--no-examples'], {
+    cwd: dir,
+  });
+  servers.push(again);
+  const view = await new Api(readCredentials(again.ready.credentials ?? '')).settled(id);
+  assert.equal(view.status, 'succeeded');
+  assert.equal(view.attempts, 1, 'drained, not cut short: it ran once');
+});
