@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing (Node 24, dependencies,
-# RabbitMQ), starts RabbitMQ when it is not running, then runs the cheap checks first
+# RabbitMQ, Docker), starts RabbitMQ and dockerd when they are not running, then runs the cheap checks first
 # (types, lint, format) and every test against the real services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ export PATH="/usr/local/bin:$PATH"
 
 bash scripts/setup.sh
 bash scripts/ensure-rabbitmq.sh
+bash scripts/ensure-docker.sh
 
 echo "==> typecheck, lint, format" >&2
 npx tsc --noEmit
