@@ -22,6 +22,8 @@ export interface AgentOptions {
   nodeId: string;
   /** How often the node announces itself. */
   heartbeatMs?: number;
+  /** Runtimes the executor can run; functions of any other runtime are left to other nodes. */
+  runtimes?: readonly FunctionSpec['runtime'][];
 }
 
 interface Consumer {
@@ -127,7 +129,7 @@ export class RuntimeAgent {
   #follow(spec: FunctionSpec): Promise<void> {
     return this.#serialize(spec.name, async () => {
       if (this.#state !== 'running') return;
-      if (spec.runtime !== 'isolate') {
+      if (!(this.#options.runtimes ?? ['isolate']).includes(spec.runtime)) {
         this.#log.warn(
           { fn: spec.name, runtime: spec.runtime },
           'runtime not supported on this node',
