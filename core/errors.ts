@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   MEMORY_LIMIT_EXCEEDED: 502,
   BAD_FUNCTION_RESPONSE: 502,
   BROKER_UNAVAILABLE: 503,
+  CONTAINER_RUNTIME_UNAVAILABLE: 503,
+  CONTAINER_IMAGE_UNAVAILABLE: 503,
   NO_CAPACITY: 503,
   INVOCATION_TIMEOUT: 504,
 } as const;
@@ -48,6 +50,7 @@ export interface ErrorData {
 /** Codes for which another attempt may succeed. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'BROKER_UNAVAILABLE',
+  'CONTAINER_RUNTIME_UNAVAILABLE',
   'NO_CAPACITY',
   'THROTTLED',
   'FUNCTION_CRASHED',

@@ -16,5 +16,16 @@ export function toFunctionSpec(
     timeoutMs: manifest.timeoutMs,
     concurrency: manifest.concurrency,
     env: manifest.env,
+    ...(manifest.runtime === 'container' ? containerFields(manifest) : {}),
+  };
+}
+
+function containerFields(manifest: Manifest): Partial<FunctionSpec> {
+  const { network, cpus, pidsLimit, image } = manifest;
+  return {
+    ...(network === undefined ? {} : { network }),
+    ...(cpus === undefined ? {} : { cpus }),
+    ...(pidsLimit === undefined ? {} : { pidsLimit }),
+    ...(image === undefined ? {} : { image }),
   };
 }

@@ -17,6 +17,11 @@ export interface Manifest {
   concurrency: number;
   env: Record<string, string>;
   triggers: { http: { public: boolean } };
+  /** Container functions: network access (default none), CPUs, process limit, own image. */
+  network?: boolean;
+  cpus?: number;
+  pidsLimit?: number;
+  image?: string;
 }
 
 /** Validates fn.json contents, naming the offending field; returns it with defaults applied. */
@@ -44,6 +49,11 @@ export function createManifestValidator(): ManifestValidator {
       concurrency: copy.concurrency as number,
       env: (copy.env ?? {}) as Record<string, string>,
       triggers: { http: { public: triggers.http?.public ?? true } },
+      // Container settings stay absent unless set: the container executor owns their defaults.
+      ...(typeof copy.network === 'boolean' ? { network: copy.network } : {}),
+      ...(typeof copy.cpus === 'number' ? { cpus: copy.cpus } : {}),
+      ...(typeof copy.pidsLimit === 'number' ? { pidsLimit: copy.pidsLimit } : {}),
+      ...(typeof copy.image === 'string' ? { image: copy.image } : {}),
     };
   };
 }

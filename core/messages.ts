@@ -15,6 +15,12 @@ export interface FunctionSpec {
   timeoutMs: number;
   concurrency: number;
   env: Record<string, string>;
+  /** Container functions only (absent: the container executor's defaults). */
+  network?: boolean;
+  cpus?: number;
+  pidsLimit?: number;
+  /** A local image FROM the base image to run instead of the base image itself. */
+  image?: string;
 }
 
 /** An HTTP request for a `fetch` handler. */
