@@ -17,6 +17,8 @@ export function toFunctionSpec(
     concurrency: manifest.concurrency,
     env: manifest.env,
     ...(manifest.runtime === 'container' ? containerFields(manifest) : {}),
+    ...(manifest.retries === undefined ? {} : { retries: manifest.retries }),
+    ...(manifest.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: manifest.maxEventAgeMs }),
   };
 }
 

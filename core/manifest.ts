@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 // The schema declares draft 2020-12, which only Ajv's 2020 build knows.
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { FjordError } from './errors.ts';
+import type { RetryConfig } from './retry-policy.ts';
 
 const require = createRequire(import.meta.url);
 /** The published JSON Schema of fn.json. */
@@ -22,6 +23,9 @@ export interface Manifest {
   cpus?: number;
   pidsLimit?: number;
   image?: string;
+  /** Async retries and event age; absent unless set (defaults: core/retry-policy.ts). */
+  retries?: RetryConfig;
+  maxEventAgeMs?: number;
 }
 
 /** Validates fn.json contents, naming the offending field; returns it with defaults applied. */
@@ -54,6 +58,9 @@ export function createManifestValidator(): ManifestValidator {
       ...(typeof copy.cpus === 'number' ? { cpus: copy.cpus } : {}),
       ...(typeof copy.pidsLimit === 'number' ? { pidsLimit: copy.pidsLimit } : {}),
       ...(typeof copy.image === 'string' ? { image: copy.image } : {}),
+      // Like the container settings, absent unless set: core/retry-policy.ts owns the defaults.
+      ...(isObject(copy.retries) ? { retries: copy.retries as Manifest['retries'] } : {}),
+      ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),
     };
   };
 }
@@ -70,6 +77,10 @@ function describe(error: ErrorObject): string {
     default:
       return `field "${field || '(root)'}" ${error.message ?? 'is invalid'}`;
   }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function joinField(parent: string, child: string): string {
