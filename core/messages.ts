@@ -3,6 +3,7 @@
  * instances, no amqplib or isolated-vm types. Binary bodies travel base64-encoded.
  */
 import type { ErrorData } from './errors.ts';
+import type { RetryConfig } from './retry-policy.ts';
 
 /** Everything a node needs to run a function version without reading the store. */
 export interface FunctionSpec {
@@ -21,6 +22,10 @@ export interface FunctionSpec {
   pidsLimit?: number;
   /** A local image FROM the base image to run instead of the base image itself. */
   image?: string;
+  /** fn.json `retries` (absent: the defaults of core/retry-policy.ts). */
+  retries?: RetryConfig;
+  /** fn.json `maxEventAgeMs` (absent: the default of core/retry-policy.ts). */
+  maxEventAgeMs?: number;
 }
 
 /** An HTTP request for a `fetch` handler. */
@@ -55,6 +60,13 @@ export interface InvocationMessage {
   acceptedAt: number;
   /** Epoch ms after which nobody waits for a sync reply; absent for async. */
   replyBy?: number;
+  /**
+   * Attempts made before this copy of the message was published (a retry or a redrive publishes
+   * a new copy); absent means 0. A delivery's attempt is this plus the copy's own deliveries.
+   */
+  priorAttempts?: number;
+  /** Set by a redrive: the retry budget and the event age count from this attempt and time. */
+  redrive?: { fromAttempt: number; at: number };
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -65,6 +77,12 @@ export interface LogEntry {
   level: LogLevel;
   message: string;
 }
+
+/**
+ * What follows a failed async attempt: another attempt, due at `at` (epoch ms), or the
+ * function's dead-letter queue.
+ */
+export type AttemptFollowUp = { action: 'retry'; at: number } | { action: 'dead' };
 
 export interface InvocationResult {
   id: string;
@@ -84,6 +102,28 @@ export interface InvocationResult {
   value?: unknown;
   error?: ErrorData;
   logs: LogEntry[];
+  /** Set on a failed async attempt that is not the end: a retry follows, or the dead letters. */
+  next?: AttemptFollowUp;
+}
+
+/**
+ * An async invocation given up on, on its way to its function's dead-letter queue: the message
+ * (to redrive it), and why. The attempt history is in the store, built from the results.
+ */
+export interface DeadLetter {
+  message: InvocationMessage;
+  /** The attempt that gave up: the last one run, or the delivery refused. */
+  attempt: number;
+  error: ErrorData;
+  /** The node that gave up (`broker` when the broker did). */
+  node: string;
+  /** Epoch ms. */
+  deadAt: number;
+  /**
+   * True when the attempt ran (its result travels on the results queue); false when the
+   * delivery was refused before running (poison message, expired event, function gone).
+   */
+  ran: boolean;
 }
 
 /** Progress reports that flow from nodes to gateways on the durable results queue. */
@@ -105,4 +145,6 @@ export interface NodeInfo {
 export type ControlEvent =
   | { type: 'deployed'; fn: FunctionSpec }
   | { type: 'deleted'; name: string }
+  /** Nodes skip this invocation when it is delivered (it was queued or waiting to retry). */
+  | { type: 'cancelled'; fn: string; id: string }
   | { type: 'heartbeat'; node: NodeInfo };

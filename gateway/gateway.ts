@@ -67,7 +67,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const onControl = (event: ControlEvent): void => {
     if (event.type === 'heartbeat') deps.nodes.record(event.node);
     else if (event.type === 'deployed') deps.functions.evict(event.fn.name);
-    else deps.functions.evict(event.name);
+    else if (event.type === 'deleted') deps.functions.evict(event.name);
   };
 
   return {
