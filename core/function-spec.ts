@@ -19,6 +19,8 @@ export function toFunctionSpec(
     ...(manifest.runtime === 'container' ? containerFields(manifest) : {}),
     ...(manifest.retries === undefined ? {} : { retries: manifest.retries }),
     ...(manifest.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: manifest.maxEventAgeMs }),
+    ...(manifest.egress === undefined ? {} : { egress: manifest.egress }),
+    ...(manifest.cpuMs === undefined ? {} : { cpuMs: manifest.cpuMs }),
   };
 }
 

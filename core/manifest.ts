@@ -26,6 +26,10 @@ export interface Manifest {
   /** Async retries and event age; absent unless set (defaults: core/retry-policy.ts). */
   retries?: RetryConfig;
   maxEventAgeMs?: number;
+  /** Hosts fetch() may reach; absent: none. */
+  egress?: { allow: string[] };
+  /** CPU time per invocation (isolates); absent: only timeoutMs applies. */
+  cpuMs?: number;
 }
 
 /** Validates fn.json contents, naming the offending field; returns it with defaults applied. */
@@ -61,6 +65,8 @@ export function createManifestValidator(): ManifestValidator {
       // Like the container settings, absent unless set: core/retry-policy.ts owns the defaults.
       ...(isObject(copy.retries) ? { retries: copy.retries as Manifest['retries'] } : {}),
       ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),
+      ...(isObject(copy.egress) ? { egress: copy.egress as Manifest['egress'] } : {}),
+      ...(typeof copy.cpuMs === 'number' ? { cpuMs: copy.cpuMs } : {}),
     };
   };
 }

@@ -16,6 +16,10 @@ export interface FunctionSpec {
   timeoutMs: number;
   concurrency: number;
   env: Record<string, string>;
+  /** fn.json `egress`: hosts `fetch` may reach (absent: none). */
+  egress?: { allow: string[] };
+  /** fn.json `cpuMs`: CPU time one invocation may use (absent: only the wall-clock deadline). */
+  cpuMs?: number;
   /** Container functions only (absent: the container executor's defaults). */
   network?: boolean;
   cpus?: number;
