@@ -7,8 +7,19 @@
  *
  * Delivery is at-least-once: a message whose consumer neither acked nor requeued it (because its
  * process died or its connection dropped) is delivered again, with `attempt` one higher.
+ *
+ * Failed async invocations run again through {@link InvocationDelivery.retry} (a delayed copy)
+ * and end in {@link InvocationDelivery.deadLetter}; dead letters travel, like results, on one
+ * durable queue that gateways consume and write to the store, where each function's dead-letter
+ * queue can be listed, redriven and purged (a broker queue can be none of these by id).
  */
-import type { ControlEvent, InvocationMessage, InvocationResult, ResultEvent } from './messages.ts';
+import type {
+  ControlEvent,
+  DeadLetter,
+  InvocationMessage,
+  InvocationResult,
+  ResultEvent,
+} from './messages.ts';
 
 /**
  * - `connecting`: start() called, not yet usable.
@@ -25,7 +36,10 @@ export interface Subscription {
 
 export interface InvocationDelivery {
   message: InvocationMessage;
-  /** 1 on first delivery, incremented on every redelivery. */
+  /**
+   * 1 on first delivery, incremented on every redelivery and every retry; a copy published by a
+   * retry or a redrive continues from its `priorAttempts`.
+   */
   attempt: number;
   /** Sends the result to a waiting sync caller; a no-op for async invocations. */
   reply(result: InvocationResult): Promise<void>;
@@ -33,6 +47,18 @@ export interface InvocationDelivery {
   ack(): void;
   /** Puts the message back for another attempt (on this or another node). */
   requeue(): void;
+  /**
+   * Async invocations: makes the message deliverable again as attempt `attempt + 1`, no earlier
+   * than `delayMs` from now (at most an hour: `MAX_RETRY_DELAY_MS` of core/retry-policy.ts),
+   * then removes this delivery.
+   * Resolves once the retry is durable; on a rejection the delivery is still unsettled.
+   */
+  retry(delayMs: number): Promise<void>;
+  /**
+   * Async invocations: hands the message, with why it failed, to the dead letters
+   * ({@link Broker.consumeDeadLetters}), then removes this delivery. Resolves once durable.
+   */
+  deadLetter(reason: Pick<DeadLetter, 'error' | 'node' | 'ran'>): Promise<void>;
 }
 
 export type InvocationHandler = (delivery: InvocationDelivery) => Promise<void>;
@@ -72,6 +98,12 @@ export interface Broker {
    * delivered again when it throws, so a handler must be idempotent.
    */
   consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription>;
+
+  /**
+   * Consumes the dead letters of every function, acked when the handler resolves and delivered
+   * again when it throws (so the handler must be idempotent), as results are.
+   */
+  consumeDeadLetters(handler: (letter: DeadLetter) => Promise<void>): Promise<Subscription>;
 
   /** Announces an event to every gateway and node subscribed right now (not durable). */
   announce(event: ControlEvent): Promise<void>;

@@ -63,7 +63,7 @@ export function createManifestValidator(): ManifestValidator {
       ...(typeof copy.pidsLimit === 'number' ? { pidsLimit: copy.pidsLimit } : {}),
       ...(typeof copy.image === 'string' ? { image: copy.image } : {}),
       // Like the container settings, absent unless set: core/retry-policy.ts owns the defaults.
-      ...(isObject(copy.retries) ? { retries: copy.retries as Manifest['retries'] } : {}),
+      ...(isObject(copy.retries) ? { retries: copy.retries } : {}),
       ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),
       ...(isObject(copy.egress) ? { egress: copy.egress as Manifest['egress'] } : {}),
       ...(typeof copy.cpuMs === 'number' ? { cpuMs: copy.cpuMs } : {}),

@@ -105,6 +105,7 @@ export class Dispatcher {
   close(): void {
     if (this.#closed) return;
     this.#commit(this.#writes.take(), []);
+    this.#writes.abandon(closedError());
     this.#closed = true;
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     for (const timer of this.#timers) clearTimeout(timer);
@@ -230,24 +231,37 @@ export class Dispatcher {
   #settle(consumer: Consumer, item: Item, settlement: Settlement): void {
     consumer.unsettled--;
     // close() released every lease of this instance at once.
-    if (this.#closed) return;
+    if (this.#closed) {
+      if (settlement.kind === 'requeue') settlement.committed?.reject(closedError());
+      return;
+    }
     if (item.kind === 'sync') {
-      if (settlement.kind === 'requeue') this.#options.calls.requeue(item.call);
+      if (settlement.kind === 'requeue') {
+        this.#options.calls.requeue(item.call);
+        settlement.committed?.resolve();
+      }
     } else if (settlement.kind === 'ack') {
       this.#writes.ack(item.seq);
     } else {
-      this.#writes.release(item.seq, this.#options.now() + settlement.delayMs);
-      if (settlement.delayMs > 0) this.#wakeAfter(consumer.queue, settlement.delayMs);
+      const { delayMs, committed } = settlement;
+      this.#writes.release(item.seq, this.#options.now() + delayMs, committed);
+      if (delayMs > 0) this.#wakeAfter(consumer.queue, delayMs);
     }
     this.notify(consumer.queue);
   }
 
   #wakeAfter(queue: string, delayMs: number): void {
+    // One millisecond late on purpose: a timer may fire within the millisecond it is due, when
+    // the row is not ready yet by the clock, and the next full scan is a second away.
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.notify(queue);
-    }, delayMs);
+    }, delayMs + 1);
     timer.unref();
     this.#timers.add(timer);
   }
+}
+
+function closedError(): FjordError {
+  return new FjordError('BROKER_UNAVAILABLE', 'the embedded broker closed before the retry');
 }

@@ -10,6 +10,7 @@ import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
   ControlEvent,
+  DeadLetter,
   InvocationMessage,
   InvocationResult,
   ResultEvent,
@@ -28,12 +29,17 @@ import { SyncCalls } from './sync-calls.ts';
 
 /** The results queue's name; function names start with a letter, so none can collide. */
 const RESULTS_QUEUE = '$results';
+/** The dead letters of every function, on their way to the store. */
+const DEAD_LETTERS_QUEUE = '$dead-letters';
 
 /**
  * The {@link Broker} of `fn up`: one process, no RabbitMQ, queues persisted in a SQLite file
  * (node:sqlite, no native addon).
  *
  * - Async invocations and results are rows, committed before enqueue()/publishResult() resolve.
+ * - A retry releases the leased row with a later `available_at` (its not-before time): the row's
+ *   delivery count goes on, so the next delivery is the next attempt. Dead letters are rows of
+ *   one more queue, consumed like results.
  * - A delivered row is leased by this instance; close() releases its leases, and leases of a
  *   process that died are released by the next instance to start or heartbeat.
  * - Sync invocations stay in memory (see {@link SyncCalls}): `call()` works only with a consumer
@@ -139,18 +145,12 @@ export class EmbeddedBroker implements Broker {
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
-    const dispatcher = this.#require();
-    return dispatcher.subscribe(RESULTS_QUEUE, this.#options.resultsPrefetch, async (lease) => {
-      try {
-        // Rows of the results queue hold what publishResult() wrote.
-        await handler(lease.payload as ResultEvent);
-        lease.ack();
-      } catch (error) {
-        const delayMs = retryDelayMs(lease.attempt);
-        this.#log.warn({ err: error, attempt: lease.attempt, delayMs }, 'result handler failed');
-        lease.requeue(delayMs);
-      }
-    });
+    // Rows of the results queue hold what publishResult() wrote.
+    return this.#consumeEvents(RESULTS_QUEUE, (payload) => handler(payload as ResultEvent));
+  }
+
+  async consumeDeadLetters(handler: (letter: DeadLetter) => Promise<void>): Promise<Subscription> {
+    return this.#consumeEvents(DEAD_LETTERS_QUEUE, (payload) => handler(payload as DeadLetter));
   }
 
   async announce(event: ControlEvent): Promise<void> {
@@ -186,16 +186,41 @@ export class EmbeddedBroker implements Broker {
     await file?.close();
   }
 
+  /** Delivers the rows of a shared event queue; a handler that throws gets its row back later. */
+  #consumeEvents(queue: string, handler: (payload: unknown) => Promise<void>): Subscription {
+    const dispatcher = this.#require();
+    return dispatcher.subscribe(queue, this.#options.resultsPrefetch, async (lease) => {
+      try {
+        await handler(lease.payload);
+        lease.ack();
+      } catch (error) {
+        const delayMs = retryDelayMs(lease.attempt);
+        this.#log.warn({ err: error, queue, attempt: lease.attempt, delayMs }, 'handler failed');
+        lease.requeue(delayMs);
+      }
+    });
+  }
+
   #invocationDelivery(lease: Lease<unknown>): InvocationDelivery {
     // Function queues hold what enqueue() wrote or what call() was given.
     const message = lease.payload as InvocationMessage;
+    // A redriven copy starts its own delivery count where the dead one ended.
+    const attempt = (message.priorAttempts ?? 0) + lease.attempt;
     return {
       message,
-      attempt: lease.attempt,
+      attempt,
       // Async invocations have no waiting caller: reply() then finds nobody, as documented.
       reply: async (result) => void this.#calls.reply(message.id, result),
       ack: () => lease.ack(),
       requeue: () => lease.requeue(),
+      retry: (delayMs) => lease.retry(Math.max(0, delayMs)),
+      deadLetter: async (reason) => {
+        const letter: DeadLetter = { message, attempt, deadAt: this.#options.now(), ...reason };
+        // Two commits: the ack only once the letter is durable, so a crash between the two
+        // redelivers the message (and the node gives up on it again) instead of losing it.
+        await this.#require().insert(DEAD_LETTERS_QUEUE, message.id, JSON.stringify(letter));
+        lease.ack();
+      },
     };
   }
 

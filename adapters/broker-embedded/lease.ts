@@ -1,5 +1,12 @@
-/** How a consumer settled a delivery. */
-export type Settlement = { kind: 'ack' } | { kind: 'requeue'; delayMs: number };
+/** Resolves or rejects a caller waiting for a settlement to be committed. */
+export interface CommitWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** How a consumer settled a delivery; `committed` is told once the settlement is durable. */
+export type Settlement =
+  { kind: 'ack' } | { kind: 'requeue'; delayMs: number; committed?: CommitWaiter };
 
 /**
  * One message handed to a consumer of this instance and not settled yet: a leased row of the
@@ -30,6 +37,17 @@ export class Lease<Payload> {
   /** Makes the message available again, after `delayMs` for a durable one. */
   requeue(delayMs = 0): void {
     this.#settle({ kind: 'requeue', delayMs });
+  }
+
+  /**
+   * Requeues after `delayMs` and resolves once that is committed (a plain requeue is
+   * fire-and-forget). Rejects, leaving the lease unsettled, when it was settled already.
+   */
+  retry(delayMs: number): Promise<void> {
+    if (this.#settled) return Promise.reject(new Error('delivery already settled'));
+    return new Promise((resolve, reject) => {
+      this.#settle({ kind: 'requeue', delayMs, committed: { resolve, reject } });
+    });
   }
 
   #settle(settlement: Settlement): void {

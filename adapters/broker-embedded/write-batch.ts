@@ -1,3 +1,4 @@
+import type { CommitWaiter } from './lease.ts';
 import type { MessageTable } from './message-table.ts';
 
 interface PendingInsert {
@@ -12,6 +13,8 @@ interface PendingInsert {
 interface PendingSettle {
   seq: number;
   availableAt: number | undefined;
+  /** Told when the settlement commits (a retry waits for it). */
+  waiter?: CommitWaiter | undefined;
 }
 
 /** The writes of one event-loop turn, taken out to be committed. */
@@ -51,8 +54,14 @@ export class WriteBatch {
     this.#settles.push({ seq, availableAt: undefined });
   }
 
-  release(seq: number, availableAt: number): void {
-    this.#settles.push({ seq, availableAt });
+  release(seq: number, availableAt: number, waiter?: CommitWaiter): void {
+    this.#settles.push({ seq, availableAt, waiter });
+  }
+
+  /** Fails whoever waits for a settlement that will never commit now (the broker closed). */
+  abandon(error: unknown): void {
+    for (const settle of this.#settles) settle.waiter?.reject(error);
+    this.#settles = [];
   }
 
   take(): TakenWrites {
@@ -71,9 +80,11 @@ export class WriteBatch {
       },
       committed: () => {
         for (const insert of inserts) insert.resolve();
+        for (const settle of settles) settle.waiter?.resolve();
       },
       failed: (error, batch) => {
         for (const insert of inserts) insert.reject(error);
+        // Settlements are retried with the next commit; whoever waits keeps waiting for it.
         batch.#settles.unshift(...settles);
       },
     };

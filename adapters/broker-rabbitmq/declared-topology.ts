@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.ts';
 import { amqpCode, toFjordError } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
 import type { Session } from './session.ts';
-import { declareFunctionQueue, declareShared, type Names } from './topology.ts';
+import { declareDelayTier, declareFunctionQueue, declareShared, type Names } from './topology.ts';
 
 /**
  * The exchanges and queues this instance relies on, declared again on every new connection (a
@@ -14,6 +14,8 @@ export class DeclaredTopology implements Participant {
   readonly #log: Logger;
   /** Functions declared through this instance and not deleted since. */
   readonly #functions = new Set<string>();
+  /** Delay tiers declared on the current connection, by milliseconds. */
+  readonly #tiers = new Set<number>();
 
   constructor(options: { names: Names; deliveryLimit: number; logger: Logger }) {
     this.names = options.names;
@@ -32,7 +34,10 @@ export class DeclaredTopology implements Participant {
     }
   }
 
-  detach(): void {}
+  detach(): void {
+    // A new connection may be to a rebuilt broker: declare tiers again when next used.
+    this.#tiers.clear();
+  }
 
   async shutdown(): Promise<void> {}
 
@@ -50,6 +55,22 @@ export class DeclaredTopology implements Participant {
     } catch (error) {
       throw toFjordError(error, `could not delete queue ${queue}`);
     }
+  }
+
+  /** Declares the delay tier of `ms` unless this connection did already. */
+  async ensureTier(session: Session, ms: number): Promise<void> {
+    if (this.#tiers.has(ms)) return;
+    try {
+      await session.withChannel('declare', (channel) => declareDelayTier(channel, this.names, ms));
+    } catch (error) {
+      const conflict = amqpCode(error) === 406;
+      const queue = this.names.delayQueue(ms);
+      const what = conflict
+        ? `queue ${queue} exists with other arguments`
+        : `could not declare ${queue}`;
+      throw toFjordError(error, what, conflict ? 'CONFLICT' : 'BROKER_UNAVAILABLE');
+    }
+    this.#tiers.add(ms);
   }
 
   async #declare(session: Session, fn: string): Promise<void> {

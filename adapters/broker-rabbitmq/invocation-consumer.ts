@@ -1,6 +1,6 @@
 import type { InvocationDelivery, InvocationHandler } from '../../core/broker.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
 import { attemptOf, decode } from './codec.ts';
 import type { ConsumerSpec } from './managed-consumer.ts';
 
@@ -11,13 +11,18 @@ export interface InvocationConsumerOptions {
   handler: InvocationHandler;
   /** Sends a sync invocation's result to the caller's reply-to address. */
   reply(replyTo: string, correlationId: string, result: InvocationResult): Promise<void>;
+  /** Durably publishes a copy of `message` for attempt `attempt + 1`, due in `delayMs`. */
+  retry(message: InvocationMessage, attempt: number, delayMs: number): Promise<void>;
+  /** Durably publishes a dead letter. */
+  deadLetter(letter: DeadLetter): Promise<void>;
   logger: Logger;
   now?: () => number;
 }
 
 /**
  * Consumes a function's queue with manual acks: the handler settles each delivery itself
- * (acks-late); a handler that throws gets its delivery requeued.
+ * (acks-late); a handler that throws gets its delivery requeued. A retry or a dead letter is a
+ * new message, published and confirmed before the delivery it replaces is acked.
  */
 export function invocationConsumer(options: InvocationConsumerOptions): ConsumerSpec {
   const { handler, logger: log } = options;
@@ -47,15 +52,25 @@ export function invocationConsumer(options: InvocationConsumerOptions): Consumer
         replyTo?: unknown;
         correlationId?: unknown;
       };
+      // A retried or redriven copy starts its own delivery count where the previous copy ended.
+      const attempt = (message.priorAttempts ?? 0) + attemptOf(raw);
       const delivery: InvocationDelivery = {
         message,
-        attempt: attemptOf(raw),
+        attempt,
         reply: async (result) => {
           if (typeof replyTo !== 'string' || typeof correlationId !== 'string') return;
           await options.reply(replyTo, correlationId, result);
         },
         ack: () => settle('ack'),
         requeue: () => settle('requeue'),
+        retry: async (delayMs) => {
+          await options.retry(message, attempt, delayMs);
+          settle('ack');
+        },
+        deadLetter: async (reason) => {
+          await options.deadLetter({ message, attempt, deadAt: now(), ...reason });
+          settle('ack');
+        },
       };
       void (async () => {
         try {

@@ -12,6 +12,8 @@ export interface PublishOptions {
   unroutable?: () => FjordError;
   /** A label for the management UI (`async`, `result`, `control`). */
   type: string;
+  /** AMQP headers (a delay tier is chosen by one). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -127,6 +129,7 @@ export class ConfirmPublisher implements Participant {
             messageId: id,
             contentType: CONTENT_TYPE,
             type: options.type,
+            ...(options.headers === undefined ? {} : { headers: options.headers }),
           },
           (error: unknown) => {
             if (error) settle(toFjordError(error, 'RabbitMQ did not take the message'));

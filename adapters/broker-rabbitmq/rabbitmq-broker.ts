@@ -3,27 +3,31 @@ import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
   ControlEvent,
+  DeadLetter,
   InvocationMessage,
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
-import { encode } from './codec.ts';
+import { decode, encode } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
 import { controlSubscription } from './control-subscription.ts';
+import { DEAD_LETTER_TYPE, parseDeadLetter } from './dead-letter-codec.ts';
 import { DeclaredTopology } from './declared-topology.ts';
+import { tierFor } from './delay-tiers.ts';
+import { eventConsumer } from './event-consumer.ts';
 import { invocationConsumer } from './invocation-consumer.ts';
 import { ManagedConsumer, type ConsumerSpec } from './managed-consumer.ts';
 import { resolveOptions, type RabbitMqBrokerOptions, type ResolvedOptions } from './options.ts';
 import { ConfirmPublisher } from './publisher.ts';
-import { resultsConsumer } from './results-consumer.ts';
 import { RpcClient } from './rpc-client.ts';
-import { namesFor } from './topology.ts';
+import { DELAY_HEADER, namesFor } from './topology.ts';
 
 /**
  * The {@link Broker} on RabbitMQ: one durable quorum queue per function behind a direct exchange,
  * publisher confirms, manual acks, direct reply-to for sync calls, a shared quorum results queue
- * and a control fanout. It reconnects by itself after a connection loss, redeclares its topology
+ * and a control fanout. Retries wait in delay-tier queues (see topology.ts) and dead letters go
+ * to a shared quorum queue, as results do. It reconnects by itself after a connection loss, redeclares its topology
  * and restores every subscription; while it is down, every operation fails fast with
  * BROKER_UNAVAILABLE. No amqplib type leaves this folder.
  */
@@ -102,6 +106,8 @@ export class RabbitMqBroker implements Broker {
         prefetch,
         handler,
         reply: (replyTo, correlationId, result) => this.#rpc.reply(replyTo, correlationId, result),
+        retry: (message, attempt, delayMs) => this.#retry(message, attempt, delayMs),
+        deadLetter: (letter) => this.#deadLetter(letter),
         logger: this.#log,
       }),
     );
@@ -117,9 +123,24 @@ export class RabbitMqBroker implements Broker {
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
     return this.#subscribe(
-      resultsConsumer({
+      eventConsumer({
+        label: 'results',
         queue: this.#names.results,
         prefetch: this.#options.resultsPrefetch,
+        parse: (raw) => decode(raw) as ResultEvent,
+        handler,
+        logger: this.#log,
+      }),
+    );
+  }
+
+  async consumeDeadLetters(handler: (letter: DeadLetter) => Promise<void>): Promise<Subscription> {
+    return this.#subscribe(
+      eventConsumer({
+        label: 'dead letters',
+        queue: this.#names.deadLetters,
+        prefetch: this.#options.resultsPrefetch,
+        parse: (raw) => parseDeadLetter(raw, Date.now()),
         handler,
         logger: this.#log,
       }),
@@ -138,6 +159,39 @@ export class RabbitMqBroker implements Broker {
     return this.#subscribe(
       controlSubscription({ exchange: this.#names.control, handler, logger: this.#log }),
     );
+  }
+
+  /**
+   * Publishes the copy for the next attempt: into the delay tier that lasts at least `delayMs`
+   * (declared on first use), or straight back through the retries exchange when it is due now.
+   */
+  async #retry(message: InvocationMessage, attempt: number, delayMs: number): Promise<void> {
+    const fn = message.fn.name;
+    const body = encode({ ...message, priorAttempts: attempt } satisfies InvocationMessage);
+    if (delayMs <= 0) {
+      await this.#publisher.publish(this.#names.retries, fn, body, {
+        persistent: true,
+        type: 'retry',
+      });
+      return;
+    }
+    const tier = tierFor(delayMs);
+    await this.#topology.ensureTier(this.#manager.session, tier);
+    await this.#publisher.publish(this.#names.delay, fn, body, {
+      persistent: true,
+      type: 'retry',
+      headers: { [DELAY_HEADER]: String(tier) },
+      unroutable: () =>
+        new FjordError('BROKER_UNAVAILABLE', `delay queue ${this.#names.delayQueue(tier)} is gone`),
+    });
+  }
+
+  async #deadLetter(letter: DeadLetter): Promise<void> {
+    await this.#publisher.publish('', this.#names.deadLetters, encode(letter), {
+      persistent: true,
+      type: DEAD_LETTER_TYPE,
+      unroutable: () => new FjordError('BROKER_UNAVAILABLE', 'the dead-letters queue is missing'),
+    });
   }
 
   get #names(): DeclaredTopology['names'] {

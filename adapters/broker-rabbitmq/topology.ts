@@ -10,6 +10,20 @@ export interface Names {
   results: string;
   /** The invocation queue of one function. */
   functionQueue(fn: string): string;
+  /** Headers exchange in front of the delay tiers; header {@link DELAY_HEADER} picks the tier. */
+  delay: string;
+  /** One delay tier: a queue whose messages expire after `ms` into {@link Names.retries}. */
+  delayQueue(ms: number): string;
+  /**
+   * Direct exchange expired retries come back through; every function queue is bound to it by
+   * its name. What it cannot route (the function was deleted meanwhile) goes to its alternate
+   * exchange, {@link Names.orphans}, and on to the dead letters instead of waiting forever.
+   */
+  retries: string;
+  /** Fanout alternate exchange of {@link Names.retries}, bound to the dead-letters queue. */
+  orphans: string;
+  /** Durable quorum queue of dead letters, shared by every gateway as competing consumers. */
+  deadLetters: string;
 }
 
 export function namesFor(prefix: string): Names {
@@ -18,8 +32,16 @@ export function namesFor(prefix: string): Names {
     control: `${prefix}.control`,
     results: `${prefix}.results`,
     functionQueue: (fn) => `${prefix}.fn.${fn}`,
+    delay: `${prefix}.delay`,
+    delayQueue: (ms) => `${prefix}.delay.${ms}`,
+    retries: `${prefix}.retries`,
+    orphans: `${prefix}.retries.orphans`,
+    deadLetters: `${prefix}.dead-letters`,
   };
 }
+
+/** The header that routes a retry to its delay tier (a string: the tier's milliseconds). */
+export const DELAY_HEADER = 'x-fjord-delay';
 
 /** Where direct reply-to delivers replies: a pseudo-queue bound to the consuming channel. */
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -43,9 +65,22 @@ export async function declareShared(channel: Channel, names: Names): Promise<voi
   // No delivery limit on results: a handler fails there when the store is down, and dropping a
   // result after N quick failures would lose it. Poison results are rejected by the consumer.
   await channel.assertQueue(names.results, { durable: true, arguments: quorumArguments() });
+  // Dead letters: same reasoning as results, a failing store must not make them disappear.
+  await channel.assertQueue(names.deadLetters, { durable: true, arguments: quorumArguments() });
+  await channel.assertExchange(names.orphans, 'fanout', { durable: true });
+  await channel.bindQueue(names.deadLetters, names.orphans, '');
+  await channel.assertExchange(names.retries, 'direct', {
+    durable: true,
+    alternateExchange: names.orphans,
+  });
+  await channel.assertExchange(names.delay, 'headers', { durable: true });
 }
 
-/** Declares a function's queue and binds it; idempotent. */
+/**
+ * Declares a function's queue and binds it; idempotent. The queue's arguments are those of the
+ * first release on purpose (RabbitMQ refuses a declaration with other arguments, so existing
+ * queues could not be upgraded): retries reach it through a binding, which can always be added.
+ */
 export async function declareFunctionQueue(
   channel: Channel,
   names: Names,
@@ -55,4 +90,27 @@ export async function declareFunctionQueue(
   const queue = names.functionQueue(fn);
   await channel.assertQueue(queue, { durable: true, arguments: quorumArguments(deliveryLimit) });
   await channel.bindQueue(queue, names.invocations, fn);
+  await channel.bindQueue(queue, names.retries, fn);
+}
+
+/**
+ * Declares one delay tier. Per-message expiration cannot delay retries (RabbitMQ expires only
+ * the message at the head of a queue), so every message of a tier waits the same `ms`, then is
+ * dead-lettered with its routing key (the function's name) to {@link Names.retries}. The
+ * at-least-once strategy keeps a message in the tier until its target confirmed it, so a broker
+ * crash in between loses nothing; it requires `reject-publish` overflow.
+ */
+export async function declareDelayTier(channel: Channel, names: Names, ms: number): Promise<void> {
+  const queue = names.delayQueue(ms);
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: {
+      ...quorumArguments(),
+      'x-message-ttl': ms,
+      'x-dead-letter-exchange': names.retries,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  await channel.bindQueue(queue, names.delay, '', { 'x-match': 'all', [DELAY_HEADER]: String(ms) });
 }

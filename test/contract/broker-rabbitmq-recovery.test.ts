@@ -89,8 +89,10 @@ describe('RabbitMqBroker on RabbitMQ', () => {
     const channel = await connection.createChannel();
     for (const fn of declared) await channel.deleteQueue(`${PREFIX}.fn.${fn}`);
     await channel.deleteQueue(`${PREFIX}.results`);
-    await channel.deleteExchange(`${PREFIX}.invocations`);
-    await channel.deleteExchange(`${PREFIX}.control`);
+    await channel.deleteQueue(`${PREFIX}.dead-letters`);
+    for (const exchange of ['invocations', 'control', 'delay', 'retries', 'retries.orphans']) {
+      await channel.deleteExchange(`${PREFIX}.${exchange}`);
+    }
     await channel.close();
     await connection.close();
   });

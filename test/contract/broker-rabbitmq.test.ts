@@ -4,10 +4,16 @@
  * Without a reachable RabbitMQ this fails, never skips: run scripts/ensure-rabbitmq.sh first.
  */
 import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
 import { connect } from 'amqplib';
+import { DELAY_TIERS_MS } from '../../adapters/broker-rabbitmq/delay-tiers.ts';
 import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
-import type { Broker } from '../../core/broker.ts';
+import type { Broker, InvocationDelivery } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
+import type { DeadLetter } from '../../core/messages.ts';
+import { invocation, uniqueName } from '../support/fixtures.ts';
+import { Inbox } from '../support/inbox.ts';
 import { brokerContract } from './broker.contract.ts';
 
 const AMQP_URL = process.env.FN_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -17,19 +23,49 @@ brokerContract('rabbitmq', async () => {
   const declared = new Set<string>();
   await deleteTopology(prefix, declared); // fails clearly when RabbitMQ is not there
   return {
-    create: async () =>
-      recordDeclares(
-        new RabbitMqBroker({
-          url: AMQP_URL,
-          logger: silentLogger(),
-          prefix,
-          connectionName: `${prefix}-contract`,
-          startTimeoutMs: 5000,
-        }),
-        declared,
-      ),
+    create: async () => recordDeclares(newBroker(prefix), declared),
     cleanup: () => deleteTopology(prefix, declared),
   };
+});
+
+function newBroker(prefix: string): RabbitMqBroker {
+  return new RabbitMqBroker({
+    url: AMQP_URL,
+    logger: silentLogger(),
+    prefix,
+    connectionName: `${prefix}-contract`,
+    startTimeoutMs: 5000,
+  });
+}
+
+describe('RabbitMqBroker retries', () => {
+  const prefix = `fjord-test-${randomBytes(4).toString('hex')}`;
+  const declared = new Set<string>();
+  after(() => deleteTopology(prefix, declared));
+
+  test('a retry whose function was deleted meanwhile becomes a dead letter of the broker', async () => {
+    const broker = newBroker(prefix);
+    await broker.start();
+    after(() => broker.close());
+    const fn = uniqueName();
+    declared.add(fn);
+    await broker.declareFunction(fn);
+    const letters = new Inbox<DeadLetter>();
+    await broker.consumeDeadLetters(async (letter) => letters.push(letter));
+    const inbox = new Inbox<InvocationDelivery>();
+    await broker.consume(fn, 1, async (d) => inbox.push(d));
+    const msg = invocation(fn, 'orphan');
+    await broker.enqueue(msg);
+    const delivery = await inbox.next();
+    await delivery.retry(400);
+    await broker.deleteFunction(fn);
+    const letter = await letters.next(10_000, 'the orphaned retry');
+    assert.equal(letter.message.id, msg.id);
+    assert.equal(letter.attempt, 2, 'the attempt that could not run');
+    assert.equal(letter.error.code, 'FUNCTION_NOT_FOUND');
+    assert.equal(letter.node, 'broker');
+    assert.equal(letter.ran, false);
+  });
 });
 
 /** The broker as is, except that declareFunction also records the name for cleanup. */
@@ -63,9 +99,12 @@ async function deleteTopology(prefix: string, functions: Iterable<string>): Prom
   try {
     const channel = await connection.createChannel();
     for (const fn of functions) await channel.deleteQueue(`${prefix}.fn.${fn}`);
+    for (const ms of DELAY_TIERS_MS) await channel.deleteQueue(`${prefix}.delay.${ms}`);
     await channel.deleteQueue(`${prefix}.results`);
-    await channel.deleteExchange(`${prefix}.invocations`);
-    await channel.deleteExchange(`${prefix}.control`);
+    await channel.deleteQueue(`${prefix}.dead-letters`);
+    for (const exchange of ['invocations', 'control', 'delay', 'retries', 'retries.orphans']) {
+      await channel.deleteExchange(`${prefix}.${exchange}`);
+    }
     await channel.close();
   } finally {
     await connection.close();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Broker, InvocationDelivery } from '../../core/broker.ts';
-import type { ControlEvent, ResultEvent } from '../../core/messages.ts';
+import type { ControlEvent, DeadLetter, ResultEvent } from '../../core/messages.ts';
 import { Inbox } from '../support/inbox.ts';
 import { invocation, resultFor, spec, uniqueName } from '../support/fixtures.ts';
 
@@ -88,6 +88,85 @@ export function brokerContract(adapter: string, makeFixture: () => Promise<Broke
       assert.equal(second.message.id, msg.id);
       assert.equal(second.attempt, 2);
       second.ack();
+    });
+
+    test('retry() delivers the message again no earlier than its delay, as the next attempt', async () => {
+      const broker = await create();
+      const fn = uniqueName();
+      await broker.declareFunction(fn);
+      const inbox = new Inbox<InvocationDelivery>();
+      await broker.consume(fn, 2, async (d) => inbox.push(d));
+      const msg = invocation(fn, { retry: 'me' });
+      await broker.enqueue(msg);
+      const first = await inbox.next();
+      assert.equal(first.attempt, 1);
+      const retriedAt = Date.now();
+      await first.retry(300);
+      const second = await inbox.next(10_000, 'the delayed retry');
+      const waited = Date.now() - retriedAt;
+      assert.equal(second.message.id, msg.id);
+      assert.deepEqual(second.message.payload, msg.payload);
+      assert.equal(second.attempt, 2);
+      assert.ok(waited >= 300, `the retry came back after ${waited} ms, before its 300 ms delay`);
+      await second.retry(0);
+      const third = await inbox.next(10_000, 'the immediate retry');
+      assert.equal(third.attempt, 3);
+      third.ack();
+      const marker = invocation(fn, 'marker');
+      await broker.enqueue(marker);
+      assert.equal((await inbox.next()).message.id, marker.id, 'the retried message is settled');
+    });
+
+    test('a copy published with priorAttempts continues the attempt count (a redrive)', async () => {
+      const broker = await create();
+      const fn = uniqueName();
+      await broker.declareFunction(fn);
+      const inbox = new Inbox<InvocationDelivery>();
+      await broker.consume(fn, 1, async (d) => inbox.push(d));
+      const redriven = invocation(fn, 'again', { priorAttempts: 3 });
+      await broker.enqueue(redriven);
+      const got = await inbox.next();
+      assert.equal(got.attempt, 4);
+      got.requeue();
+      assert.equal((await inbox.next()).attempt, 5);
+    });
+
+    test('deadLetter() hands the message to the dead letters, redelivered until handled', async () => {
+      const broker = await create();
+      const fn = uniqueName();
+      await broker.declareFunction(fn);
+      const letters = new Inbox<DeadLetter>();
+      let failOnce = true;
+      const sub = await broker.consumeDeadLetters(async (letter) => {
+        if (letter.message.fn.name !== fn) return; // another test's, on the shared queue
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('store hiccup');
+        }
+        letters.push(letter);
+      });
+      const inbox = new Inbox<InvocationDelivery>();
+      await broker.consume(fn, 1, async (d) => inbox.push(d));
+      const msg = invocation(fn, { doomed: true });
+      await broker.enqueue(msg);
+      const first = await inbox.next();
+      await first.retry(0);
+      const last = await inbox.next();
+      const error = { code: 'FUNCTION_ERROR', message: 'boom' } as const;
+      await last.deadLetter({ error, node: 'node-1', ran: true });
+      const letter = await letters.next(10_000, 'the dead letter');
+      assert.equal(failOnce, false, 'the first handling failed, and the letter came back');
+      assert.equal(letter.message.id, msg.id);
+      assert.deepEqual(letter.message.payload, msg.payload);
+      assert.equal(letter.attempt, 2);
+      assert.deepEqual(letter.error, error);
+      assert.equal(letter.node, 'node-1');
+      assert.equal(letter.ran, true);
+      assert.equal(typeof letter.deadAt, 'number');
+      const marker = invocation(fn, 'marker');
+      await broker.enqueue(marker);
+      assert.equal((await inbox.next()).message.id, marker.id, 'the dead message is gone');
+      await sub.cancel();
     });
 
     test('prefetch bounds the unsettled deliveries of a consumer', async () => {

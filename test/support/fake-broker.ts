@@ -8,6 +8,7 @@ import type { Broker, BrokerState, InvocationHandler, Subscription } from '../..
 import { FjordError } from '../../core/errors.ts';
 import type {
   ControlEvent,
+  DeadLetter,
   InvocationMessage,
   InvocationResult,
   ResultEvent,
@@ -25,6 +26,7 @@ export class FakeBroker implements Broker {
   #state: BrokerState = 'up';
   readonly #stateListeners: ((state: BrokerState) => void)[] = [];
   readonly #resultHandlers = new Set<(event: ResultEvent) => Promise<void>>();
+  readonly #deadLetterHandlers = new Set<(letter: DeadLetter) => Promise<void>>();
   readonly #controlHandlers = new Set<(event: ControlEvent) => void>();
 
   /** Messages whose enqueue was confirmed. */
@@ -66,6 +68,7 @@ export class FakeBroker implements Broker {
 
   async close(): Promise<void> {
     this.#resultHandlers.clear();
+    this.#deadLetterHandlers.clear();
     this.#controlHandlers.clear();
     this.setState('closed');
   }
@@ -138,6 +141,17 @@ export class FakeBroker implements Broker {
     this.#ensureUp();
     this.#resultHandlers.add(handler);
     return { cancel: async () => void this.#resultHandlers.delete(handler) };
+  }
+
+  async consumeDeadLetters(handler: (letter: DeadLetter) => Promise<void>): Promise<Subscription> {
+    this.#ensureUp();
+    this.#deadLetterHandlers.add(handler);
+    return { cancel: async () => void this.#deadLetterHandlers.delete(handler) };
+  }
+
+  /** Delivers a dead letter to every subscriber, as a node giving up would; rejects when one throws. */
+  async emitDeadLetter(letter: DeadLetter): Promise<void> {
+    for (const handler of this.#deadLetterHandlers) await handler(letter);
   }
 
   async announce(event: ControlEvent): Promise<void> {
