@@ -1,0 +1,178 @@
+/**
+ * The few Docker engine calls the container executor makes, through dockerode. No dockerode type
+ * leaves this file except the create options built by container-config.ts; engine failures come
+ * out as FjordErrors: CONTAINER_RUNTIME_UNAVAILABLE when the engine cannot be reached,
+ * CONTAINER_IMAGE_UNAVAILABLE when an image is missing.
+ */
+import Docker from 'dockerode';
+import { FjordError } from '../../core/errors.ts';
+
+export type CreateOptions = Docker.ContainerCreateOptions;
+
+/** How a container ended, from `docker inspect`. */
+export interface ContainerExit {
+  exitCode: number;
+  /** The kernel's OOM killer ended it: the memory limit was reached. */
+  oomKilled: boolean;
+}
+
+/** A container of ours, as listed by its labels. */
+export interface ManagedContainer {
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** Errors of the socket itself: the engine is not running or not ours to talk to. */
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE']);
+
+export class DockerEngine {
+  readonly socketPath: string;
+  readonly #docker: Docker;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+    this.#docker = new Docker({ socketPath });
+  }
+
+  /** Resolves when the engine answers within `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<void> {
+    const ping = this.#docker.ping.bind(this.#docker) as unknown as (options: {
+      abortSignal: AbortSignal;
+    }) => Promise<unknown>;
+    await ping({ abortSignal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      throw this.#error(error, 'ping');
+    });
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.#docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw this.#error(error, `inspect image ${image}`);
+    }
+  }
+
+  /** Creates a container and returns its id. */
+  async create(options: CreateOptions): Promise<string> {
+    try {
+      const container = await this.#docker.createContainer(options);
+      return container.id;
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        throw new FjordError(
+          'CONTAINER_IMAGE_UNAVAILABLE',
+          `image ${options.Image ?? '(none)'} is not on this node: build it FROM the Fjord base image or docker load it`,
+        );
+      }
+      throw this.#error(error, 'create container');
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.#docker
+      .getContainer(id)
+      .start()
+      .catch((error: unknown) => {
+        throw this.#error(error, 'start container');
+      });
+  }
+
+  /**
+   * Resolves once the container is no longer running, or when the engine connection that
+   * watches it is lost (the container is then treated as gone too).
+   */
+  async waitExit(id: string): Promise<void> {
+    await this.#docker
+      .getContainer(id)
+      .wait()
+      .catch(() => undefined);
+  }
+
+  /** How the container ended, or undefined while it runs or when it is unknown. */
+  async inspectExit(id: string): Promise<ContainerExit | undefined> {
+    try {
+      const info = await this.#docker.getContainer(id).inspect();
+      if (info.State.Running) return undefined;
+      return { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The last lines the container wrote to stdout and stderr. */
+  async logsTail(id: string, lines: number): Promise<string> {
+    try {
+      const raw = await this.#docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false });
+      return demultiplex(raw);
+    } catch {
+      return '';
+    }
+  }
+
+  async kill(id: string): Promise<void> {
+    await this.#docker
+      .getContainer(id)
+      .kill()
+      .catch(() => undefined);
+  }
+
+  /** Kills and removes the container; a container already gone is fine. */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      // 409: removal already in progress, started by someone else.
+      if (statusOf(error) === 409) return;
+      throw this.#error(error, 'remove container');
+    }
+  }
+
+  /** Containers (running or not) carrying label `key` (with `value` when given). */
+  async listByLabel(key: string, value?: string): Promise<ManagedContainer[]> {
+    const label = value === undefined ? key : `${key}=${value}`;
+    try {
+      const list = await this.#docker.listContainers({ all: true, filters: { label: [label] } });
+      return list.map((c) => ({ id: c.Id, labels: c.Labels }));
+    } catch (error) {
+      throw this.#error(error, 'list containers');
+    }
+  }
+
+  #error(error: unknown, action: string): FjordError {
+    const code = (error as { code?: unknown }).code;
+    if (
+      (typeof code === 'string' && UNREACHABLE.has(code)) ||
+      (error instanceof Error && error.name === 'TimeoutError')
+    ) {
+      return new FjordError(
+        'CONTAINER_RUNTIME_UNAVAILABLE',
+        `the Docker engine at ${this.socketPath} is unreachable (${typeof code === 'string' ? code : 'no answer'}): container functions cannot run on this node until dockerd runs (bash scripts/ensure-docker.sh)`,
+        { cause: error },
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new FjordError('INTERNAL', `docker ${action} failed: ${message}`, { cause: error });
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Docker's log stream without a TTY: frames of [stream, 0, 0, 0, size (u32 BE)] + payload. */
+function demultiplex(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
