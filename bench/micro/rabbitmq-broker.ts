@@ -6,16 +6,16 @@
  * - async throughput: enqueue (confirmed) → consume → ack, with a window of unconfirmed enqueues.
  * A gateway-side instance and a node-side instance use separate connections, as in production.
  *
- * Run: node bench/rabbitmq-broker.ts [--url amqp://...] [--calls N] [--messages N] [--window N]
+ * Run: node bench/micro/rabbitmq-broker.ts [--url amqp://...] [--calls N] [--messages N] [--window N]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { RabbitMqBroker } from '../adapters/broker-rabbitmq/index.ts';
-import type { InvocationDelivery } from '../core/broker.ts';
-import { silentLogger } from '../core/logger.ts';
-import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
+import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
+import type { InvocationDelivery } from '../../core/broker.ts';
+import { silentLogger } from '../../core/logger.ts';
+import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
 
 const { values } = parseArgs({
   options: {

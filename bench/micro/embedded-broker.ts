@@ -4,16 +4,16 @@
  * - async throughput: enqueue → consume → ack, bare and with the result events the runtime agent
  *   publishes for each invocation (started + finished, consumed and acked like a gateway does).
  *
- * Run: node bench/embedded-broker.ts [--calls N] [--messages N]
+ * Run: node bench/micro/embedded-broker.ts [--calls N] [--messages N]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EmbeddedBroker } from '../adapters/broker-embedded/index.ts';
-import type { Broker, InvocationDelivery } from '../core/broker.ts';
-import { silentLogger } from '../core/logger.ts';
-import type { InvocationMessage, InvocationResult, ResultEvent } from '../core/messages.ts';
+import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
+import type { Broker, InvocationDelivery } from '../../core/broker.ts';
+import { silentLogger } from '../../core/logger.ts';
+import type { InvocationMessage, InvocationResult, ResultEvent } from '../../core/messages.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,0 +1,74 @@
+/**
+ * Celery from Debian (`python3-celery`, run with /usr/bin/python3), prefork with concurrency 2 and
+ * acks_late, on the same RabbitMQ: the worker runs bench/anchors/celery/tasks.py, a closed-loop
+ * producer (produce.py) keeps a window of tasks outstanding and waits on their results.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ThroughputResult } from '../model.ts';
+import { runJson, tail } from '../support/child.ts';
+
+const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
+/** Debian's interpreter: the one python3-celery is installed for. */
+const PYTHON = '/usr/bin/python3';
+
+export interface CeleryOptions {
+  url: string;
+  durationS: number;
+  /** Tasks outstanding at once. */
+  window: number;
+  logFile: string;
+}
+
+interface ProducerOutput {
+  sent: number;
+  completed: number;
+  loadS: number;
+  totalS: number;
+}
+
+export async function celeryThroughput(options: CeleryOptions): Promise<ThroughputResult> {
+  const env = {
+    ...process.env,
+    BENCH_AMQP_URL: options.url,
+    BENCH_CELERY_QUEUE: `bench.celery.${randomBytes(4).toString('hex')}`,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONPATH: CELERY_DIR,
+  };
+  const log = openSync(options.logFile, 'a');
+  const worker = spawn(
+    PYTHON,
+    ['-m', 'celery', '-A', 'tasks', 'worker', '-P', 'prefork', '-c', '2', '-l', 'WARNING'],
+    { cwd: CELERY_DIR, env, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  const exited = once(worker, 'exit');
+  try {
+    const out = await runJson<ProducerOutput>(
+      PYTHON,
+      ['produce.py', String(options.durationS), String(options.window)],
+      { cwd: CELERY_DIR, env, logFile: options.logFile, timeoutMs: 300_000 },
+    );
+    return {
+      completed: out.completed,
+      failed: 0,
+      perSecond: out.completed / out.totalS,
+      acceptedPerSecond: out.sent / out.loadS,
+      loadS: out.loadS,
+      totalS: out.totalS,
+    };
+  } catch (error) {
+    throw new Error(`celery anchor failed: ${String(error)}\n${tail(options.logFile)}`, {
+      cause: error,
+    });
+  } finally {
+    // Warm shutdown first (finishes the tasks it holds); the pool children follow the parent.
+    worker.kill('SIGTERM');
+    const timer = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

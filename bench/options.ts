@@ -1,0 +1,92 @@
+/** Command-line options of `npm run bench`, and the plan (durations, sample counts) they give. */
+import { parseArgs } from 'node:util';
+import type { Plan } from './rows/context.ts';
+
+export const ROWS = ['async', 'latency', 'cold-start', 'memory'] as const;
+export type RowName = (typeof ROWS)[number];
+export const PROFILES = [
+  'async-embedded',
+  'async-rabbitmq',
+  'latency-embedded',
+  'latency-rabbitmq',
+] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface BenchOptions {
+  plan: Plan;
+  rows: RowName[];
+  profile?: ProfileName;
+  /** Skip scripts/ensure-bench-deps.sh (already run). */
+  skipDeps: boolean;
+  /** Measure nothing: redraw the charts and BENCHMARKS.md from bench/results/latest.json. */
+  render: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [--quick] [--only ROWS] [--profile WHAT]
+
+Measures Fjord against its anchors in one run, prints one table, writes
+bench/results/latest.json and the charts, and updates BENCHMARKS.md.
+
+  --quick          a short run (about 2 minutes) instead of the full one (about 7)
+  --only ROWS      comma-separated subset of: ${ROWS.join(', ')}
+  --profile WHAT   run one Fjord target under --cpu-prof and print its top costs
+                   (${PROFILES.join(', ')}); writes bench/results/profile-WHAT.*
+                   and leaves latest.json and BENCHMARKS.md alone
+  --skip-deps      do not run scripts/ensure-bench-deps.sh first
+  --render         measure nothing: redraw the charts and BENCHMARKS.md from
+                   bench/results/latest.json (after editing the report code)`;
+
+const FULL: Plan = {
+  quick: false,
+  asyncS: 20,
+  asyncConnections: 32,
+  latencyS: 10,
+  latencyWarmupS: 2,
+  concurrencies: [1, 10, 50],
+  coldStartSamples: 200,
+  memoryIsolates: 50,
+};
+
+const QUICK: Plan = {
+  ...FULL,
+  quick: true,
+  asyncS: 5,
+  latencyS: 3,
+  latencyWarmupS: 1,
+  coldStartSamples: 50,
+  memoryIsolates: 20,
+};
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+      'skip-deps': { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const rows = values.only === undefined ? [...ROWS] : values.only.split(',').map((r) => r.trim());
+  for (const row of rows) {
+    if (!(ROWS as readonly string[]).includes(row)) {
+      throw new Error(`--only: unknown row "${row}" (rows: ${ROWS.join(', ')})`);
+    }
+  }
+  const profile = values.profile;
+  if (profile !== undefined && !(PROFILES as readonly string[]).includes(profile)) {
+    throw new Error(`--profile: unknown target "${profile}" (one of ${PROFILES.join(', ')})`);
+  }
+  return {
+    plan: values.quick ? QUICK : FULL,
+    // A profile run measures only the row that holds the profiled target.
+    rows: profile === undefined ? (rows as RowName[]) : [profile.split('-')[0] as RowName],
+    ...(profile === undefined ? {} : { profile: profile as ProfileName }),
+    skipDeps: values['skip-deps'],
+    render: values.render,
+    help: values.help,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Row 1, async throughput: invocations accepted over HTTP (POST /v1/functions/NAME/invocations,
+ * closed-loop keep-alive clients) for the load phase, then counted until every accepted one was
+ * recorded as finished (the gateway's fjord_invocations_total). Figure: completed / seconds from
+ * the first request to the last completion. Anchors on the same RabbitMQ: raw amqplib (the
+ * broker's ceiling) and Celery.
+ */
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { amqpThroughput } from '../anchors/amqp-throughput.ts';
+import { celeryThroughput } from '../anchors/celery-anchor.ts';
+import type { Measured, ThroughputResult } from '../model.ts';
+import { httpLoad } from '../support/http-load.ts';
+import { startFjord, type FjordStack } from '../targets/fjord.ts';
+import { logFile, type BenchContext } from './context.ts';
+
+export interface AsyncResults {
+  fjordEmbedded?: Measured<ThroughputResult>;
+  fjordRabbitmq?: Measured<ThroughputResult>;
+  amqplib?: Measured<ThroughputResult>;
+  celery?: Measured<ThroughputResult>;
+}
+
+/** Longest wait for a backlog to drain after the load stopped. */
+const DRAIN_LIMIT_MS = 5 * 60_000;
+
+async function measureFjord(
+  stack: FjordStack,
+  name: string,
+  ctx: BenchContext,
+): Promise<Measured<ThroughputResult>> {
+  const load1 = loadavg()[0] ?? 0;
+  const timeline: number[] = [];
+  let last = 0;
+  const started = performance.now();
+  const sampler = setInterval(() => {
+    void stack.finished(name).then((n) => (timeline.push(n - last), (last = n)));
+  }, 1000);
+  try {
+    const load = await httpLoad({
+      url: `${stack.url}/v1/functions/${name}/invocations`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 1 }),
+      connections: ctx.plan.asyncConnections,
+      durationS: ctx.plan.asyncS,
+    });
+    const accepted = load.statuses[202] ?? 0;
+    const answered = Object.values(load.statuses).reduce((a, b) => a + b, 0);
+    const rejected = answered - accepted + load.errors;
+    if (accepted === 0) throw new Error(`async load on ${name}: nothing accepted`);
+    ctx.say(`  ${accepted} accepted in ${load.durationS} s, waiting for them to complete`);
+    const deadline = performance.now() + DRAIN_LIMIT_MS;
+    let succeeded = 0;
+    let failed = 0;
+    while (succeeded + failed < accepted) {
+      if (performance.now() > deadline) {
+        throw new Error(`${name}: only ${succeeded + failed} of ${accepted} completed in time`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      [succeeded, failed] = await Promise.all([
+        stack.finished(name),
+        stack.finished(name, 'failed'),
+      ]);
+    }
+    const totalS = (performance.now() - started) / 1000;
+    return {
+      completed: succeeded,
+      failed,
+      perSecond: succeeded / totalS,
+      acceptedPerSecond: accepted / load.durationS,
+      loadS: load.durationS,
+      totalS,
+      timeline,
+      rejected,
+      load1,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function fjordVariant(
+  ctx: BenchContext,
+  variant: 'embedded' | 'rabbitmq',
+): Promise<Measured<ThroughputResult>> {
+  ctx.say(`async throughput: Fjord, ${variant} broker (${ctx.plan.asyncS} s of load)`);
+  const dataDir = join(ctx.workDir, `async-${variant}`);
+  const profileDir = ctx.profile === `async-${variant}` ? ctx.profileDir : undefined;
+  const stack = await startFjord({
+    dataDir,
+    logFile: logFile(ctx, `fn-up-async-${variant}`),
+    ...(variant === 'rabbitmq' ? { broker: ctx.amqpUrl } : {}),
+    ...(profileDir ? { profileDir } : {}),
+  });
+  try {
+    const name = `bench-async-${variant}`;
+    await stack.deploy('bench-event', name);
+    return await measureFjord(stack, name, ctx);
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResults> {
+  const durationS = ctx.plan.asyncS;
+  const results: AsyncResults = {};
+  if (ctx.profile === 'async-embedded')
+    return { fjordEmbedded: await fjordVariant(ctx, 'embedded') };
+  if (ctx.profile === 'async-rabbitmq')
+    return { fjordRabbitmq: await fjordVariant(ctx, 'rabbitmq') };
+  results.fjordEmbedded = await fjordVariant(ctx, 'embedded');
+  results.fjordRabbitmq = await fjordVariant(ctx, 'rabbitmq');
+  ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
+  results.amqplib = {
+    load1: loadavg()[0] ?? 0,
+    ...(await amqpThroughput({ url: ctx.amqpUrl, durationS, window: 200, prefetch: 256 })),
+  };
+  ctx.say('async throughput: Celery, prefork -c 2, acks_late');
+  results.celery = {
+    load1: loadavg()[0] ?? 0,
+    ...(await celeryThroughput({
+      url: ctx.amqpUrl,
+      durationS,
+      window: 100,
+      logFile: logFile(ctx, 'celery'),
+    })),
+  };
+  return results;
+}

@@ -1,0 +1,37 @@
+/** What every row of the benchmark gets from bench/run.ts. */
+import { join } from 'node:path';
+
+export interface Plan {
+  quick: boolean;
+  /** Seconds of load per async-throughput target. */
+  asyncS: number;
+  /** Closed-loop HTTP clients of the async-throughput rows. */
+  asyncConnections: number;
+  /** Seconds of measured load per latency target and concurrency, after a warm-up. */
+  latencyS: number;
+  latencyWarmupS: number;
+  concurrencies: number[];
+  coldStartSamples: number;
+  memoryIsolates: number;
+}
+
+export interface BenchContext {
+  plan: Plan;
+  /** RabbitMQ URL of the benchmark's own vhost. */
+  amqpUrl: string;
+  /** A scratch directory, removed at the end. */
+  workDir: string;
+  /**
+   * A profiling run: only this Fjord target runs (e.g. 'async-rabbitmq'), under --cpu-prof, with
+   * its profile written to `profileDir`; no anchors.
+   */
+  profile?: string;
+  profileDir: string;
+  /** Progress for the person watching (stderr). */
+  say(message: string): void;
+}
+
+/** A file for a child's stderr, kept with the scratch directory. */
+export function logFile(ctx: BenchContext, name: string): string {
+  return join(ctx.workDir, `${name}.log`);
+}

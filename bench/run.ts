@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: measures Fjord against its anchors side by side in one run (see
+ * BENCHMARKS.md for what each row means), prints one table, and writes
+ * bench/results/latest.json, the charts (bench/results/*.png) and BENCHMARKS.md's results.
+ * Not a test: nothing here asserts a timing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResults } from './model.ts';
+import { parseOptions, USAGE, type BenchOptions } from './options.ts';
+import { latencyChart, throughputChart, timelineChart } from './report/charts.ts';
+import { resultsSection, updateBenchmarksMd } from './report/markdown.ts';
+import { formatProfile, summariseProfile } from './report/profile-summary.ts';
+import { writePng } from './report/rasterize.ts';
+import { writeFormatted } from './report/write-formatted.ts';
+import { tableRows } from './report/table-rows.ts';
+import { consoleTable } from './report/table-text.ts';
+import { asyncThroughputRow } from './rows/async-throughput.ts';
+import type { BenchContext } from './rows/context.ts';
+import { coldStartRow, memoryRow } from './rows/isolates.ts';
+import { syncLatencyRow } from './rows/sync-latency.ts';
+import { machineInfo } from './support/machine.ts';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const RESULTS = join(REPO, 'bench/results');
+const VHOST = process.env.FN_BENCH_VHOST ?? 'fjord-bench';
+const AMQP_BASE = process.env.FN_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+function say(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function command(argv: string[]): string {
+  return process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
+    : `node bench/run.ts ${argv.join(' ')}`.trim();
+}
+
+async function measure(options: BenchOptions, ctx: BenchContext, results: BenchResults) {
+  if (options.rows.includes('async')) results.async = await asyncThroughputRow(ctx);
+  if (options.rows.includes('latency')) results.latency = await syncLatencyRow(ctx);
+  if (options.rows.includes('cold-start')) results.coldStart = await coldStartRow(ctx);
+  if (options.rows.includes('memory')) results.memory = await memoryRow(ctx);
+}
+
+async function writeReport(results: BenchResults, workDir: string): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  await writeFormatted(join(RESULTS, 'latest.json'), JSON.stringify(results));
+  const charts: string[] = [];
+  const drawn: [string, string | undefined][] = [
+    ['throughput', throughputChart(results)],
+    ['async-timeline', timelineChart(results)],
+    ['latency', latencyChart(results)],
+  ];
+  for (const [name, svg] of drawn) {
+    if (svg === undefined) continue;
+    await writePng(svg, join(workDir, `${name}.svg`), join(RESULTS, `${name}.png`));
+    charts.push(`bench/results/${name}.png`);
+  }
+  await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), resultsSection(results, charts));
+  say('wrote bench/results/latest.json, the charts and BENCHMARKS.md');
+}
+
+async function writeProfile(options: BenchOptions, profileDir: string): Promise<void> {
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile was written to ${profileDir}`);
+  const text = formatProfile(await summariseProfile(join(profileDir, file), 25));
+  const base = join(RESULTS, `profile-${options.profile ?? ''}`);
+  mkdirSync(RESULTS, { recursive: true });
+  await copyFile(join(profileDir, file), `${base}.cpuprofile`);
+  await writeFile(`${base}.txt`, `${text}\n`);
+  console.log(`\n${text}\n\nwrote ${base}.txt and ${base}.cpuprofile`);
+}
+
+async function render(): Promise<void> {
+  const results = JSON.parse(await readFile(join(RESULTS, 'latest.json'), 'utf8')) as BenchResults;
+  const workDir = await mkdtemp(join(tmpdir(), 'fjord-bench-'));
+  results.table = tableRows(results);
+  console.log(`\n${consoleTable(results.table)}\n`);
+  await writeReport(results, workDir);
+  await rm(workDir, { recursive: true, force: true });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  if (options.help) return console.log(USAGE);
+  if (options.render) return render();
+  if (!options.skipDeps) {
+    execFileSync('bash', [join(REPO, 'scripts/ensure-bench-deps.sh')], { stdio: 'inherit' });
+  }
+  const started = performance.now();
+  const workDir = await mkdtemp(join(tmpdir(), 'fjord-bench-'));
+  const profileDir = join(workDir, 'profile');
+  mkdirSync(profileDir);
+  const ctx: BenchContext = {
+    plan: options.plan,
+    amqpUrl: `${AMQP_BASE}/${encodeURIComponent(VHOST)}`,
+    workDir,
+    profileDir,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    say,
+  };
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    durationS: 0,
+    command: command(argv),
+    machine: machineInfo(),
+    plan: options.plan,
+    table: [],
+  };
+  say(
+    `${options.plan.quick ? 'quick' : 'full'} run: ${options.rows.join(', ')}; logs in ${workDir}`,
+  );
+  let failed = false;
+  try {
+    await measure(options, ctx, results);
+  } catch (error) {
+    failed = true;
+    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    say(`logs kept in ${workDir}`);
+  }
+  results.durationS = (performance.now() - started) / 1000;
+  results.machine.loadavgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+  results.table = tableRows(results);
+  console.log(`\n${consoleTable(results.table)}\n`);
+  if (failed) {
+    process.exitCode = 1;
+    return;
+  }
+  if (options.profile !== undefined) await writeProfile(options, profileDir);
+  else await writeReport(results, workDir);
+  await rm(workDir, { recursive: true, force: true });
+}
+
+await main(process.argv.slice(2));
