@@ -5,7 +5,13 @@
  */
 import type { ErrorData } from './errors.ts';
 import type { Manifest } from './manifest.ts';
-import type { InvocationResult, LogEntry, LogLevel } from './messages.ts';
+import type {
+  DeadLetter,
+  InvocationMessage,
+  InvocationResult,
+  LogEntry,
+  LogLevel,
+} from './messages.ts';
 
 export type TokenScope = 'admin' | 'deploy' | 'invoke' | 'node';
 
@@ -35,13 +41,52 @@ export interface FunctionRecord {
 }
 
 /**
- * - `queued`: accepted and durable on the broker, not yet picked up.
+ * - `queued`: accepted and durable on the broker, not yet picked up (or redriven).
  * - `running`: a node is executing it.
- * - `succeeded` / `failed`: final.
- * - `retrying`: failed an attempt and will run again (issue #5).
- * - `dead`: gave up after the last attempt (issue #5).
+ * - `retrying`: an attempt failed and another one is due at `nextAttemptAt`.
+ * - `succeeded`: final.
+ * - `failed`: final: a sync invocation failed, or the error was not retryable.
+ * - `dead`: final: no attempt left (or the event grew too old); in the dead-letter queue.
+ * - `cancelled`: final: cancelled while queued or retrying; nodes skip it.
  */
-export type InvocationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'retrying' | 'dead';
+export type InvocationStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'retrying' | 'dead' | 'cancelled';
+
+/** The statuses nothing changes any more (short of a redrive of a dead one). */
+export const FINAL_STATUSES: ReadonlySet<InvocationStatus> = new Set([
+  'succeeded',
+  'failed',
+  'dead',
+  'cancelled',
+]);
+
+/** One attempt of an invocation, as its result (or the refusal to run it) reported it. */
+export interface AttemptRecord {
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  node?: string;
+  startedAt?: number;
+  endedAt?: number;
+  error?: ErrorData;
+}
+
+/**
+ * The `X-Callback-Url` of an async invocation and how its delivery goes:
+ * - `waiting`: the invocation has not ended yet.
+ * - `pending`: due at `nextAt` (a first try, or a retry after a failed one).
+ * - `delivered`: the receiver answered 2xx.
+ * - `failed`: every try failed; `lastStatus`/`lastError` say how the last one did.
+ */
+export interface CallbackState {
+  url: string;
+  state: 'waiting' | 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAt?: number;
+  /** The HTTP status of the last answer, when there was one. */
+  lastStatus?: number;
+  lastError?: string;
+  deliveredAt?: number;
+}
 
 export interface InvocationRecord {
   id: string;
@@ -62,6 +107,67 @@ export interface InvocationRecord {
   /** HTTP response summary or event return value. */
   result?: unknown;
   error?: ErrorData;
+  /** Epoch ms the next attempt is due, while `retrying`. */
+  nextAttemptAt?: number;
+  callback?: CallbackState;
+}
+
+/** One entry of a function's dead-letter queue: an invocation given up on, and why. */
+export interface DeadLetterRecord {
+  /** Position in the queue (for paging). */
+  seq: number;
+  fn: string;
+  invocationId: string;
+  callId: string;
+  /** The version the last attempt ran. */
+  version: number;
+  attempt: number;
+  node: string;
+  error: ErrorData;
+  queuedAt: number;
+  deadAt: number;
+}
+
+export interface DeadLetterQuery {
+  /** Only entries after this seq. */
+  afterSeq?: number;
+  limit?: number;
+}
+
+/** What {@link Store.cancelInvocation} did; undefined from it when the invocation is unknown. */
+export interface CancelOutcome {
+  cancelled: boolean;
+  /** The record after the attempt (its status says why it was not cancelled). */
+  record: InvocationRecord;
+}
+
+/** An `Idempotency-Key` to claim for a new invocation. */
+export interface IdempotencyClaim {
+  fn: string;
+  key: string;
+  invocationId: string;
+  /** What the request carried, so the same key with another request can be told apart. */
+  fingerprint: string;
+  now: number;
+  expiresAt: number;
+}
+
+/** A callback due for delivery, leased to one gateway until `leaseUntil`. */
+export interface CallbackTask {
+  invocationId: string;
+  url: string;
+  /** Tries before this one. */
+  attempts: number;
+}
+
+/** How one callback try went. */
+export interface CallbackOutcome {
+  at: number;
+  delivered: boolean;
+  status?: number;
+  error?: string;
+  /** When to try again; absent for a delivered callback or one given up on. */
+  nextAt?: number;
 }
 
 export interface LogRecord extends LogEntry {
@@ -97,13 +203,57 @@ export interface Store {
   deleteFunction(name: string): Promise<boolean>;
   getBundle(sha: string): Promise<string | undefined>;
 
-  createInvocation(record: InvocationRecord): Promise<void>;
+  /** Records an accepted async invocation, with the URL to call back when it ends. */
+  createInvocation(record: InvocationRecord, options?: { callbackUrl?: string }): Promise<void>;
   /** Records that a node started an attempt; ignored once the invocation is final. */
   markStarted(id: string, node: string, attempt: number, startedAt: number): Promise<void>;
-  /** Records a result and its logs; idempotent for the same result delivered twice. */
+  /**
+   * Records a result, its logs and its place in the attempt history; idempotent for the same
+   * result delivered twice. `result.next` makes a failure `retrying` or `dead` instead of
+   * `failed`. Reaching a final status makes a waiting callback due.
+   */
   recordResult(result: InvocationResult): Promise<void>;
   getInvocation(id: string): Promise<InvocationRecord | undefined>;
+  /** The attempt history, oldest first. */
+  listAttempts(id: string): Promise<AttemptRecord[]>;
   listLogs(fn: string, query?: LogQuery): Promise<LogRecord[]>;
+  /** Cancels a `queued` or `retrying` invocation; undefined when it does not exist. */
+  cancelInvocation(id: string, at: number): Promise<CancelOutcome | undefined>;
+
+  /**
+   * Puts a dead letter in its function's dead-letter queue and makes the invocation `dead`.
+   * Idempotent; ignores letters of deleted functions, of cancelled invocations, and stale ones
+   * (an attempt already redriven).
+   */
+  recordDeadLetter(letter: DeadLetter): Promise<void>;
+  /** Oldest first. */
+  listDeadLetters(fn: string, query?: DeadLetterQuery): Promise<DeadLetterRecord[]>;
+  countDeadLetters(fn: string): Promise<number>;
+  getDeadLetter(
+    fn: string,
+    invocationId: string,
+  ): Promise<(DeadLetterRecord & { message: InvocationMessage }) | undefined>;
+  /**
+   * Takes an entry out of the dead-letter queue once its message was enqueued again: the
+   * invocation is `queued` again, with a fresh callback. False when the entry was gone.
+   */
+  markRedriven(fn: string, invocationId: string): Promise<boolean>;
+  /** Empties the function's dead-letter queue; returns how many entries it held. */
+  purgeDeadLetters(fn: string): Promise<number>;
+
+  /**
+   * Claims `Idempotency-Key` for a new invocation, unless a live claim exists: then returns
+   * that claim's invocation id and fingerprint, and claims nothing.
+   */
+  claimIdempotencyKey(
+    claim: IdempotencyClaim,
+  ): Promise<{ invocationId: string; fingerprint: string } | undefined>;
+  /** Drops a claim whose invocation could not be enqueued after all. */
+  releaseIdempotencyKey(fn: string, key: string, invocationId: string): Promise<void>;
+
+  /** Leases up to `limit` due callbacks to the caller until `leaseUntil`. */
+  claimCallbacks(now: number, limit: number, leaseUntil: number): Promise<CallbackTask[]>;
+  recordCallbackAttempt(invocationId: string, outcome: CallbackOutcome): Promise<void>;
 }
 
 export type { LogLevel };

@@ -21,10 +21,14 @@ interface InvocationRow {
   node: string | null;
   result: string | null;
   error: string | null;
+  next_attempt_at: number | null;
 }
 
 const COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
   started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
+
+/** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
+export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;
 
 /** Invocation records: created on acceptance, advanced by started and finished reports. */
 export class InvocationRepository {
@@ -76,8 +80,8 @@ export class InvocationRepository {
     this.#db.run(
       `UPDATE invocations
        SET status = 'running', node = :node, attempts = max(attempts, :attempt),
-           started_at = :startedAt
-       WHERE id = :id AND status NOT IN ('succeeded', 'failed', 'dead') AND attempts <= :attempt`,
+           started_at = :startedAt, next_attempt_at = NULL
+       WHERE id = :id AND status NOT IN ${FINAL_SQL} AND attempts <= :attempt`,
       { id, node, attempt, startedAt },
     );
   }
@@ -85,29 +89,32 @@ export class InvocationRepository {
   /**
    * Writes the outcome of one attempt, creating the record when it is missing (sync calls, or a
    * result that overtook its acceptance). A result for an attempt older than, or the same as,
-   * the one already recorded changes nothing.
+   * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   recordResult(result: InvocationResult): void {
     this.#db.run(
-      `INSERT INTO invocations (${COLUMNS}, result_attempt)
+      `INSERT INTO invocations (${COLUMNS}, result_attempt, next_attempt_at)
        VALUES (:id, :callId, :fn, :version, 'sync', :trigger, :status, :attempt, :startedAt,
                :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
-               :attempt)
+               :attempt, :nextAttemptAt)
        ON CONFLICT (id) DO UPDATE SET
          status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
          started_at = excluded.started_at, ended_at = excluded.ended_at,
          duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
          cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
-         error = excluded.error, result_attempt = excluded.result_attempt
-       WHERE invocations.result_attempt IS NULL
-          OR invocations.result_attempt < excluded.result_attempt`,
+         error = excluded.error, result_attempt = excluded.result_attempt,
+         next_attempt_at = excluded.next_attempt_at
+       WHERE (invocations.result_attempt IS NULL
+              OR invocations.result_attempt < excluded.result_attempt)
+         AND invocations.status <> 'cancelled'`,
       {
         id: result.id,
         callId: result.callId,
         fn: result.fn,
         version: result.version,
         trigger: result.response === undefined ? 'event' : 'http',
-        status: result.status,
+        status: statusAfter(result),
+        nextAttemptAt: result.next?.action === 'retry' ? result.next.at : undefined,
         attempt: result.attempt,
         startedAt: result.startedAt,
         endedAt: result.endedAt,
@@ -122,15 +129,23 @@ export class InvocationRepository {
   }
 
   get(id: string): InvocationRecord | undefined {
-    const row = this.#db.get<InvocationRow>(`SELECT ${COLUMNS} FROM invocations WHERE id = :id`, {
-      id,
-    });
+    const row = this.#db.get<InvocationRow>(
+      `SELECT ${COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`,
+      { id },
+    );
     return row === undefined ? undefined : toRecord(row);
   }
 
   deleteForFunction(fn: string): void {
     this.#db.run('DELETE FROM invocations WHERE fn = :fn', { fn });
   }
+}
+
+/** The status an attempt's result leaves the invocation in. */
+function statusAfter(result: InvocationResult): InvocationStatus {
+  if (result.status === 'succeeded') return 'succeeded';
+  if (result.next?.action === 'retry') return 'retrying';
+  return result.next?.action === 'dead' ? 'dead' : 'failed';
 }
 
 /** HTTP bodies are not kept: the record says what was answered, not the bytes. */
@@ -161,6 +176,7 @@ function toRecord(row: InvocationRow): InvocationRecord {
   if (row.node !== null) record.node = row.node;
   if (row.result !== null) record.result = JSON.parse(row.result) as unknown;
   if (row.error !== null) record.error = JSON.parse(row.error) as ErrorData;
+  if (row.next_attempt_at !== null) record.nextAttemptAt = row.next_attempt_at;
   return record;
 }
 

@@ -80,13 +80,80 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX logs_by_fn ON logs (fn, seq);
   CREATE INDEX logs_by_invocation ON logs (invocation_id, attempt);
   `,
+  `
+  -- 2: retries, dead letters, cancellation, idempotency keys and callbacks (issue #5).
+  ALTER TABLE invocations ADD COLUMN next_attempt_at INTEGER;
+  -- Attempts up to this one were given up on and redriven: a late dead letter of one is stale.
+  ALTER TABLE invocations ADD COLUMN redriven_through INTEGER;
+
+  -- One row per attempt, from its result (or from the refusal to run it).
+  CREATE TABLE attempts (
+    invocation_id TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    fn            TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    node          TEXT,
+    started_at    INTEGER,
+    ended_at      INTEGER,
+    error         TEXT,
+    PRIMARY KEY (invocation_id, attempt)
+  );
+  CREATE INDEX attempts_by_fn ON attempts (fn);
+
+  -- Each function's dead-letter queue, FIFO by seq. The message (possibly megabytes) comes last
+  -- so listing never reads its overflow pages.
+  CREATE TABLE dead_letters (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    fn            TEXT NOT NULL,
+    invocation_id TEXT NOT NULL UNIQUE,
+    call_id       TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    attempt       INTEGER NOT NULL,
+    node          TEXT NOT NULL,
+    error         TEXT NOT NULL,
+    queued_at     INTEGER NOT NULL,
+    dead_at       INTEGER NOT NULL,
+    message       TEXT NOT NULL
+  );
+  CREATE INDEX dead_letters_by_fn ON dead_letters (fn, seq);
+
+  CREATE TABLE idempotency_keys (
+    fn            TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    invocation_id TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    PRIMARY KEY (fn, key)
+  );
+  CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
+
+  -- X-Callback-Url deliveries: waiting for the end, then pending (leased to one gateway while
+  -- it tries), delivered or failed. In the store, so they survive a gateway restart.
+  CREATE TABLE callbacks (
+    invocation_id TEXT PRIMARY KEY,
+    fn            TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER,
+    lease_until   INTEGER,
+    last_status   INTEGER,
+    last_error    TEXT,
+    delivered_at  INTEGER
+  );
+  CREATE INDEX callbacks_due ON callbacks (state, next_at);
+  CREATE INDEX callbacks_by_fn ON callbacks (fn);
+  `,
 ];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to {@link SCHEMA_VERSION}, one transaction per migration. */
-export function migrate(connection: Connection): void {
+/**
+ * Brings the schema up to {@link SCHEMA_VERSION} (or `target`, for tests of an upgrade), one
+ * transaction per migration.
+ */
+export function migrate(connection: Connection, target = SCHEMA_VERSION): void {
   const current = readVersion(connection);
   if (current > SCHEMA_VERSION) {
     throw new FjordError(
@@ -94,13 +161,13 @@ export function migrate(connection: Connection): void {
       `store schema version ${current} is newer than this Fjord understands (${SCHEMA_VERSION}): upgrade Fjord`,
     );
   }
-  for (let target = current + 1; target <= SCHEMA_VERSION; target++) {
+  for (let next = current + 1; next <= Math.min(target, SCHEMA_VERSION); next++) {
     connection.transaction(() => {
       // Another process sharing the file may have migrated while this one waited for the lock.
-      if (readVersion(connection) >= target) return;
-      connection.exec(MIGRATIONS[target - 1] ?? '');
+      if (readVersion(connection) >= next) return;
+      connection.exec(MIGRATIONS[next - 1] ?? '');
       // user_version lives in the file header and commits with the migration itself.
-      connection.exec(`PRAGMA user_version = ${target}`);
+      connection.exec(`PRAGMA user_version = ${next}`);
     });
   }
 }

@@ -1,8 +1,15 @@
 import { FjordError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest.ts';
-import type { InvocationResult } from '../../core/messages.ts';
+import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
 import type {
+  AttemptRecord,
+  CallbackOutcome,
+  CallbackTask,
+  CancelOutcome,
+  DeadLetterQuery,
+  DeadLetterRecord,
   FunctionRecord,
+  IdempotencyClaim,
   InvocationRecord,
   LogQuery,
   LogRecord,
@@ -11,8 +18,13 @@ import type {
   TokenScope,
   VersionRecord,
 } from '../../core/store.ts';
+import { AttemptRepository } from './attempt-repository.ts';
+import { CallbackRepository } from './callback-repository.ts';
 import { Connection } from './connection.ts';
+import { DeadLetterRepository } from './dead-letter-repository.ts';
 import { FunctionRepository } from './function-repository.ts';
+import { IdempotencyRepository } from './idempotency-repository.ts';
+import { InvocationOutcomes } from './invocation-outcomes.ts';
 import { InvocationRepository } from './invocation-repository.ts';
 import { LogRepository } from './log-repository.ts';
 import { migrate } from './schema.ts';
@@ -28,7 +40,7 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
   /** How long a write waits for another process holding the file's lock. Default 5000. */
   busyTimeoutMs?: number;
-  /** Clock for createdAt/updatedAt; injectable for tests. */
+  /** Clock for createdAt/updatedAt and for when a callback becomes due; injectable for tests. */
   now?: () => number;
 }
 
@@ -37,7 +49,12 @@ interface Open {
   tokens: TokenRepository;
   functions: FunctionRepository;
   invocations: InvocationRepository;
+  outcomes: InvocationOutcomes;
+  attempts: AttemptRepository;
   logs: LogRepository;
+  deadLetters: DeadLetterRepository;
+  idempotency: IdempotencyRepository;
+  callbacks: CallbackRepository;
 }
 
 /**
@@ -47,15 +64,17 @@ interface Open {
  */
 export class SqliteStore implements Store {
   readonly #options: SqliteStoreOptions;
+  readonly #now: () => number;
   #open: Open | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
   async init(): Promise<void> {
     if (this.#open !== undefined) return;
-    const now = this.#options.now ?? Date.now;
+    const now = this.#now;
     const connection = new Connection({
       path: this.#options.path,
       synchronous: this.#options.synchronous ?? 'normal',
@@ -72,7 +91,12 @@ export class SqliteStore implements Store {
       tokens: new TokenRepository(connection, now),
       functions: new FunctionRepository(connection, now),
       invocations: new InvocationRepository(connection),
+      outcomes: new InvocationOutcomes(connection),
+      attempts: new AttemptRepository(connection),
       logs: new LogRepository(connection),
+      deadLetters: new DeadLetterRepository(connection),
+      idempotency: new IdempotencyRepository(connection),
+      callbacks: new CallbackRepository(connection),
     };
   }
 
@@ -113,13 +137,20 @@ export class SqliteStore implements Store {
     return this.#use().functions.setActive(name, version);
   }
 
-  /** Also removes the function's invocation records and logs, and bundles left unreferenced. */
+  /**
+   * Also removes the function's invocation records, attempts, logs, dead letters, idempotency
+   * keys and callbacks, and bundles left unreferenced.
+   */
   async deleteFunction(name: string): Promise<boolean> {
-    const { connection, functions, invocations, logs } = this.#use();
-    return connection.transaction(() => {
-      if (!functions.delete(name)) return false;
-      invocations.deleteForFunction(name);
-      logs.deleteForFunction(name);
+    const open = this.#use();
+    return open.connection.transaction(() => {
+      if (!open.functions.delete(name)) return false;
+      open.invocations.deleteForFunction(name);
+      open.attempts.deleteForFunction(name);
+      open.logs.deleteForFunction(name);
+      open.deadLetters.purge(name);
+      open.idempotency.deleteForFunction(name);
+      open.callbacks.deleteForFunction(name);
       return true;
     });
   }
@@ -128,8 +159,17 @@ export class SqliteStore implements Store {
     return this.#use().functions.getBundle(sha);
   }
 
-  async createInvocation(record: InvocationRecord): Promise<void> {
-    this.#use().invocations.create(record);
+  async createInvocation(
+    record: InvocationRecord,
+    options: { callbackUrl?: string } = {},
+  ): Promise<void> {
+    const { connection, invocations, callbacks } = this.#use();
+    const { callbackUrl } = options;
+    connection.transaction(() => {
+      invocations.create(record);
+      if (callbackUrl !== undefined)
+        callbacks.create(record.id, record.fn, callbackUrl, this.#now());
+    });
   }
 
   async markStarted(id: string, node: string, attempt: number, startedAt: number): Promise<void> {
@@ -137,15 +177,97 @@ export class SqliteStore implements Store {
   }
 
   async recordResult(result: InvocationResult): Promise<void> {
-    const { connection, invocations, logs } = this.#use();
+    const { connection, invocations, attempts, logs, callbacks } = this.#use();
     connection.transaction(() => {
       invocations.recordResult(result);
+      attempts.record(result);
       logs.appendOnce(result);
+      // Only a final status makes the callback due; activate() checks the status it ended up in.
+      if (result.next?.action !== 'retry') callbacks.activate(result.id, this.#now());
     });
   }
 
   async getInvocation(id: string): Promise<InvocationRecord | undefined> {
-    return this.#use().invocations.get(id);
+    const { invocations, callbacks } = this.#use();
+    const record = invocations.get(id);
+    const callback = record && callbacks.get(id);
+    if (record !== undefined && callback !== undefined) record.callback = callback;
+    return record;
+  }
+
+  async listAttempts(id: string): Promise<AttemptRecord[]> {
+    return this.#use().attempts.list(id);
+  }
+
+  async cancelInvocation(id: string, at: number): Promise<CancelOutcome | undefined> {
+    const { connection, outcomes, callbacks } = this.#use();
+    const cancelled = connection.transaction(() => {
+      const done = outcomes.cancel(id, at);
+      if (done) callbacks.activate(id, at);
+      return done;
+    });
+    const record = await this.getInvocation(id);
+    return record && { cancelled, record };
+  }
+
+  async recordDeadLetter(letter: DeadLetter): Promise<void> {
+    const { connection, outcomes, attempts, deadLetters, callbacks } = this.#use();
+    connection.transaction(() => {
+      if (!deadLetters.functionExists(letter.message.fn.name) || outcomes.isStale(letter)) return;
+      deadLetters.insert(letter);
+      if (!letter.ran) attempts.recordRefused(letter);
+      outcomes.markDead(letter);
+      callbacks.activate(letter.message.id, this.#now());
+    });
+  }
+
+  async listDeadLetters(fn: string, query?: DeadLetterQuery): Promise<DeadLetterRecord[]> {
+    return this.#use().deadLetters.list(fn, query);
+  }
+
+  async countDeadLetters(fn: string): Promise<number> {
+    return this.#use().deadLetters.count(fn);
+  }
+
+  async getDeadLetter(
+    fn: string,
+    invocationId: string,
+  ): Promise<(DeadLetterRecord & { message: InvocationMessage }) | undefined> {
+    return this.#use().deadLetters.get(fn, invocationId);
+  }
+
+  async markRedriven(fn: string, invocationId: string): Promise<boolean> {
+    const { connection, deadLetters, outcomes, callbacks } = this.#use();
+    return connection.transaction(() => {
+      const attempt = deadLetters.take(fn, invocationId);
+      if (attempt === undefined) return false;
+      outcomes.markRedriven(invocationId, attempt);
+      callbacks.reset(invocationId);
+      return true;
+    });
+  }
+
+  async purgeDeadLetters(fn: string): Promise<number> {
+    return this.#use().deadLetters.purge(fn);
+  }
+
+  async claimIdempotencyKey(
+    claim: IdempotencyClaim,
+  ): Promise<{ invocationId: string; fingerprint: string } | undefined> {
+    const { connection, idempotency } = this.#use();
+    return connection.transaction(() => idempotency.claim(claim));
+  }
+
+  async releaseIdempotencyKey(fn: string, key: string, invocationId: string): Promise<void> {
+    this.#use().idempotency.release(fn, key, invocationId);
+  }
+
+  async claimCallbacks(now: number, limit: number, leaseUntil: number): Promise<CallbackTask[]> {
+    return this.#use().callbacks.claim(now, limit, leaseUntil);
+  }
+
+  async recordCallbackAttempt(invocationId: string, outcome: CallbackOutcome): Promise<void> {
+    this.#use().callbacks.record(invocationId, outcome);
   }
 
   async listLogs(fn: string, query?: LogQuery): Promise<LogRecord[]> {

@@ -1,0 +1,114 @@
+import type { CallbackOutcome, CallbackState, CallbackTask } from '../../core/store.ts';
+import type { Connection } from './connection.ts';
+import { FINAL_SQL } from './invocation-repository.ts';
+
+interface CallbackRow {
+  url: string;
+  state: CallbackState['state'];
+  attempts: number;
+  next_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+/**
+ * X-Callback-Url deliveries. A callback waits until its invocation ends, is then due, and is
+ * leased to one gateway per try, so several gateways can share the work and a gateway that dies
+ * mid-try only delays it until the lease runs out.
+ */
+export class CallbackRepository {
+  readonly #db: Connection;
+
+  constructor(db: Connection) {
+    this.#db = db;
+  }
+
+  /** Registers the callback of a new invocation (due at once if the result got there first). */
+  create(id: string, fn: string, url: string, now: number): void {
+    this.#db.run(
+      `INSERT INTO callbacks (invocation_id, fn, url, state) VALUES (:id, :fn, :url, 'waiting')
+       ON CONFLICT (invocation_id) DO NOTHING`,
+      { id, fn, url },
+    );
+    this.activate(id, now);
+  }
+
+  /** Makes a waiting callback due, if its invocation has reached a final status. */
+  activate(id: string, now: number): void {
+    this.#db.run(
+      `UPDATE callbacks SET state = 'pending', next_at = :now
+       WHERE invocation_id = :id AND state = 'waiting'
+         AND EXISTS (SELECT 1 FROM invocations WHERE id = :id AND status IN ${FINAL_SQL})`,
+      { id, now },
+    );
+  }
+
+  /** Starts over, for an invocation that runs again (a redrive). */
+  reset(id: string): void {
+    this.#db.run(
+      `UPDATE callbacks SET state = 'waiting', attempts = 0, next_at = NULL, lease_until = NULL,
+         last_status = NULL, last_error = NULL, delivered_at = NULL
+       WHERE invocation_id = :id`,
+      { id },
+    );
+  }
+
+  get(id: string): CallbackState | undefined {
+    const row = this.#db.get<CallbackRow>(
+      `SELECT url, state, attempts, next_at, last_status, last_error, delivered_at
+       FROM callbacks WHERE invocation_id = :id`,
+      { id },
+    );
+    if (row === undefined) return undefined;
+    const state: CallbackState = { url: row.url, state: row.state, attempts: row.attempts };
+    if (row.next_at !== null && row.state === 'pending') state.nextAt = row.next_at;
+    if (row.last_status !== null) state.lastStatus = row.last_status;
+    if (row.last_error !== null) state.lastError = row.last_error;
+    if (row.delivered_at !== null) state.deliveredAt = row.delivered_at;
+    return state;
+  }
+
+  /** Leases due callbacks whose lease (if any) ran out, earliest first. */
+  claim(now: number, limit: number, leaseUntil: number): CallbackTask[] {
+    return this.#db
+      .all<{ invocation_id: string; url: string; attempts: number }>(
+        `UPDATE callbacks SET lease_until = :leaseUntil
+         WHERE invocation_id IN (
+           SELECT invocation_id FROM callbacks
+           WHERE state = 'pending' AND next_at <= :now
+             AND (lease_until IS NULL OR lease_until <= :now)
+           ORDER BY next_at LIMIT :limit)
+         RETURNING invocation_id, url, attempts`,
+        { now, limit, leaseUntil },
+      )
+      .map((row) => ({ invocationId: row.invocation_id, url: row.url, attempts: row.attempts }));
+  }
+
+  /** Records one try; ignored when the callback was reset meanwhile (it is not pending). */
+  record(id: string, outcome: CallbackOutcome): void {
+    const state = outcome.delivered
+      ? 'delivered'
+      : outcome.nextAt === undefined
+        ? 'failed'
+        : 'pending';
+    this.#db.run(
+      `UPDATE callbacks SET attempts = attempts + 1, state = :state, next_at = :nextAt,
+         lease_until = NULL, last_status = :status, last_error = :error,
+         delivered_at = :deliveredAt
+       WHERE invocation_id = :id AND state = 'pending'`,
+      {
+        id,
+        state,
+        nextAt: outcome.nextAt,
+        status: outcome.status,
+        error: outcome.error,
+        deliveredAt: outcome.delivered ? outcome.at : undefined,
+      },
+    );
+  }
+
+  deleteForFunction(fn: string): void {
+    this.#db.run('DELETE FROM callbacks WHERE fn = :fn', { fn });
+  }
+}
