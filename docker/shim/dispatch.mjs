@@ -17,8 +17,9 @@ import { errorReply, thrownReply } from './replies.mjs';
  * @param {object} log console-like object for ctx.log
  */
 export async function dispatchHttp(loaded, wire, wctx, log) {
+  // A default-exported function may carry a fetch method too, as the isolate runtime allows.
   const fetch = loaded.main.fetch;
-  if (loaded.shape !== 'object' || typeof fetch !== 'function') {
+  if (typeof fetch !== 'function') {
     return errorReply('FUNCTION_ERROR', 'function has no fetch handler');
   }
   let request;
