@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import type { Broker, InvocationDelivery, Subscription } from '../core/broker.ts';
 import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ControlEvent, FunctionSpec, NodeInfo } from '../core/messages.ts';
+import type { ErrorData } from '../core/errors.ts';
+import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../core/messages.ts';
+import { refuseDelivery } from '../core/retry-policy.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
 
@@ -31,6 +33,10 @@ interface Consumer {
   subscription: Subscription;
 }
 
+/** Cancelled invocations are remembered this long, and at most this many (oldest go first). */
+const CANCELLED_TTL_MS = 24 * 60 * 60 * 1000;
+const CANCELLED_LIMIT = 100_000;
+
 /**
  * The runtime agent of one node: consumes every function's queue, runs invocations on the
  * executor, reports results, and acks only once the result is durable (acks-late).
@@ -44,6 +50,8 @@ export class RuntimeAgent {
   readonly #pending = new Map<string, Promise<void>>();
   readonly #inflight = new Set<Promise<void>>();
   readonly #startedAt = Date.now();
+  /** Invocations cancelled while queued or retrying, by id (to when): skipped when delivered. */
+  readonly #cancelled = new Map<string, number>();
   #controlSubscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
@@ -122,6 +130,18 @@ export class RuntimeAgent {
     } else if (event.type === 'deleted') {
       void this.#unfollow(event.name);
       void this.#options.executor.evict(event.name);
+    } else if (event.type === 'cancelled') {
+      this.#rememberCancelled(event.id);
+    }
+  }
+
+  #rememberCancelled(id: string): void {
+    const now = Date.now();
+    this.#cancelled.set(id, now);
+    // A Map iterates in insertion order: the oldest entries come first.
+    for (const [old, at] of this.#cancelled) {
+      if (this.#cancelled.size <= CANCELLED_LIMIT && at > now - CANCELLED_TTL_MS) break;
+      this.#cancelled.delete(old);
     }
   }
 
@@ -189,6 +209,13 @@ export class RuntimeAgent {
       delivery.ack();
       return;
     }
+    if (this.#cancelled.has(message.id)) {
+      log.info({}, 'skipping a cancelled invocation');
+      delivery.ack();
+      return;
+    }
+    const refusal = refuseDelivery(message, attempt, Date.now());
+    if (refusal !== undefined) return this.#refuse(delivery, refusal, log);
     if (message.mode === 'async') {
       const started = {
         type: 'started',
@@ -211,7 +238,7 @@ export class RuntimeAgent {
           .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
       }
       await broker.publishResult({ type: 'finished', result });
-      delivery.ack();
+      await settle(delivery, result);
       log.debug(
         { status: result.status, ms: result.endedAt - result.startedAt },
         'invocation finished',
@@ -223,6 +250,17 @@ export class RuntimeAgent {
     }
   }
 
+  /** Dead-letters a delivery that must not run (core/retry-policy.ts refuseDelivery). */
+  async #refuse(delivery: InvocationDelivery, error: ErrorData, log: Logger): Promise<void> {
+    try {
+      await delivery.deadLetter({ error, node: this.#options.nodeId, ran: false });
+      log.warn({ code: error.code }, `dead-lettered without running: ${error.message}`);
+    } catch (failure) {
+      log.warn({ err: failure }, 'could not dead-letter; invocation goes back to the queue');
+      delivery.requeue();
+    }
+  }
+
   async #announce(): Promise<void> {
     try {
       await this.#options.broker.announce({ type: 'heartbeat', node: this.info() });
@@ -230,4 +268,13 @@ export class RuntimeAgent {
       this.#log.debug({ err: error }, 'heartbeat not sent');
     }
   }
+}
+
+/** Acks a final result; a failed async attempt goes on to its retry or to the dead letters. */
+async function settle(delivery: InvocationDelivery, result: InvocationResult): Promise<void> {
+  const { next, error } = result;
+  if (next?.action === 'retry') await delivery.retry(next.at - Date.now());
+  else if (next?.action === 'dead' && error !== undefined) {
+    await delivery.deadLetter({ error, node: result.node, ran: true });
+  } else delivery.ack();
 }

@@ -1,6 +1,7 @@
 import type { InvocationDelivery } from '../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../core/executor.ts';
 import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
+import { followUp } from '../core/retry-policy.ts';
 
 /** The deadline of one attempt: the function's timeout, and never past a sync caller's patience. */
 export function attemptDeadline(message: InvocationMessage, now: number): number {
@@ -13,7 +14,10 @@ export function isExpired(message: InvocationMessage, now: number): boolean {
   return message.replyBy !== undefined && now >= message.replyBy;
 }
 
-/** Runs one delivery on the executor and shapes the outcome into a result for the broker. */
+/**
+ * Runs one delivery on the executor and shapes the outcome into a result for the broker; a
+ * failed async attempt carries its follow-up (core/retry-policy.ts).
+ */
 export async function runInvocation(
   delivery: InvocationDelivery,
   executor: Executor,
@@ -48,7 +52,11 @@ function toResult(
     logs: outcome.logs,
     ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
   };
-  if (!outcome.ok) return { ...base, status: 'failed', error: outcome.error };
+  if (!outcome.ok) {
+    // A failed async attempt says what comes next: a retry when due, or the dead letters.
+    const next = followUp(message, meta.attempt, outcome.error, meta.endedAt);
+    return { ...base, status: 'failed', error: outcome.error, ...(next ? { next } : {}) };
+  }
   return {
     ...base,
     status: 'succeeded',
