@@ -3,10 +3,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.ts';
 import { FjordError } from '../core/errors.ts';
+import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import { RuntimeAgent } from '../runtime/agent.ts';
+import { buildBaseImage } from '../runtime/container/base-image.ts';
+import { ContainerExecutor } from '../runtime/container/container-executor.ts';
+import { ExecutorRouter } from '../runtime/executor-router.ts';
 import type { FunctionDirectory } from '../runtime/function-directory.ts';
 import { GatewaySource } from '../runtime/gateway-source.ts';
 import { IsolateExecutor } from '../runtime/isolate/isolate-executor.ts';
@@ -91,9 +95,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (parts.node) {
       const source = nodeSource(options, running.store);
       const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-      const executor = new IsolateExecutor({ loadCode: source.loadCode, nodeId });
+      const containers = new ContainerExecutor({
+        loadCode: source.loadCode,
+        nodeId,
+        image: () => buildBaseImage(),
+        logger: logger.child({ component: 'containers', node: nodeId }),
+      });
+      const executor = new ExecutorRouter({
+        isolate: new IsolateExecutor({ loadCode: source.loadCode, nodeId }),
+        container: containers,
+      });
       running.executor = executor;
-      const agent = new RuntimeAgent({ broker, executor, directory: source, logger, nodeId });
+      // Without a Docker engine the node still runs: container functions fail until it answers.
+      await containers.start();
+      const agent = new RuntimeAgent({
+        broker,
+        executor,
+        directory: source,
+        logger,
+        nodeId,
+        runtimes: executor.runtimes,
+      });
       running.agent = agent;
       await agent.start();
       stack.nodeId = nodeId;
@@ -117,7 +139,7 @@ interface Running {
   gateway?: Gateway;
   http?: Listening;
   agent?: RuntimeAgent;
-  executor?: IsolateExecutor;
+  executor?: Executor;
 }
 
 /**

@@ -82,7 +82,6 @@ export class ContainerExecutor implements Executor {
   async start(): Promise<boolean> {
     try {
       await this.#engineReady();
-      return true;
     } catch (error) {
       this.#options.logger?.warn(
         { err: error, socket: this.#engine.socketPath },
@@ -90,6 +89,11 @@ export class ContainerExecutor implements Executor {
       );
       return false;
     }
+    // The first build of the base image takes seconds: better now than in the first invocation.
+    this.#base().catch((error: unknown) => {
+      this.#options.logger?.error({ err: error }, 'container base image unavailable');
+    });
+    return true;
   }
 
   async invoke(
@@ -223,7 +227,11 @@ export class ContainerExecutor implements Executor {
   }
 
   #image(fn: FunctionSpec): Promise<string> {
-    if (fn.image !== undefined) return Promise.resolve(fn.image);
+    return fn.image === undefined ? this.#base() : Promise.resolve(fn.image);
+  }
+
+  /** The base image; built on first use when the option is a builder, retried after a failure. */
+  #base(): Promise<string> {
     const { image } = this.#options;
     if (typeof image === 'string') return Promise.resolve(image);
     if (this.#baseImage === undefined) {
