@@ -13,18 +13,28 @@
  * | GET /v1/functions/NAME/logs?after=SEQ&limit=N&invocation=ID | invoke | | {@link LogListResponse} |
  * | POST /v1/functions/NAME/invocations[?wait=true] | invoke | any JSON event | 202 {@link AcceptedResponse} + Location, or 200 {@link InvocationView} with wait |
  * | GET /v1/invocations/ID | invoke | | {@link InvocationView} |
+ * | DELETE /v1/invocations/ID | invoke | | {@link InvocationView} (cancelled), or 409 INVOCATION_NOT_CANCELLABLE |
+ * | GET /v1/functions/NAME/dlq?after=SEQ&limit=N | invoke | | {@link DeadLetterListResponse} |
+ * | GET /v1/functions/NAME/dlq/ID | invoke | | {@link DeadLetterDetail} |
+ * | POST /v1/functions/NAME/dlq/redrive | deploy | {@link RedriveRequest} | {@link RedriveResponse} |
+ * | DELETE /v1/functions/NAME/dlq | deploy | | {@link PurgeResponse} |
  * | GET /v1/bundles/SHA | node | | the bundle, application/javascript |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
+ *
+ * Async invocations (`Prefer: respond-async` on /fn/NAME, POST .../invocations without wait)
+ * honour `Idempotency-Key` (the same key for the same function within the window answers the
+ * first invocation's 202 again, with `Idempotent-Replayed: true`) and `X-Callback-Url` (the final
+ * {@link InvocationView} is POSTed there, see {@link CALLBACK_HEADERS}).
  *
  * Scopes nest: admin ⊃ deploy ⊃ invoke. `node` is for runtime nodes only (bundles, function
  * list); admin may do everything a node does.
  */
 import type { ErrorData } from './errors.ts';
 import type { Manifest } from './manifest.ts';
-import type { NodeInfo } from './messages.ts';
-import type { InvocationRecord, LogRecord } from './store.ts';
+import type { InvocationPayload, NodeInfo } from './messages.ts';
+import type { AttemptRecord, CallbackState, InvocationRecord, LogRecord } from './store.ts';
 
 export interface ErrorBody {
   error: ErrorData & { callId?: string };
@@ -90,12 +100,86 @@ export interface AcceptedResponse {
 
 export interface InvocationView extends Omit<
   InvocationRecord,
-  'queuedAt' | 'startedAt' | 'endedAt'
+  'queuedAt' | 'startedAt' | 'endedAt' | 'nextAttemptAt' | 'callback'
 > {
   queuedAt: string;
   startedAt?: string;
   endedAt?: string;
+  /** When the next attempt is due, while `retrying`. */
+  nextAttemptAt?: string;
+  callback?: CallbackView;
+  /** Every attempt so far, oldest first (GET /v1/invocations/ID and callbacks). */
+  history?: AttemptView[];
   logs: Pick<LogRecord, 'ts' | 'level' | 'message'>[];
+}
+
+export interface AttemptView extends Omit<AttemptRecord, 'startedAt' | 'endedAt'> {
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface CallbackView extends Omit<CallbackState, 'nextAt' | 'deliveredAt'> {
+  nextAt?: string;
+  deliveredAt?: string;
+}
+
+/** The headers of a callback POST, besides Content-Type: application/json. */
+export const CALLBACK_HEADERS = {
+  callId: 'X-Call-Id',
+  invocationId: 'X-Fjord-Invocation-Id',
+  /** The invocation's final status. */
+  status: 'X-Fjord-Status',
+  /** The attempt the invocation ended with. */
+  attempt: 'X-Fjord-Attempt',
+  /** Which try of this callback it is (1, 2, ...): receivers should expect repeats. */
+  delivery: 'X-Fjord-Callback-Attempt',
+} as const;
+
+/** One entry of a function's dead-letter queue. */
+export interface DeadLetterView {
+  /** The invocation id. */
+  id: string;
+  /** Pass as `after` to list what comes after this entry. */
+  seq: number;
+  fn: string;
+  callId: string;
+  version: number;
+  /** The attempt that gave up. */
+  attempt: number;
+  node: string;
+  error: ErrorData & { callId?: string };
+  queuedAt: string;
+  deadAt: string;
+}
+
+export interface DeadLetterListResponse {
+  deadLetters: DeadLetterView[];
+  /** Entries in the queue, listed or not. */
+  total: number;
+  /** Pass as `after` for the next page; absent on the last one. */
+  next?: number;
+}
+
+/** A dead letter with what it carried and every attempt it had. */
+export interface DeadLetterDetail extends DeadLetterView {
+  payload: InvocationPayload;
+  history: AttemptView[];
+}
+
+export interface RedriveRequest {
+  /** Invocation ids to redrive; the whole queue when absent. */
+  ids?: string[];
+}
+
+export interface RedriveResponse {
+  /** How many entries were enqueued again (as attempt N+1, with a fresh retry budget). */
+  redriven: number;
+  /** Ids asked for that are not in the queue. */
+  missing: string[];
+}
+
+export interface PurgeResponse {
+  purged: number;
 }
 
 export interface NodeListResponse {

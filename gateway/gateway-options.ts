@@ -1,6 +1,7 @@
 import type { Broker } from '../core/broker.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
+import { DEFAULT_CALLBACK_OPTIONS, type CallbackOptions } from './callbacks/callback-options.ts';
 
 /** Largest request bodies the gateway reads, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. */
 export interface BodyLimits {
@@ -35,13 +36,18 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** Trust X-Forwarded-Proto/-Host from a reverse proxy when building the URL a function sees. */
   trustProxy?: boolean;
+  /** How long an `Idempotency-Key` stands for its first invocation. Default 24 hours. */
+  idempotencyWindowMs?: number;
+  /** Delivery of `X-Callback-Url` callbacks. */
+  callbacks?: Partial<CallbackOptions>;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
 
 /** {@link GatewayOptions} with every default filled in. */
-export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'limits'>> & {
+export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'limits' | 'callbacks'>> & {
   limits: BodyLimits;
+  callbacks: CallbackOptions;
 };
 
 const MiB = 1024 * 1024;
@@ -65,6 +71,8 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     functionCacheTtlMs: options.functionCacheTtlMs ?? 1000,
     readyTimeoutMs: options.readyTimeoutMs ?? 2000,
     trustProxy: options.trustProxy ?? false,
+    idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * 60 * 60 * 1000,
+    callbacks: { ...DEFAULT_CALLBACK_OPTIONS, ...options.callbacks },
     now: options.now ?? Date.now,
   };
 }

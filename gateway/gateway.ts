@@ -2,7 +2,9 @@ import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Subscription } from '../core/broker.ts';
 import { createManifestValidator } from '../core/manifest.ts';
-import type { ControlEvent } from '../core/messages.ts';
+import type { ControlEvent, ResultEvent } from '../core/messages.ts';
+import { CallbackDispatcher } from './callbacks/callback-dispatcher.ts';
+import { createDeadLetterRecorder } from './dead-letter-recorder.ts';
 import { FunctionCatalog } from './function-catalog.ts';
 import type { GatewayDeps, GatewayState } from './gateway-context.ts';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.ts';
@@ -16,6 +18,7 @@ import { NodeRegistry } from './node-registry.ts';
 import { createResultRecorder } from './result-recorder.ts';
 import { registerBundleRoutes } from './routes/bundles.ts';
 import { registerDeployRoute } from './routes/deploy.ts';
+import { registerDeadLetterRoutes } from './routes/dlq.ts';
 import { registerFunctionRoutes } from './routes/functions.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { httpTrigger } from './routes/http-trigger.ts';
@@ -37,7 +40,10 @@ export interface Gateway {
   /** The Koa app; serve `app.callback()` with node:http. */
   readonly app: Koa<GatewayState>;
   readonly state: GatewayLifecycle;
-  /** Starts recording results from the broker and following heartbeats and deploys. */
+  /**
+   * Starts recording results and dead letters from the broker, following heartbeats and
+   * deploys, and delivering callbacks.
+   */
   start(): Promise<void>;
   /** Cancels the broker subscriptions. Idempotent; does not close the broker or the store. */
   stop(): Promise<void>;
@@ -61,6 +67,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     validateManifest: createManifestValidator(),
   };
   const app = createApp(deps);
+  const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
+  const recordResult = createResultRecorder(store, metrics);
+  const onResult = async (event: ResultEvent): Promise<void> => {
+    await recordResult(event);
+    // An invocation may have ended here: its callback is due now, not at the next poll.
+    if (event.type === 'finished' && event.result.next?.action !== 'retry') callbacks.wake();
+  };
+  const onDeadLetter = createDeadLetterRecorder(store, logger, () => callbacks.wake());
 
   let state: GatewayLifecycle = 'idle';
   const subscriptions: Subscription[] = [];
@@ -78,12 +92,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     async start() {
       if (state !== 'idle') throw new Error(`gateway cannot start from state ${state}`);
       try {
-        subscriptions.push(await broker.consumeResults(createResultRecorder(store, metrics)));
+        subscriptions.push(await broker.consumeResults(onResult));
+        subscriptions.push(await broker.consumeDeadLetters(onDeadLetter));
         subscriptions.push(await broker.onControl(onControl));
       } catch (error) {
         await cancelAll(subscriptions);
         throw error;
       }
+      callbacks.start();
       state = 'running';
       logger.info({}, 'gateway recording results');
     },
@@ -91,6 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (state === 'stopped') return;
       state = 'stopped';
       await cancelAll(subscriptions);
+      await callbacks.stop();
     },
   };
 
@@ -120,6 +137,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerDeployRoute(router, deps);
   registerFunctionRoutes(router, deps);
   registerInvocationRoutes(router, deps);
+  registerDeadLetterRoutes(router, deps);
   registerBundleRoutes(router, deps);
   registerNodeRoutes(router, deps);
   registerMetricsRoute(router, deps);

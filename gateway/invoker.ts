@@ -52,11 +52,15 @@ export class Invoker {
 
   /**
    * Accepts an async invocation: resolves once the broker confirmed the message durable and its
-   * record exists, so a 202 answered after it is a promise the platform can keep.
+   * record exists, so a 202 answered after it is a promise the platform can keep. `id` is given
+   * when the caller claimed it first (an idempotency key); `callbackUrl` is called back at the end.
    */
-  async accept(request: InvocationRequest): Promise<InvocationMessage> {
+  async accept(
+    request: InvocationRequest,
+    options: { id?: string; callbackUrl?: string } = {},
+  ): Promise<InvocationMessage> {
     const { store, broker, logger, metrics } = this.#options;
-    const message = this.#message(request, 'async');
+    const message = this.#message(request, 'async', options.id);
     this.#assertBrokerUsable();
     // Enqueue first, record second. A failed enqueue then leaves nothing behind: no phantom
     // "queued" record for an invocation that will never run, and no compensating write that
@@ -67,17 +71,20 @@ export class Invoker {
     await broker.enqueue(message).catch(asBrokerError);
     metrics.accepted(message.fn.name, 'async');
     try {
-      await store.createInvocation({
-        id: message.id,
-        callId: message.callId,
-        fn: message.fn.name,
-        version: message.fn.version,
-        mode: 'async',
-        trigger: message.payload.kind === 'http' ? 'http' : 'event',
-        status: 'queued',
-        attempts: 0,
-        queuedAt: message.acceptedAt,
-      });
+      await store.createInvocation(
+        {
+          id: message.id,
+          callId: message.callId,
+          fn: message.fn.name,
+          version: message.fn.version,
+          mode: 'async',
+          trigger: message.payload.kind === 'http' ? 'http' : 'event',
+          status: 'queued',
+          attempts: 0,
+          queuedAt: message.acceptedAt,
+        },
+        options.callbackUrl === undefined ? {} : { callbackUrl: options.callbackUrl },
+      );
     } catch (error) {
       // The message is durable and will run, and its result will create the record (the result
       // recorder retries until the store is back). Failing now would only make the client send
@@ -90,9 +97,13 @@ export class Invoker {
     return message;
   }
 
-  #message(request: InvocationRequest, mode: InvocationMessage['mode']): InvocationMessage {
+  #message(
+    request: InvocationRequest,
+    mode: InvocationMessage['mode'],
+    id = newId(),
+  ): InvocationMessage {
     return {
-      id: newId(),
+      id,
       callId: request.callId,
       fn: request.fn.spec,
       mode,

@@ -2,10 +2,15 @@
  * Store records and results shaped into the control API's wire types (core/api.ts): ISO dates,
  * and errors reduced to what a client may see.
  */
-import type { FunctionView, InvocationView, VersionView } from '../core/api.ts';
+import type { CallbackView, FunctionView, InvocationView, VersionView } from '../core/api.ts';
 import { ERROR_STATUS, type ErrorData } from '../core/errors.ts';
 import type { InvocationMessage, InvocationResult, LogEntry } from '../core/messages.ts';
-import type { FunctionRecord, InvocationRecord, VersionRecord } from '../core/store.ts';
+import type {
+  CallbackState,
+  FunctionRecord,
+  InvocationRecord,
+  VersionRecord,
+} from '../core/store.ts';
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
@@ -58,6 +63,14 @@ export function toErrorView(error: ErrorData, callId: string): ErrorData & { cal
   };
 }
 
+export function toCallbackView(state: CallbackState): CallbackView {
+  const { nextAt, deliveredAt, ...rest } = state;
+  const view: CallbackView = { ...rest };
+  if (nextAt !== undefined) view.nextAt = iso(nextAt);
+  if (deliveredAt !== undefined) view.deliveredAt = iso(deliveredAt);
+  return view;
+}
+
 function toLogViews(logs: readonly LogEntry[]): InvocationView['logs'] {
   return logs.map(({ ts, level, message }) => ({ ts, level, message }));
 }
@@ -67,13 +80,15 @@ export function toInvocationView(
   record: InvocationRecord,
   logs: readonly LogEntry[],
 ): InvocationView {
-  const { queuedAt, startedAt, endedAt, error, ...rest } = record;
+  const { queuedAt, startedAt, endedAt, error, nextAttemptAt, callback, ...rest } = record;
   const view: InvocationView = { ...rest, queuedAt: iso(queuedAt), logs: toLogViews(logs) };
   const started = isoOrUndefined(startedAt);
   const ended = isoOrUndefined(endedAt);
   if (started !== undefined) view.startedAt = started;
   if (ended !== undefined) view.endedAt = ended;
   if (error !== undefined) view.error = toErrorView(error, record.callId);
+  if (nextAttemptAt !== undefined) view.nextAttemptAt = iso(nextAttemptAt);
+  if (callback !== undefined) view.callback = toCallbackView(callback);
   return view;
 }
 

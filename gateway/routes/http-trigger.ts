@@ -1,6 +1,6 @@
-import type { AcceptedResponse } from '../../core/api.ts';
 import { FjordError } from '../../core/errors.ts';
 import { isValidFunctionName } from '../../core/names.ts';
+import { acceptAsync, answerAccepted, asyncHeaders } from '../async-acceptance.ts';
 import type { GatewayDeps, GatewayMiddleware } from '../gateway-context.ts';
 import { toHttpRequestData, writeHttpResponse } from '../http-exchange.ts';
 import { resultError } from '../invoker.ts';
@@ -14,7 +14,8 @@ const TRIGGER_PATH = /^\/fn\/([^/]+)(?:\/|$)/;
 /**
  * `ANY /fn/NAME/...`: the request goes to the function's `fetch` handler, and its response
  * comes back as it is. Sync by default; `Prefer: respond-async` (RFC 7240) queues it and answers
- * 202 with the invocation's Location. A mounted middleware rather than a router route, since
+ * 202 with the invocation's Location (honouring `Idempotency-Key` and `X-Callback-Url`, see
+ * async-acceptance.ts). A mounted middleware rather than a router route, since
  * every method and every path below the name belongs to the function.
  */
 export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
@@ -32,6 +33,7 @@ export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
     }
     const isPrivate = !fn.record.active.manifest.triggers.http.public;
     if (isPrivate) await authenticate(ctx, deps.store, ['invoke']);
+    const async = prefersAsync(ctx.get('Prefer')) ? asyncHeaders(ctx) : undefined;
     const body = await readBody(ctx, deps.limits.invocation);
     const request = toHttpRequestData(ctx, `/fn/${name}`, body, { dropAuthorization: isPrivate });
     const invocation = {
@@ -40,12 +42,9 @@ export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
       payload: { kind: 'http', request },
     } as const;
 
-    if (prefersAsync(ctx.get('Prefer'))) {
-      const message = await deps.invoker.accept(invocation);
-      ctx.status = 202;
-      ctx.set('Location', `/v1/invocations/${message.id}`);
+    if (async !== undefined) {
+      answerAccepted(ctx, await acceptAsync(deps, invocation, async));
       ctx.set('Preference-Applied', 'respond-async');
-      ctx.body = { id: message.id } satisfies AcceptedResponse;
       return;
     }
 

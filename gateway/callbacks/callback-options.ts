@@ -1,0 +1,32 @@
+/** How the gateway delivers `X-Callback-Url` callbacks. */
+export interface CallbackOptions {
+  /** How often the store is asked for due callbacks (a result recorded here wakes it at once). */
+  pollMs: number;
+  /** How long one POST may take. */
+  timeoutMs: number;
+  /** Tries in all before a callback is given up on (`failed`). */
+  maxAttempts: number;
+  /** Backoff between tries: doubles from the first delay up to the longest, with jitter. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** POSTs in flight at once per gateway. */
+  concurrency: number;
+}
+
+/** Eight tries over about four minutes, each within ten seconds. */
+export const DEFAULT_CALLBACK_OPTIONS: CallbackOptions = {
+  pollMs: 1000,
+  timeoutMs: 10_000,
+  maxAttempts: 8,
+  initialDelayMs: 1000,
+  maxDelayMs: 120_000,
+  concurrency: 16,
+};
+
+/**
+ * How long a try holds its callback: past the POST's own timeout, so that only a gateway that
+ * died mid-try lets another one try again.
+ */
+export function leaseMs(options: CallbackOptions): number {
+  return options.timeoutMs * 2 + 5000;
+}

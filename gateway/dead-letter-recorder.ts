@@ -1,0 +1,31 @@
+import type { Logger } from '../core/logger.ts';
+import type { DeadLetter } from '../core/messages.ts';
+import type { Store } from '../core/store.ts';
+
+/**
+ * Writes the dead letters nodes (and the broker) give up on into their function's dead-letter
+ * queue in the store. It is the handler of `broker.consumeDeadLetters`: a store failure
+ * propagates and the letter comes back, and the store ignores duplicates.
+ */
+export function createDeadLetterRecorder(
+  store: Store,
+  logger: Logger,
+  onRecorded: () => void,
+): (letter: DeadLetter) => Promise<void> {
+  return async (letter) => {
+    await store.recordDeadLetter(letter);
+    const { message, attempt, error, node } = letter;
+    logger.warn(
+      {
+        fn: message.fn.name,
+        id: message.id,
+        callId: message.callId,
+        attempt,
+        node,
+        code: error.code,
+      },
+      'invocation dead-lettered',
+    );
+    onRecorded();
+  };
+}
