@@ -25,8 +25,9 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only ROWS] [--profile WHAT]
 
-Measures Fjord against its anchors in one run, prints one table, writes
-bench/results/latest.json and the charts, and updates BENCHMARKS.md.
+Measures Fjord against its anchors in one run and prints one table. A full run
+writes bench/results/latest.json and the charts and updates BENCHMARKS.md; a
+--quick or --only run writes to bench/results/partial/ instead.
 
   --quick          a short run (about 2 minutes) instead of the full one (about 7)
   --only ROWS      comma-separated subset of: ${ROWS.join(', ')}

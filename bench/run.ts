@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResults } from './model.ts';
-import { parseOptions, USAGE, type BenchOptions } from './options.ts';
+import { parseOptions, ROWS, USAGE, type BenchOptions } from './options.ts';
 import { latencyChart, throughputChart, timelineChart } from './report/charts.ts';
 import { resultsSection, updateBenchmarksMd } from './report/markdown.ts';
 import { formatProfile, summariseProfile } from './report/profile-summary.ts';
@@ -47,9 +47,16 @@ async function measure(options: BenchOptions, ctx: BenchContext, results: BenchR
   if (options.rows.includes('memory')) results.memory = await memoryRow(ctx);
 }
 
-async function writeReport(results: BenchResults, workDir: string): Promise<void> {
-  mkdirSync(RESULTS, { recursive: true });
-  await writeFormatted(join(RESULTS, 'latest.json'), JSON.stringify(results));
+/**
+ * A full run (every row, full durations) replaces bench/results/latest.json, the charts and the
+ * results of BENCHMARKS.md; a --quick or --only run writes to bench/results/partial/ (not
+ * committed), so trying something out never overwrites the published numbers.
+ */
+async function writeReport(results: BenchResults, workDir: string, full: boolean): Promise<void> {
+  const dir = full ? RESULTS : join(RESULTS, 'partial');
+  const shown = full ? 'bench/results' : 'bench/results/partial';
+  mkdirSync(dir, { recursive: true });
+  await writeFormatted(join(dir, 'latest.json'), JSON.stringify(results));
   const charts: string[] = [];
   const drawn: [string, string | undefined][] = [
     ['throughput', throughputChart(results)],
@@ -58,17 +65,17 @@ async function writeReport(results: BenchResults, workDir: string): Promise<void
   ];
   for (const [name, svg] of drawn) {
     if (svg === undefined) continue;
-    await writePng(svg, join(workDir, `${name}.svg`), join(RESULTS, `${name}.png`));
-    charts.push(`bench/results/${name}.png`);
+    await writePng(svg, join(workDir, `${name}.svg`), join(dir, `${name}.png`));
+    charts.push(`${shown}/${name}.png`);
   }
-  await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), resultsSection(results, charts));
-  say('wrote bench/results/latest.json, the charts and BENCHMARKS.md');
+  if (full) await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), resultsSection(results, charts));
+  say(`wrote ${shown}/latest.json and the charts${full ? ', updated BENCHMARKS.md' : ''}`);
 }
 
 async function writeProfile(options: BenchOptions, profileDir: string): Promise<void> {
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no .cpuprofile was written to ${profileDir}`);
-  const text = formatProfile(await summariseProfile(join(profileDir, file), 25));
+  const text = formatProfile(await summariseProfile(join(profileDir, file), 20));
   const base = join(RESULTS, `profile-${options.profile ?? ''}`);
   mkdirSync(RESULTS, { recursive: true });
   await copyFile(join(profileDir, file), `${base}.cpuprofile`);
@@ -81,7 +88,7 @@ async function render(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'fjord-bench-'));
   results.table = tableRows(results);
   console.log(`\n${consoleTable(results.table)}\n`);
-  await writeReport(results, workDir);
+  await writeReport(results, workDir, true);
   await rm(workDir, { recursive: true, force: true });
 }
 
@@ -132,7 +139,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (options.profile !== undefined) await writeProfile(options, profileDir);
-  else await writeReport(results, workDir);
+  else
+    await writeReport(results, workDir, !options.plan.quick && options.rows.length === ROWS.length);
   await rm(workDir, { recursive: true, force: true });
 }
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -27,6 +28,8 @@ export interface ProfileSummary {
   totalMs: number;
   byArea: Cost[];
   byFunction: Cost[];
+  /** Native and Node-internal leaves (socket writes, crypto, SQLite) by the code that called them. */
+  byCaller: Cost[];
 }
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,28 +52,52 @@ function top(costs: Map<string, number>, totalMs: number, n: number): Cost[] {
     .map(([name, ms]) => ({ name, ms, share: ms / totalMs }));
 }
 
+function frameName({ functionName, url, lineNumber }: ProfileNode['callFrame']): string {
+  const file = url.replace(`file://${REPO}`, '').replace(/^.*node_modules\//, '');
+  return `${functionName || '(anonymous)'}${url === '' ? '' : ` ${file}:${lineNumber + 1}`}`;
+}
+
+/** The nearest frame up the stack that is this repository's code or an npm package's. */
+function callerOf(id: number, byId: Map<number, ProfileNode>, parents: Map<number, number>) {
+  for (let at = parents.get(id); at !== undefined; at = parents.get(at)) {
+    const frame = byId.get(at)?.callFrame;
+    if (frame !== undefined && frame.url !== '' && !frame.url.startsWith('node:')) return frame;
+  }
+  return undefined;
+}
+
 export async function summariseProfile(path: string, n = 20): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parents.set(child, node.id);
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
+  const callers = new Map<string, number>();
   let totalMs = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     if (node === undefined) return;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     totalMs += ms;
     const area = areaOf(url, functionName);
     areas.set(area, (areas.get(area) ?? 0) + ms);
-    const where =
-      url === ''
-        ? ''
-        : ` ${url.replace(`file://${REPO}`, '').replace(/^.*node_modules\//, '')}:${lineNumber + 1}`;
-    const name = `${functionName || '(anonymous)'}${where}`;
+    const name = frameName(node.callFrame);
     functions.set(name, (functions.get(name) ?? 0) + ms);
+    if ((url === '' && !functionName.startsWith('(')) || url.startsWith('node:')) {
+      const caller = callerOf(id, byId, parents);
+      const key = `${functionName || '(anonymous)'} < ${caller ? frameName(caller) : '?'}`;
+      callers.set(key, (callers.get(key) ?? 0) + ms);
+    }
   });
-  return { totalMs, byArea: top(areas, totalMs, n), byFunction: top(functions, totalMs, n) };
+  return {
+    totalMs,
+    byArea: top(areas, totalMs, n),
+    byFunction: top(functions, totalMs, n),
+    byCaller: top(callers, totalMs, n),
+  };
 }
 
 export function formatProfile(summary: ProfileSummary): string {
@@ -84,5 +111,8 @@ export function formatProfile(summary: ProfileSummary): string {
     '',
     'self time by function:',
     ...summary.byFunction.map(row),
+    '',
+    'native and Node-internal self time, by the nearest caller in this repository or a package:',
+    ...summary.byCaller.map(row),
   ].join('\n');
 }

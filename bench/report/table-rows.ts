@@ -26,7 +26,8 @@ export const TARGETS = {
 export const TARGET_LABELS: Record<LatencyTarget, string> = {
   fjordRabbitmq: 'Fjord, RabbitMQ',
   fjordEmbedded: 'Fjord, embedded',
-  amqplibRpc: 'raw amqplib RPC (quorum, reply-to)',
+  amqplibRpc: 'raw amqplib RPC, quorum queue',
+  amqplibRpcClassic: 'raw amqplib RPC, classic queue',
   koa: 'bare Koa, same handler in-process',
   workerd: 'workerd, same handler',
 };
@@ -72,8 +73,13 @@ function latencyRows(results: BenchResults): TableRow[] {
   const targets = results.latency?.targets;
   if (targets === undefined) return [];
   const rows: TableRow[] = [];
-  const anchors: LatencyTarget[] = ['amqplibRpc', 'koa', 'workerd'];
+  // The broker anchors say what RabbitMQ itself costs; the embedded broker is not RabbitMQ.
+  const anchorsOf: Record<'fjordRabbitmq' | 'fjordEmbedded', LatencyTarget[]> = {
+    fjordRabbitmq: ['amqplibRpc', 'amqplibRpcClassic', 'koa', 'workerd'],
+    fjordEmbedded: ['koa', 'workerd'],
+  };
   for (const variant of ['fjordRabbitmq', 'fjordEmbedded'] as const) {
+    const anchors = anchorsOf[variant];
     for (const c of results.plan.concurrencies) {
       const fjord = targets[variant]?.[String(c)];
       if (fjord === undefined) continue;

@@ -2,7 +2,8 @@
  * Row 2, sync HTTP latency of a warm isolate: closed-loop load at each concurrency (after a
  * warm-up at the same concurrency that fills the isolate pool), percentiles of every response.
  * Targets, each started alone so the others sit idle: Fjord through RabbitMQ and through the
- * embedded broker (GET /fn/NAME), raw amqplib direct reply-to RPC, a bare Koa handler running
+ * embedded broker (GET /fn/NAME), raw amqplib direct reply-to RPC (to a quorum queue, the type
+ * Fjord declares, and to a classic queue, the DESIGN.md anchor's), a bare Koa handler running
  * the same fetch handler in-process, and workerd serving it.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,7 @@ export const LATENCY_TARGETS = [
   'fjordRabbitmq',
   'fjordEmbedded',
   'amqplibRpc',
+  'amqplibRpcClassic',
   'koa',
   'workerd',
 ] as const;
@@ -63,12 +65,12 @@ async function koaTarget(ctx: BenchContext): Promise<Started> {
   return { run: httpRunner(`${server.ready.url}/?n=1`), stop: () => server.stop() };
 }
 
-async function rpcTarget(ctx: BenchContext): Promise<Started> {
-  const queue = `bench.rpc.${randomBytes(4).toString('hex')}`;
+async function rpcTarget(ctx: BenchContext, type: 'quorum' | 'classic'): Promise<Started> {
+  const queue = `bench.rpc.${type}.${randomBytes(4).toString('hex')}`;
   const responder = await startReady(
     process.execPath,
-    [ANCHOR_RESPONDER, ctx.amqpUrl, queue, '64'],
-    { logFile: logFile(ctx, 'amqp-responder') },
+    [ANCHOR_RESPONDER, ctx.amqpUrl, queue, type, '64'],
+    { logFile: logFile(ctx, `amqp-responder-${type}`) },
   );
   return {
     run: (connections, durationS) => amqpRpcLoad(ctx.amqpUrl, queue, connections, durationS),
@@ -99,7 +101,8 @@ export async function syncLatencyRow(ctx: BenchContext): Promise<LatencyResults>
   const starters: Record<LatencyTarget, () => Promise<Started>> = {
     fjordRabbitmq: () => fjordTarget(ctx, 'rabbitmq'),
     fjordEmbedded: () => fjordTarget(ctx, 'embedded'),
-    amqplibRpc: () => rpcTarget(ctx),
+    amqplibRpc: () => rpcTarget(ctx, 'quorum'),
+    amqplibRpcClassic: () => rpcTarget(ctx, 'classic'),
     koa: () => koaTarget(ctx),
     workerd: async () => {
       await prepareWorkerd(workerdDir);
