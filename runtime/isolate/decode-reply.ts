@@ -3,13 +3,15 @@
  * tampered with it, so every reply is validated here before it becomes a result.
  */
 import { FjordError, type ErrorData } from '../../core/errors.ts';
-import type { HttpResponseData } from '../../core/messages.ts';
-import type { WireError } from './protocol.ts';
+import type { HttpRequestData, HttpResponseData } from '../../core/messages.ts';
+import type { WireError, WireRequest } from './protocol.ts';
 
 const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
   'FUNCTION_ERROR',
   'BAD_FUNCTION_RESPONSE',
   'BAD_REQUEST',
+  'EGRESS_DENIED',
+  'FETCH_LIMIT_EXCEEDED',
 ]);
 const MAX_MESSAGE = 4096;
 const MAX_STACK = 16_384;
@@ -89,4 +91,38 @@ export function decodeEventReply(reply: unknown, maxBytes: number): Decoded<unkn
   } catch {
     return malformed('value');
   }
+}
+
+export type DispatchResult =
+  { ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData };
+
+/** The result of an invocation, and whether ctx.waitUntil work still runs in the isolate. */
+export interface Dispatched {
+  result: DispatchResult;
+  waitUntil: boolean;
+}
+
+/** Checks a reply of `dispatchHttp` or `dispatchEvent`. */
+export function decodeDispatch(kind: 'http' | 'event', reply: unknown, limit: number): Dispatched {
+  const waitUntil = isRecord(reply) && reply.waitUntil === true;
+  if (kind === 'http') {
+    const decoded = decodeHttpReply(reply, limit);
+    return {
+      result: decoded.ok ? { ok: true, response: decoded.value } : decoded,
+      waitUntil,
+    };
+  }
+  const decoded = decodeEventReply(reply, limit);
+  if (!decoded.ok) return { result: decoded, waitUntil };
+  return {
+    result: decoded.value === undefined ? { ok: true } : { ok: true, value: decoded.value },
+    waitUntil,
+  };
+}
+
+/** The request as the prelude takes it; the body is copied out of Node's shared Buffer pool. */
+export function toWireRequest(request: HttpRequestData): WireRequest {
+  const { method, url, headers, body } = request;
+  const bytes = body === undefined || body === '' ? null : Buffer.from(body, 'base64');
+  return { method, url, headers, body: bytes === null ? null : Uint8Array.from(bytes) };
 }

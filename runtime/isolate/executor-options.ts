@@ -2,6 +2,7 @@
 import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { LogEntry } from '../../core/messages.ts';
+import type { FetchImplementation } from './host-fetch.ts';
 import type { PreludeMode } from './prelude.ts';
 
 /** One console line, as it happens (before the invocation's result carries it too). */
@@ -27,6 +28,12 @@ export interface IsolateExecutorOptions {
   maxResponseBytes?: number;
   /** Pending timers one invocation may hold. Default 1,000. */
   maxTimers?: number;
+  /** Outgoing requests (redirect hops included) one invocation may make. Default 50. */
+  maxFetches?: number;
+  /** Largest response body one fetch may receive. Default 10 MiB. */
+  maxFetchResponseBytes?: number;
+  /** Performs functions' fetches after the egress check; Node's fetch by default. */
+  fetch?: FetchImplementation;
   /** Bundles (and their code caches) kept in memory. Default 64. */
   maxCachedBundles?: number;
   /** How isolates get the Web APIs: from a heap snapshot (default) or by running the prelude. */
@@ -36,10 +43,10 @@ export interface IsolateExecutorOptions {
   logger?: Logger;
 }
 
-export type ResolvedOptions = Required<
-  Omit<IsolateExecutorOptions, 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger'>
-> &
-  Pick<IsolateExecutorOptions, 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger'>;
+type Optional = 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'fetch';
+
+export type ResolvedOptions = Required<Omit<IsolateExecutorOptions, Optional>> &
+  Pick<IsolateExecutorOptions, Optional>;
 
 export function resolveOptions(options: IsolateExecutorOptions): ResolvedOptions {
   return {
@@ -48,6 +55,8 @@ export function resolveOptions(options: IsolateExecutorOptions): ResolvedOptions
     logLimitBytes: options.logLimitBytes ?? 256 * 1024,
     maxResponseBytes: options.maxResponseBytes ?? 10 * 1024 * 1024,
     maxTimers: options.maxTimers ?? 1000,
+    maxFetches: options.maxFetches ?? 50,
+    maxFetchResponseBytes: options.maxFetchResponseBytes ?? 10 * 1024 * 1024,
     maxCachedBundles: options.maxCachedBundles ?? 64,
     prelude: options.prelude ?? 'snapshot',
   };

@@ -23,7 +23,8 @@ import {
   type ResolvedOptions,
 } from './executor-options.ts';
 import { timeoutError } from './instance-faults.ts';
-import { IsolateInstance, type DispatchResult } from './isolate-instance.ts';
+import { HostCrypto } from './host-crypto.ts';
+import { IsolateInstance, type DispatchResult, type Dispatched } from './isolate-instance.ts';
 import { LogCollector } from './log-collector.ts';
 import { Prelude } from './prelude.ts';
 import { VersionPool } from './version-pool.ts';
@@ -46,6 +47,9 @@ export class IsolateExecutor implements Executor {
   /** Evicted pools whose busy isolates have not finished yet. */
   readonly #retired = new Set<VersionPool>();
   readonly #reaper: NodeJS.Timeout;
+  readonly #crypto = new HostCrypto();
+  /** Invocations that replied and still run ctx.waitUntil work. */
+  readonly #draining = new Set<Promise<void>>();
   #prelude: Promise<Prelude> | undefined;
   #state: ExecutorState = 'running';
   #coldStarts = 0;
@@ -82,7 +86,8 @@ export class IsolateExecutor implements Executor {
     const finish = (result: DispatchResult): ExecutionOutcome => ({
       coldStart,
       durationMs: performance.now() - startedAt,
-      logs: logs.entries,
+      // A copy: lines of waitUntil work after the reply only reach onLog.
+      logs: [...logs.entries],
       ...(cpuMs === undefined ? {} : { cpuMs }),
       ...result,
     });
@@ -102,43 +107,88 @@ export class IsolateExecutor implements Executor {
       return failed(FjordError.from(error).toData());
     }
     if (coldStart) this.#coldStarts += 1;
-    const generation = instance.begin(logs);
-    try {
-      const work = (async (): Promise<DispatchResult> => {
-        if (instance.state === 'new') {
-          const fault = await instance.boot(generation);
-          if (fault !== null) {
-            instance.dispose('broken');
-            return { ok: false, error: fault };
-          }
-        }
-        const cpuBefore = instance.cpuTime();
-        const result = await instance.dispatch(payload, ctx, generation);
-        const cpuAfter = instance.cpuTime();
-        if (cpuBefore !== undefined && cpuAfter !== undefined) {
-          cpuMs = Number(cpuAfter - cpuBefore) / 1e6;
-        }
-        return result;
-      })();
-      const result = await Promise.race([
-        work,
-        deadline.expired.then((): typeof TIMED_OUT => TIMED_OUT),
-      ]);
-      if (result === TIMED_OUT) {
-        // The isolate may be spinning or awaiting forever: only disposal stops it.
-        instance.dispose('timeout');
-        work.catch(() => {});
-        return failed(timeoutError(budgetMs));
-      }
-      return finish(result);
-    } catch (error) {
-      return failed(instance.failure(error));
-    } finally {
+    const generation = instance.begin(logs, ctx.deadline);
+    const release = (): void => {
       deadline.cancel();
       instance.end();
       pool.release(instance);
       if (this.#retired.has(pool) && pool.empty) this.#retired.delete(pool);
+    };
+    let dispatched: Dispatched | typeof TIMED_OUT;
+    const work = (async (): Promise<Dispatched> => {
+      if (instance.state === 'new') {
+        const fault = await instance.boot(generation);
+        if (fault !== null) {
+          instance.dispose('broken');
+          return { result: { ok: false, error: fault }, waitUntil: false };
+        }
+      }
+      const cpuBefore = instance.cpuTime();
+      const done = await instance.dispatch(payload, ctx, generation);
+      const cpuAfter = instance.cpuTime();
+      if (cpuBefore !== undefined && cpuAfter !== undefined) {
+        cpuMs = Number(cpuAfter - cpuBefore) / 1e6;
+      }
+      return done;
+    })();
+    try {
+      dispatched = await Promise.race([
+        work,
+        deadline.expired.then((): typeof TIMED_OUT => TIMED_OUT),
+      ]);
+    } catch (error) {
+      const outcome = failed(instance.failure(error));
+      release();
+      return outcome;
     }
+    if (dispatched === TIMED_OUT) {
+      // The isolate may be spinning or awaiting forever: only disposal stops it.
+      instance.dispose('timeout');
+      work.catch(() => {});
+      release();
+      return failed(timeoutError(budgetMs));
+    }
+    // The reply goes out now; ctx.waitUntil work keeps the isolate busy until it settles.
+    const outcome = finish(dispatched.result);
+    if (dispatched.waitUntil) this.#drain(instance, generation, deadline, fn, release);
+    else release();
+    return outcome;
+  }
+
+  /** Waits for an invocation's waitUntil work (up to its deadline), then frees its isolate. */
+  #drain(
+    instance: IsolateInstance,
+    generation: number,
+    deadline: Deadline,
+    fn: FunctionSpec,
+    release: () => void,
+  ): void {
+    const drained = Promise.race([
+      instance.drain(generation).then(() => true),
+      deadline.expired.then(() => false),
+    ])
+      .then(
+        (finished) => {
+          if (finished) return;
+          instance.dispose('timeout');
+          this.#options.logger?.warn(
+            { fn: fn.name, version: fn.version },
+            'ctx.waitUntil work did not finish before the deadline; the isolate was stopped',
+          );
+        },
+        (error: unknown) => {
+          instance.failure(error);
+          this.#options.logger?.warn(
+            { fn: fn.name, version: fn.version, err: error },
+            'the isolate failed while finishing ctx.waitUntil work',
+          );
+        },
+      )
+      .finally(() => {
+        release();
+        this.#draining.delete(drained);
+      });
+    this.#draining.add(drained);
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
@@ -160,6 +210,8 @@ export class IsolateExecutor implements Executor {
     if (this.#state === 'disposed') return;
     this.#state = 'disposed';
     clearInterval(this.#reaper);
+    // waitUntil work was promised to run: let it finish (each is bounded by its deadline).
+    await Promise.allSettled([...this.#draining]);
     for (const pool of [...this.#pools.values(), ...this.#retired]) pool.close();
     this.#pools.clear();
     this.#retired.clear();
@@ -198,6 +250,13 @@ export class IsolateExecutor implements Executor {
           maxResponseBytes: this.#options.maxResponseBytes,
           maxTimers: this.#options.maxTimers,
         },
+        crypto: this.#crypto,
+        fetchLimits: {
+          maxRequests: this.#options.maxFetches,
+          maxResponseBytes: this.#options.maxFetchResponseBytes,
+          maxRedirects: 20,
+        },
+        ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
       };
       pool = new VersionPool(fn.name, fn.version, limit, () => new IsolateInstance(fn, deps));

@@ -1,29 +1,30 @@
 /**
  * One warm isolate of one function version: boots it (prelude, host bridge, bundle), runs one
  * invocation at a time through isolated-vm's async APIs, and disposes it together with its
- * timers. No isolated-vm object is ever handed to user code: the host bridge reaches the isolate
- * as plain functions that the prelude captures and removes from the global scope.
+ * timers and host calls. No isolated-vm object is ever handed to user code: the host bridge
+ * reaches the isolate as plain functions that the prelude captures and removes from the global
+ * scope.
  */
-import { randomFillSync } from 'node:crypto';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
-import type { FunctionSpec, HttpResponseData, InvocationPayload } from '../../core/messages.ts';
+import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { BundleCache, CachedBundle } from './bundle-cache.ts';
-import { decodeEventReply, decodeHttpReply, type Decoded } from './decode-reply.ts';
+import type { BundleCache } from './bundle-cache.ts';
+import { loadBundle, runBundle } from './run-bundle.ts';
+import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
+import { EgressPolicy } from './egress-policy.ts';
+import { installBridge, type BridgeHandlers, type RuntimeRefs } from './host-bridge.ts';
+import { HostCalls } from './host-calls.ts';
+import type { HostCrypto } from './host-crypto.ts';
+import { HostFetch, type FetchImplementation, type FetchLimits } from './host-fetch.ts';
 import { HostTimers } from './host-timers.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
 import type { LogCollector } from './log-collector.ts';
 import type { Prelude } from './prelude.ts';
-import {
-  INSTALL_GLOBAL,
-  MAX_RANDOM_BYTES,
-  type LoadReply,
-  type PreludeConfig,
-  type WireContext,
-  type WireRequest,
-} from './protocol.ts';
+import type { HostCallReply, LoadReply, PreludeConfig, WireContext } from './protocol.ts';
+
+export type { DispatchResult, Dispatched } from './decode-reply.ts';
 
 /** Lifecycle of an instance. */
 export type InstanceState =
@@ -38,43 +39,21 @@ export interface InstanceDeps {
   prelude: Prelude;
   bundles: BundleCache;
   config: PreludeConfig;
+  /** Runs crypto.subtle for every isolate (it keeps no state). */
+  crypto: HostCrypto;
+  fetchLimits: FetchLimits;
+  fetch?: FetchImplementation;
   logger?: Logger;
 }
 
-export type DispatchResult =
-  { ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData };
-
-/** References into the prelude's runtime; they die with the isolate. */
-interface RuntimeRefs {
-  begin: ivm.Reference;
-  load: ivm.Reference;
-  dispatchHttp: ivm.Reference;
-  dispatchEvent: ivm.Reference;
-  fireTimer: ivm.Reference;
-}
-
 const MIN_MEMORY_MB = 8;
-
-/** A copy that owns exactly its bytes: a Buffer may be a view into a shared pool. */
-function ownBytes(view: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(view);
-  return copy;
-}
-
-function randomBytesFor(length: unknown): Uint8Array {
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
-    throw new TypeError('randomBytes: length must be a non-negative integer');
-  }
-  if (length > MAX_RANDOM_BYTES)
-    throw new RangeError(`randomBytes: at most ${MAX_RANDOM_BYTES} bytes`);
-  return randomFillSync(new Uint8Array(length));
-}
 
 export class IsolateInstance {
   readonly fn: FunctionSpec;
   readonly #deps: InstanceDeps;
   readonly #timers: HostTimers;
+  readonly #calls: HostCalls;
+  #policyError: string | undefined;
   #state: InstanceState = 'new';
   #isolate: ivm.Isolate | undefined;
   #context: ivm.Context | undefined;
@@ -92,6 +71,21 @@ export class IsolateInstance {
       (generation, id) => this.#fire(generation, id),
       deps.config.maxTimers,
     );
+    let policy = new EgressPolicy();
+    try {
+      policy = new EgressPolicy(fn.egress?.allow ?? []);
+    } catch (error) {
+      // Reported by boot(): an instance that cannot apply its policy never runs.
+      this.#policyError = errorMessage(error);
+    }
+    const fetcher = new HostFetch(policy, deps.fetchLimits, deps.fetch);
+    this.#calls = new HostCalls(
+      {
+        crypto: (args) => deps.crypto.run(args),
+        fetch: (args, scope, signal) => fetcher.run(args, scope, signal),
+      },
+      (generation, id, reply) => this.#settle(generation, id, reply),
+    );
   }
 
   get state(): InstanceState {
@@ -103,18 +97,20 @@ export class IsolateInstance {
     return this.#timers.pending;
   }
 
-  /** Attributes logs and timers to a new invocation; returns its generation. */
-  begin(logs: LogCollector): number {
+  /** Attributes logs, timers and host calls to a new invocation; returns its generation. */
+  begin(logs: LogCollector, deadline: number): number {
     this.#generation += 1;
     this.#logs = logs;
     this.#timers.begin(this.#generation);
+    this.#calls.begin(this.#generation, deadline);
     return this.#generation;
   }
 
-  /** Ends the invocation: its pending timers are cancelled, late log lines dropped. */
+  /** Ends the invocation: its timers and host calls are cancelled, late log lines dropped. */
   end(): void {
     this.#logs = undefined;
     this.#timers.begin(0);
+    this.#calls.end();
     this.lastUsedAt = Date.now();
   }
 
@@ -136,21 +132,10 @@ export class IsolateInstance {
    */
   async boot(generation: number): Promise<ErrorData | null> {
     if (this.#state !== 'new') throw new Error(`cannot boot an instance in state ${this.#state}`);
-    let bundle: CachedBundle;
-    try {
-      bundle = await this.#deps.bundles.get(this.fn.bundleSha);
-    } catch (error) {
-      const data = FjordError.from(error).toData();
-      if (data.code === 'INTERNAL') {
-        return new FjordError(
-          'INTERNAL',
-          `could not load bundle ${this.fn.bundleSha}: ${errorMessage(error)}`,
-          {
-            retryable: true,
-          },
-        ).toData();
-      }
-      return data;
+    const bundle = await loadBundle(this.#deps.bundles, this.fn.bundleSha);
+    if (!('sha' in bundle)) return bundle;
+    if (this.#policyError !== undefined) {
+      return new FjordError('INVALID_MANIFEST', this.#policyError).toData();
     }
     const isolate = this.#deps.prelude.createIsolate({
       memoryLimit: Math.max(MIN_MEMORY_MB, this.fn.memoryMb),
@@ -163,10 +148,15 @@ export class IsolateInstance {
     const context = await isolate.createContext();
     this.#context = context;
     await this.#deps.prelude.install(isolate, context);
-    this.#refs = await this.#install(context);
+    this.#refs = await installBridge(context, this.#handlers(), this.#deps.config);
     await this.#refs.begin.apply(undefined, [generation]);
 
-    const fault = await this.#runBundle(isolate, context, bundle);
+    const fault = await runBundle(
+      isolate,
+      context,
+      bundle,
+      `fjord:///${this.fn.name}@${this.fn.version}.js`,
+    );
     if (fault !== null) return fault;
     const loaded = (await this.#refs.load.apply(undefined, [this.fn.env], {
       arguments: { copy: true },
@@ -186,7 +176,7 @@ export class IsolateInstance {
     payload: InvocationPayload,
     ctx: InvocationContext,
     generation: number,
-  ): Promise<DispatchResult> {
+  ): Promise<Dispatched> {
     const refs = this.#refs;
     if (this.#state !== 'ready' || refs === undefined) {
       throw new Error(`cannot dispatch to an instance in state ${this.#state}`);
@@ -201,21 +191,20 @@ export class IsolateInstance {
     const options = { arguments: { copy: true }, result: { promise: true, copy: true } } as const;
     const limit = this.#deps.config.maxResponseBytes;
     if (payload.kind === 'http') {
-      const { method, url, headers, body } = payload.request;
-      const request: WireRequest = {
-        method,
-        url,
-        headers,
-        body: body === undefined || body === '' ? null : ownBytes(Buffer.from(body, 'base64')),
-      };
+      const request = toWireRequest(payload.request);
       const reply: unknown = await refs.dispatchHttp.apply(undefined, [request, wire], options);
-      return toResult(decodeHttpReply(reply, limit), (response) => ({ response }));
+      return decodeDispatch('http', reply, limit);
     }
     const event = JSON.stringify(payload.data) ?? 'null';
     const reply: unknown = await refs.dispatchEvent.apply(undefined, [event, wire], options);
-    return toResult(decodeEventReply(reply, limit), (value) =>
-      value === undefined ? {} : { value },
-    );
+    return decodeDispatch('event', reply, limit);
+  }
+
+  /** Resolves once the invocation's ctx.waitUntil work has settled; rejects if the isolate failed. */
+  async drain(generation: number): Promise<void> {
+    const refs = this.#refs;
+    if (refs === undefined) return;
+    await refs.drain.apply(undefined, [generation], { result: { promise: true } });
   }
 
   /** Explains a rejection of {@link boot} or {@link dispatch}; the instance is disposed. */
@@ -236,6 +225,7 @@ export class IsolateInstance {
     this.#state = 'disposed';
     this.#disposedBy = reason;
     this.#timers.begin(0);
+    this.#calls.end();
     this.#logs = undefined;
     this.#refs = undefined;
     this.#context?.release();
@@ -250,83 +240,26 @@ export class IsolateInstance {
     }
   }
 
-  async #install(context: ivm.Context): Promise<RuntimeRefs> {
-    const install = await context.global.get(INSTALL_GLOBAL, { reference: true });
-    const runtime: ivm.Reference = await install.apply(
-      undefined,
-      [
-        new ivm.Callback(randomBytesFor),
-        new ivm.Callback(
-          (generation: unknown, level: unknown, ts: unknown, message: unknown) => {
-            if (generation === this.#generation) this.#logs?.add(level, ts, message);
-          },
-          { ignored: true },
-        ),
-        new ivm.Callback(
-          (generation: unknown, id: unknown, delay: unknown) =>
-            this.#timers.set(generation, id, delay),
-          { ignored: true },
-        ),
-        new ivm.Callback((generation: unknown, id: unknown) => this.#timers.clear(generation, id), {
-          ignored: true,
-        }),
-        new ivm.ExternalCopy(this.#deps.config).copyInto(),
-      ],
-      { result: { reference: true } },
-    );
-    install.release();
-    // Property reads of an isolate nobody else runs in take microseconds: no thread hop needed.
-    const ref = (name: string): ivm.Reference => runtime.getSync(name, { reference: true });
-    const refs: RuntimeRefs = {
-      begin: ref('begin'),
-      load: ref('load'),
-      dispatchHttp: ref('dispatchHttp'),
-      dispatchEvent: ref('dispatchEvent'),
-      fireTimer: ref('fireTimer'),
+  /** The bridge callbacks; each checks that its invocation is still the current one. */
+  #handlers(): BridgeHandlers {
+    return {
+      log: (generation, level, ts, message) => {
+        if (generation === this.#generation) this.#logs?.add(level, ts, message);
+      },
+      setTimer: (generation, id, delay) => this.#timers.set(generation, id, delay),
+      clearTimer: (generation, id) => this.#timers.clear(generation, id),
+      hostCall: (generation, id, op, args) => this.#calls.call(generation, id, op, args),
     };
-    runtime.release();
-    return refs;
   }
 
-  /** Compiles and runs the bundle; the function's own faults resolve, isolate failures reject. */
-  async #runBundle(
-    isolate: ivm.Isolate,
-    context: ivm.Context,
-    bundle: CachedBundle,
-  ): Promise<ErrorData | null> {
-    const filename = `fjord:///${this.fn.name}@${this.fn.version}.js`;
-    let script: ivm.Script;
+  #settle(generation: number, id: number, reply: HostCallReply): void {
+    const refs = this.#refs;
+    if (refs === undefined || generation !== this.#generation) return;
     try {
-      script = await isolate.compileScript(bundle.code, {
-        filename,
-        ...(bundle.cachedData === undefined
-          ? { produceCachedData: true }
-          : { cachedData: bundle.cachedData }),
-      });
-    } catch (error) {
-      if (isolate.isDisposed) throw error;
-      return new FjordError(
-        'BUNDLE_REJECTED',
-        `the bundle does not compile: ${errorMessage(error)}`,
-      ).toData();
+      refs.settle.applyIgnored(undefined, [generation, id, reply], { arguments: { copy: true } });
+    } catch {
+      // The isolate went away while the host worked for it.
     }
-    const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
-    if (produced !== undefined) bundle.cachedData = produced;
-    try {
-      await script.run(context, { release: true });
-    } catch (error) {
-      if (isolate.isDisposed) throw error;
-      const data = new FjordError(
-        'FUNCTION_ERROR',
-        `module initialization failed: ${errorMessage(error)}`,
-      ).toData();
-      if (error instanceof Error) {
-        data.name = error.name;
-        if (typeof error.stack === 'string') data.stack = error.stack;
-      }
-      return data;
-    }
-    return null;
   }
 
   #fire(generation: number, id: number): void {
@@ -338,11 +271,4 @@ export class IsolateInstance {
       // The isolate went away between the host timer firing and this call.
     }
   }
-}
-
-function toResult<T>(
-  decoded: Decoded<T>,
-  shape: (value: T) => { response?: HttpResponseData; value?: unknown },
-): DispatchResult {
-  return decoded.ok ? { ok: true, ...shape(decoded.value) } : { ok: false, error: decoded.error };
 }

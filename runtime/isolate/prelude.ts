@@ -20,6 +20,9 @@ const WARMUP = `
   new URL('https://example.com/a?b=1#c').searchParams.get('b');
   new URLSearchParams('a=1&b=2').toString();
   new TextDecoder().decode(new TextEncoder().encode('warm'));
+  new Headers({ 'content-type': 'text/plain' }).get('content-type');
+  new Request('https://example.com/', { method: 'POST', body: 'warm' }).headers.has('x');
+  new Response('warm', { status: 201, headers: [['x-warm', '1']] }).headers.get('x-warm');
 `;
 
 export type PreludeMode = 'snapshot' | 'script';

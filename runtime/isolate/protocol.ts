@@ -16,6 +16,44 @@ export interface HostBridge {
   /** Asks the host to call `fireTimer(generation, id)` after `delayMs`. */
   setTimer(generation: number, id: number, delayMs: number): void;
   clearTimer(generation: number, id: number): void;
+  /**
+   * Starts asynchronous host work (`crypto`, `fetch`, `cancel`) for invocation `generation`; the
+   * host answers later through {@link PreludeRuntime.settle} with the same id.
+   */
+  hostCall(generation: number, id: number, op: HostCallOp, args: unknown): void;
+}
+
+export type HostCallOp = 'crypto' | 'fetch' | 'cancel';
+
+/** Platform codes a host call can fail with; they become the invocation's code if uncaught. */
+export type HostErrorCode = 'EGRESS_DENIED' | 'FETCH_LIMIT_EXCEEDED';
+
+/** A failed host call, rebuilt in the isolate as TypeError, DOMException or Error. */
+export interface WireHostError {
+  name: string;
+  message: string;
+  code?: HostErrorCode;
+}
+
+export type HostCallReply = { ok: true; value: unknown } | { ok: false; error: WireHostError };
+
+/** An outgoing request of `fetch()`, body already read. */
+export interface WireFetchRequest {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body: Uint8Array | null;
+  redirect: 'follow' | 'error' | 'manual';
+}
+
+export interface WireFetchResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: Uint8Array | null;
+  /** The URL of the last hop. */
+  url: string;
+  redirected: boolean;
 }
 
 export const MAX_RANDOM_BYTES = 65_536;
@@ -44,7 +82,7 @@ export type LoadReply = { ok: true; shape: ModuleShape } | { ok: false; message:
 /** Errors the prelude reports on behalf of the function; anything else is a crash. */
 export interface WireError {
   ok: false;
-  code: 'FUNCTION_ERROR' | 'BAD_FUNCTION_RESPONSE' | 'BAD_REQUEST';
+  code: 'FUNCTION_ERROR' | 'BAD_FUNCTION_RESPONSE' | 'BAD_REQUEST' | HostErrorCode;
   message: string;
   name?: string;
   stack?: string;
@@ -62,14 +100,21 @@ export type HttpReply =
 /** `json` is absent when the handler returned undefined. */
 export type EventReply = { ok: true; json?: string } | WireError;
 
+/** A reply, and whether waitUntil work still runs (the host then calls `drain`). */
+export type Draining<T> = T & { waitUntil: boolean };
+
 /** The functions the prelude exposes to the host, reached through references only. */
 export interface PreludeRuntime {
   /** Attributes logs and timers to invocation `generation` (used while a cold start loads code). */
   begin(generation: number): void;
   load(env: Record<string, string>): LoadReply;
-  dispatchHttp(request: WireRequest, ctx: WireContext): Promise<HttpReply>;
-  dispatchEvent(eventJson: string, ctx: WireContext): Promise<EventReply>;
+  dispatchHttp(request: WireRequest, ctx: WireContext): Promise<Draining<HttpReply>>;
+  dispatchEvent(eventJson: string, ctx: WireContext): Promise<Draining<EventReply>>;
+  /** Resolves when invocation `generation`'s waitUntil work has settled, then ends it. */
+  drain(generation: number): Promise<void>;
   fireTimer(generation: number, id: number): void;
+  /** Completes host call `id` of invocation `generation`. */
+  settle(generation: number, id: number, reply: HostCallReply): void;
 }
 
 /** Limits the prelude enforces on the isolate's side; the host enforces them again. */
@@ -90,5 +135,6 @@ export type InstallFunction = (
   log: HostBridge['log'],
   setTimer: HostBridge['setTimer'],
   clearTimer: HostBridge['clearTimer'],
+  hostCall: HostBridge['hostCall'],
   config: PreludeConfig,
 ) => PreludeRuntime;

@@ -78,17 +78,6 @@ describe('isolate executor: event handlers and console', () => {
     );
   });
 
-  test('ctx.waitUntil work finishes (and is logged) before the invocation ends', async () => {
-    const fn = await fixtures.spec('wait-until');
-    const outcome = await executor.invoke(fn, eventPayload(null), invocationContext());
-    assert.equal(valueOf(outcome), 'responded');
-    const messages = outcome.logs.map((e) => e.message);
-    assert.ok(messages.includes('waitUntil work done'), messages.join('\n'));
-    assert.ok(
-      messages.some((m) => m.startsWith('waitUntil promise rejected: Error: background failure')),
-    );
-  });
-
   test('console output past the per-invocation limit is cut with a marker', async () => {
     const fn = await fixtures.spec('console-log');
     const outcome = await executor.invoke(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { BundleCache } from '../../runtime/isolate/bundle-cache.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
+import { HostCrypto } from '../../runtime/isolate/host-crypto.ts';
 import { IsolateInstance } from '../../runtime/isolate/isolate-instance.ts';
 import { LogCollector } from '../../runtime/isolate/log-collector.ts';
 import { Prelude } from '../../runtime/isolate/prelude.ts';
@@ -155,9 +156,11 @@ describe('isolate instance', () => {
       prelude: await prelude,
       bundles: new BundleCache(fixtures.load, 4),
       config: { logLimitBytes: 1024, maxResponseBytes: 1024, maxTimers: 10 },
+      crypto: new HostCrypto(),
+      fetchLimits: { maxRequests: 1, maxResponseBytes: 1024, maxRedirects: 0 },
     });
     const logs = new LogCollector(1024);
-    const generation = instance.begin(logs);
+    const generation = instance.begin(logs, Date.now() + 10_000);
     assert.equal(await instance.boot(generation), null);
     const running = instance.dispatch(eventPayload(null), invocationContext(), generation);
     await waitFor(() => instance.pendingTimers === 2, { what: 'the timers to reach the host' });

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
-import type { PreludeMode } from '../../runtime/isolate/prelude.ts';
+import { Prelude, type PreludeMode } from '../../runtime/isolate/prelude.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
-import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
+import {
+  bodyBytes,
+  eventPayload,
+  httpPayload,
+  invocationContext,
+  responseOf,
+  valueOf,
+} from '../fixtures/bundles/invocations.ts';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -16,6 +23,10 @@ for (const mode of ['snapshot', 'script'] satisfies PreludeMode[]) {
       executor = new IsolateExecutor({ loadCode: fixtures.load, prelude: mode });
     });
     after(() => executor.dispose());
+
+    test(`the prelude builds in ${mode} mode (a failed snapshot would fall back to script)`, async () => {
+      assert.equal((await Prelude.build(mode)).mode, mode);
+    });
 
     test('URL, URLSearchParams, TextEncoder, crypto, timers, Response and friends work', async () => {
       const fn = await fixtures.spec('web-apis');
@@ -70,6 +81,141 @@ for (const mode of ['snapshot', 'script'] satisfies PreludeMode[]) {
       });
     });
 
+    test('Event, EventTarget, AbortController, AbortSignal and DOMException behave as in browsers', async () => {
+      const fn = await fixtures.spec('events-abort');
+      const seen = valueOf(await executor.invoke(fn, eventPayload(null), invocationContext()));
+      assert.deepEqual(seen, {
+        events: {
+          seen: ['ping:true', 'once', 'ping:true'],
+          notPrevented: false,
+          defaultPrevented: true,
+        },
+        abort: {
+          before: false,
+          after: true,
+          reasonName: 'AbortError',
+          reasonIsError: true,
+          reasons: ['listener', 'onabort'],
+          thrown: 'AbortError',
+        },
+        custom: { aborted: true, reason: 'custom reason' },
+        timeout: { name: 'TimeoutError', code: 23 },
+        any: { aborted: true, reason: 'second wins' },
+        illegal: 'TypeError',
+        domException: {
+          name: 'NotFoundError',
+          message: 'gone',
+          code: 8,
+          string: 'NotFoundError: gone',
+          isError: true,
+        },
+      });
+    });
+
+    test('Blob, File and FormData, serialized as multipart and parsed back', async () => {
+      const fn = await fixtures.spec('blob-form');
+      const response = responseOf(
+        await executor.invoke(
+          fn,
+          httpPayload('GET', 'http://fjord.test/local'),
+          invocationContext(),
+        ),
+      );
+      assert.deepEqual(JSON.parse(bodyBytes(response).toString()), {
+        blob: { size: 12, type: 'text/plain', text: 'héllo world' },
+        slice: 'world',
+        streamed: 'héllo world',
+        file: { name: 'data.json', type: 'application/json', lastModified: 42, isBlob: true },
+        form: {
+          name: 'Grace',
+          tags: ['one', 'two'],
+          has: true,
+          keys: ['name', 'tag', 'tag', 'upload'],
+        },
+        roundTrip: {
+          name: 'Grace',
+          tags: ['one', 'two'],
+          upload: { name: 'data.json', type: 'application/json', text: '{"a":1}' },
+        },
+      });
+    });
+
+    test('request.formData() parses multipart (as Node builds it) and urlencoded bodies', async () => {
+      const fn = await fixtures.spec('blob-form');
+      const form = new FormData();
+      form.append('title', 'Ünïcode "quoted"');
+      form.append(
+        'doc',
+        new Blob([Uint8Array.from([0, 1, 2, 255])], { type: 'image/png' }),
+        'a.png',
+      );
+      const encoded = new Response(form);
+      const multipart = await executor.invoke(
+        fn,
+        httpPayload('POST', 'http://fjord.test/form', {
+          headers: [['content-type', encoded.headers.get('content-type') ?? '']],
+          body: new Uint8Array(await encoded.arrayBuffer()),
+        }),
+        invocationContext(),
+      );
+      assert.deepEqual(JSON.parse(bodyBytes(responseOf(multipart)).toString()), {
+        title: 'Ünïcode "quoted"',
+        doc: { file: 'a.png', type: 'image/png', size: 4, bytes: [0, 1, 2, 255] },
+      });
+      const urlencoded = await executor.invoke(
+        fn,
+        httpPayload('POST', 'http://fjord.test/form', {
+          headers: [['content-type', 'application/x-www-form-urlencoded']],
+          body: 'a=1&b=two+words&a=%C3%A9',
+        }),
+        invocationContext(),
+      );
+      assert.deepEqual(JSON.parse(bodyBytes(responseOf(urlencoded)).toString()), {
+        a: 'é',
+        b: 'two words',
+      });
+      const wrongType = responseOf(
+        await executor.invoke(
+          fn,
+          httpPayload('POST', 'http://fjord.test/form', {
+            headers: [['content-type', 'application/json']],
+            body: '{}',
+          }),
+          invocationContext(),
+        ),
+      );
+      assert.equal(wrongType.status, 400);
+      assert.match(bodyBytes(wrongType).toString(), /formData\(\) needs a multipart\/form-data/);
+    });
+
+    test('URLPattern, performance, microtasks, intervals, structuredClone, navigator, text codecs', async () => {
+      const fn = await fixtures.spec('web-globals');
+      const seen = valueOf(await executor.invoke(fn, eventPayload(null), invocationContext()));
+      assert.deepEqual(seen, {
+        urlPattern: { id: '42', rest: 'chapters/7', test: false, host: true },
+        performance: { positive: true, origin: 'number' },
+        order: ['sync', 'microtask', 'after await'],
+        ticks: 3,
+        structuredClone: {
+          distinct: true,
+          cycle: true,
+          date: 1000,
+          list: [1, 2],
+          cloneError: 'DataCloneError',
+        },
+        navigator: 'Fjord',
+        text: {
+          streamed: '😀',
+          replacement: 'a\ufffdb',
+          bom: 'a',
+          keptBom: 2,
+          fatal: 'TypeError',
+          loneSurrogate: [0xef, 0xbf, 0xbd],
+          encodeInto: { read: 2, written: 3 },
+        },
+      });
+    });
+
     test('no process, require or isolated-vm object is visible to the function', async () => {
       const fn = await fixtures.spec('sandbox');
       const seen = valueOf(await executor.invoke(fn, eventPayload(null), invocationContext()));
@@ -84,7 +230,7 @@ for (const mode of ['snapshot', 'script'] satisfies PreludeMode[]) {
           ivm: 'undefined',
           _ivm: 'undefined',
           __fjord_install: 'undefined',
-          fetch: 'undefined',
+          fetch: 'function',
         },
         hostLike: [],
         fjordGlobals: [],

@@ -1,80 +1,55 @@
 /**
- * The body mixin shared by Request and Response. Bodies are buffered bytes today; a body's bytes
- * live behind {@link BodySource} so a ReadableStream source can join the union when streaming
- * bodies land, without touching the methods that read them.
+ * The body mixin shared by Request and Response. A body is either bytes (the common case, read
+ * without any stream machinery) or a ReadableStream; touching `.body` turns bytes into a stream
+ * so that reading through it disturbs the body as the Fetch standard says.
  */
+import { Blob, blobBytes, concatBytes, copyOf } from './blob.ts';
+import { FormData } from './form-data.ts';
+import {
+  decodeMultipart,
+  decodeUrlEncoded,
+  encodeMultipart,
+  headerParameter,
+} from './multipart.ts';
+import { ReadableStream } from './streams.ts';
+import { TextDecoder, TextEncoder } from './text-encoding.ts';
 
-export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | BodyStream;
+export type BodyInit =
+  | string
+  | ArrayBuffer
+  | ArrayBufferView
+  | URLSearchParams
+  | Blob
+  | FormData
+  | ReadableStream<Uint8Array>;
 
 /** Where a body's bytes come from. */
-type BodySource = { kind: 'bytes'; bytes: Uint8Array };
+export type BodySource =
+  { kind: 'bytes'; bytes: Uint8Array } | { kind: 'stream'; stream: ReadableStream<Uint8Array> };
 
-const encoder = (): InstanceType<typeof TextEncoder> => new TextEncoder();
+/** Thrown by {@link Body.readAll} when a body is larger than the caller allows. */
+export class BodyTooLarge extends RangeError {
+  readonly limit: number;
 
-/**
- * What `request.body` / `response.body` return: a one-chunk, read-once stream over the buffered
- * bytes. Enough for `new Response(other.body, other)` and `for await (const chunk of body)`;
- * constructing streams from user code waits for real ReadableStream support.
- */
-export class BodyStream {
-  #owner: Body;
-  #done = false;
-  locked = false;
-
-  constructor(owner: Body) {
-    this.#owner = owner;
-  }
-
-  /** Hands the bytes over once; used when the stream becomes another body. */
-  take(): Uint8Array {
-    if (this.locked || this.#done) throw new TypeError('ReadableStream is locked or disturbed');
-    this.#done = true;
-    return this.#owner.takeBytes();
-  }
-
-  getReader(): {
-    read(): Promise<{ done: boolean; value?: Uint8Array }>;
-    releaseLock(): void;
-    cancel(): Promise<void>;
-  } {
-    if (this.locked) throw new TypeError('ReadableStream is locked');
-    this.locked = true;
-    return {
-      read: async () => {
-        if (this.#done) return { done: true };
-        this.#done = true;
-        const bytes = this.#owner.takeBytes();
-        return bytes.byteLength === 0 ? { done: true } : { done: false, value: bytes };
-      },
-      releaseLock: () => {
-        this.locked = false;
-      },
-      cancel: async () => {
-        this.#done = true;
-      },
-    };
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    const reader = this.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || value === undefined) return;
-      yield value;
-    }
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'ReadableStream';
+  constructor(limit: number) {
+    super(`body exceeds the limit of ${limit} bytes`);
+    this.limit = limit;
   }
 }
 
-function copyBytes(view: ArrayBufferView | ArrayBuffer): Uint8Array {
-  if (view instanceof ArrayBuffer) return new Uint8Array(view.slice(0));
-  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+/** web-streams-polyfill keeps the standard's [[disturbed]] flag as `_disturbed`. */
+function disturbed(stream: ReadableStream<Uint8Array>): boolean {
+  return (stream as unknown as { _disturbed?: boolean })._disturbed === true;
 }
 
-/** Turns a BodyInit into bytes and the Content-Type it implies, as the Fetch standard's "extract". */
+function randomBoundary(): string {
+  // A boundary only has to be absent from the content; it needs no secrecy.
+  let suffix = '';
+  for (let i = 0; i < 24; i++) suffix += Math.floor(Math.random() * 36).toString(36);
+  return `----FjordFormBoundary${suffix}`;
+}
+
+/** Turns a BodyInit into a source and the Content-Type it implies (the Fetch standard's "extract"). */
 export function extractBody(init: BodyInit | null | undefined): {
   source: BodySource | null;
   contentType: string | null;
@@ -82,82 +57,176 @@ export function extractBody(init: BodyInit | null | undefined): {
   if (init === null || init === undefined) return { source: null, contentType: null };
   if (typeof init === 'string') {
     return {
-      source: { kind: 'bytes', bytes: encoder().encode(init) },
+      source: { kind: 'bytes', bytes: new TextEncoder().encode(init) },
       contentType: 'text/plain;charset=UTF-8',
     };
   }
-  if (init instanceof BodyStream)
-    return { source: { kind: 'bytes', bytes: init.take() }, contentType: null };
+  if (init instanceof ReadableStream) {
+    if (init.locked || disturbed(init)) {
+      throw new TypeError('the ReadableStream body is locked or was already read');
+    }
+    return { source: { kind: 'stream', stream: init }, contentType: null };
+  }
   if (init instanceof ArrayBuffer || ArrayBuffer.isView(init)) {
-    return { source: { kind: 'bytes', bytes: copyBytes(init) }, contentType: null };
+    return { source: { kind: 'bytes', bytes: copyOf(init) }, contentType: null };
   }
   if (init instanceof URLSearchParams) {
     return {
-      source: { kind: 'bytes', bytes: encoder().encode(init.toString()) },
+      source: { kind: 'bytes', bytes: new TextEncoder().encode(init.toString()) },
       contentType: 'application/x-www-form-urlencoded;charset=UTF-8',
     };
   }
-  if (typeof (init as { getReader?: unknown }).getReader === 'function') {
-    throw new TypeError('ReadableStream bodies are not supported yet: pass a string or bytes');
+  if (init instanceof Blob) {
+    return { source: { kind: 'bytes', bytes: blobBytes(init) }, contentType: init.type || null };
+  }
+  if (init instanceof FormData) {
+    const boundary = randomBoundary();
+    return {
+      source: { kind: 'bytes', bytes: encodeMultipart(init, boundary) },
+      contentType: `multipart/form-data; boundary=${boundary}`,
+    };
   }
   return extractBody(String(init));
 }
 
+/** A source as a BodyInit, to build another Request or Response on it. */
+export function sourceAsInit(source: BodySource | null): BodyInit | null {
+  if (source === null) return null;
+  return source.kind === 'bytes' ? source.bytes : source.stream;
+}
+
+/** Reads a byte stream to its end, failing with {@link BodyTooLarge} past `limit` bytes. */
+export async function readStream(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        throw new TypeError('a body stream must produce Uint8Array chunks');
+      }
+      total += value.byteLength;
+      if (total > limit) throw new BodyTooLarge(limit);
+      chunks.push(value);
+    }
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+  return concatBytes(chunks, total);
+}
+
 /** Request and Response inherit their body readers from here. */
-export class Body {
+export abstract class Body {
   #source: BodySource | null;
   #used = false;
-  #stream: BodyStream | null = null;
 
   constructor(source: BodySource | null) {
     this.#source = source;
   }
 
-  get body(): BodyStream | null {
-    if (this.#source === null) return null;
-    this.#stream ??= new BodyStream(this);
-    return this.#stream;
+  abstract get headers(): { get(name: string): string | null };
+
+  get body(): ReadableStream<Uint8Array> | null {
+    const source = this.#source;
+    if (source === null) return null;
+    if (source.kind === 'stream') return source.stream;
+    const { bytes } = source;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (bytes.byteLength > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+    this.#source = { kind: 'stream', stream };
+    return stream;
   }
 
   get bodyUsed(): boolean {
-    return this.#used;
+    return this.#used || (this.#source?.kind === 'stream' && disturbed(this.#source.stream));
   }
 
-  /** Consumes the body: later reads fail, as a disturbed stream does. */
-  takeBytes(): Uint8Array {
-    if (this.#used) throw new TypeError('Body has already been used');
+  #checkUnused(): void {
+    if (this.bodyUsed) throw new TypeError('Body has already been used');
+    if (this.#source?.kind === 'stream' && this.#source.stream.locked) {
+      throw new TypeError('the body stream is locked to a reader');
+    }
+  }
+
+  /** Hands the source to another body (`new Request(request)`): this one is used up. */
+  takeSource(): BodySource | null {
+    if (this.#source === null) return null;
+    this.#checkUnused();
     this.#used = true;
-    const bytes = this.#source === null ? new Uint8Array(0) : this.#source.bytes;
-    return bytes;
+    return this.#source;
   }
 
-  /** The bytes without consuming them, for the host to send the response out. */
-  peekBytes(): Uint8Array | null {
-    if (this.#used) throw new TypeError('Body has already been used');
-    return this.#source === null ? null : this.#source.bytes;
-  }
-
-  /** A second, independent body for clone(). */
+  /** A second, independent source for clone(); a stream is teed. */
   cloneSource(): BodySource | null {
-    if (this.#used || this.#stream?.locked === true)
-      throw new TypeError('Body has already been used');
-    return this.#source === null ? null : { kind: 'bytes', bytes: this.#source.bytes.slice() };
+    this.#checkUnused();
+    const source = this.#source;
+    if (source === null) return null;
+    // Bytes are copied by the body that receives them (see extractBody).
+    if (source.kind === 'bytes') return source;
+    const [mine, theirs] = source.stream.tee();
+    this.#source = { kind: 'stream', stream: mine };
+    return { kind: 'stream', stream: theirs };
+  }
+
+  /** Consumes the body: all of it, at most `limit` bytes. The result must not be modified. */
+  async readAll(limit = Infinity): Promise<Uint8Array> {
+    this.#checkUnused();
+    this.#used = true;
+    const source = this.#source;
+    if (source === null) return new Uint8Array(0);
+    if (source.kind === 'bytes') {
+      if (source.bytes.byteLength > limit) throw new BodyTooLarge(limit);
+      return source.bytes;
+    }
+    return readStream(source.stream, limit);
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = this.takeBytes();
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    return (await this.readAll()).slice().buffer;
   }
 
   async bytes(): Promise<Uint8Array> {
-    return this.takeBytes().slice();
+    return (await this.readAll()).slice();
   }
 
   async text(): Promise<string> {
-    return new TextDecoder().decode(this.takeBytes());
+    return new TextDecoder().decode(await this.readAll());
   }
 
   async json(): Promise<unknown> {
     return JSON.parse(await this.text()) as unknown;
+  }
+
+  async blob(): Promise<Blob> {
+    const type = this.headers.get('content-type') ?? '';
+    return new Blob([await this.readAll()], { type });
+  }
+
+  async formData(): Promise<FormData> {
+    const type = this.headers.get('content-type') ?? '';
+    const essence = type.split(';')[0]?.trim().toLowerCase();
+    if (essence === 'multipart/form-data') {
+      const boundary = headerParameter(type, 'boundary');
+      if (boundary === null || boundary === '') {
+        throw new TypeError('multipart/form-data body without a boundary parameter');
+      }
+      return decodeMultipart(await this.readAll(), boundary);
+    }
+    if (essence === 'application/x-www-form-urlencoded') return decodeUrlEncoded(await this.text());
+    throw new TypeError(
+      `formData() needs a multipart/form-data or application/x-www-form-urlencoded body, got "${type}"`,
+    );
   }
 }

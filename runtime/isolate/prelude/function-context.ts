@@ -36,15 +36,13 @@ export function createFunctionContext(
   };
 }
 
-/** Waits for every waitUntil promise, including those added while waiting; reports rejections. */
+/** Waits for every waitUntil promise, including those added while waiting; reports each rejection as it happens. */
 export async function settleWaitUntil(
   pending: Promise<unknown>[],
   onRejected: (reason: unknown) => void,
 ): Promise<void> {
   while (pending.length > 0) {
     const batch = pending.splice(0);
-    for (const result of await Promise.allSettled(batch)) {
-      if (result.status === 'rejected') onRejected(result.reason);
-    }
+    await Promise.all(batch.map((promise) => promise.then(undefined, onRejected)));
   }
 }

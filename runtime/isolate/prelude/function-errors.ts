@@ -1,6 +1,18 @@
 /** Turns what a function threw into the wire error the host reports. */
-import type { WireError } from '../protocol.ts';
+import type { HostErrorCode, WireError } from '../protocol.ts';
 import { inspect } from './format.ts';
+
+/**
+ * Errors the platform raised inside the isolate (a fetch the egress policy denied, ...), with
+ * the code an invocation that does not catch them fails with. A WeakMap rather than a property,
+ * so user code cannot dress up its own errors as platform faults.
+ */
+const platformErrors = new WeakMap<object, HostErrorCode>();
+
+export function markPlatformError(error: Error, code: HostErrorCode): void {
+  platformErrors.set(error, code);
+  Object.defineProperty(error, 'code', { value: code, configurable: true, writable: true });
+}
 
 /** Reads a property without letting a hostile getter escape. */
 function read(value: object, key: 'name' | 'message' | 'stack'): string | undefined {
@@ -20,7 +32,7 @@ export function functionError(thrown: unknown): WireError {
       const stack = read(thrown, 'stack');
       return {
         ok: false,
-        code: 'FUNCTION_ERROR',
+        code: platformErrors.get(thrown) ?? 'FUNCTION_ERROR',
         message,
         ...(name === undefined ? {} : { name }),
         ...(stack === undefined ? {} : { stack }),

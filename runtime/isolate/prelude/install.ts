@@ -1,30 +1,26 @@
-/** Installs the Web API globals, wired to the host bridge the host hands over exactly once. */
+/** Installs the host-backed globals, wired to the host bridge the host hands over exactly once. */
 import { INSTALL_GLOBAL, type InstallFunction } from '../protocol.ts';
-import { atob, btoa } from './base64.ts';
+import { useTimers } from './abort.ts';
 import { LogSink } from './console.ts';
 import { createCrypto } from './crypto.ts';
-import { Headers } from './headers.ts';
-import { Request } from './request.ts';
-import { Response } from './response.ts';
+import { reportEventErrors } from './events.ts';
+import { createFetch } from './fetch.ts';
+import { HostCalls } from './host-calls.ts';
 import { createRuntime } from './runtime.ts';
-import { structuredClone } from './structured-clone.ts';
+import { createSubtle } from './subtle.ts';
 import { Timers } from './timers.ts';
+import { defineGlobals } from './web-globals.ts';
 
-function defineGlobals(values: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(values)) {
-    Object.defineProperty(globalThis, name, {
-      value,
-      writable: true,
-      enumerable: false,
-      configurable: true,
-    });
-  }
-}
-
-export const install: InstallFunction = (randomBytes, log, setTimer, clearTimer, config) => {
+export const install: InstallFunction = (
+  randomBytes,
+  log,
+  setTimer,
+  clearTimer,
+  hostCall,
+  config,
+) => {
   const scope = globalThis as Record<string, unknown>;
   delete scope[INSTALL_GLOBAL];
-  delete scope.global;
 
   const logs = new LogSink(log, config.logLimitBytes);
   const consoleObject = {
@@ -36,20 +32,19 @@ export const install: InstallFunction = (randomBytes, log, setTimer, clearTimer,
     },
   };
   const reportUncaught = (error: unknown): void => logs.write('error', ['Uncaught', error]);
+  reportEventErrors(reportUncaught, (message) => logs.write('warn', [message]));
   const timers = new Timers({ setTimer, clearTimer }, config.maxTimers, reportUncaught);
+  useTimers((callback, delay) => timers.set(callback, delay, [], false));
+  const host = new HostCalls(hostCall);
+  const crypto = Object.assign(createCrypto(randomBytes), { subtle: createSubtle(host) });
   const timeOrigin = Date.now();
 
   defineGlobals({
-    Headers,
-    Request,
-    Response,
-    atob,
-    btoa,
-    structuredClone,
     console: consoleObject,
-    crypto: createCrypto(randomBytes),
+    crypto,
+    fetch: createFetch(host, config.maxResponseBytes),
+    // Millisecond resolution, like Workers: a finer clock would help timing side channels.
     performance: { timeOrigin, now: () => Date.now() - timeOrigin },
-    self: globalThis,
     setTimeout: (callback: unknown, delay?: unknown, ...args: unknown[]) =>
       timers.set(callback, delay, args, false),
     setInterval: (callback: unknown, delay?: unknown, ...args: unknown[]) =>
@@ -66,5 +61,5 @@ export const install: InstallFunction = (randomBytes, log, setTimer, clearTimer,
     },
   });
 
-  return createRuntime({ logs, timers, maxResponseBytes: config.maxResponseBytes });
+  return createRuntime({ logs, timers, host, maxResponseBytes: config.maxResponseBytes });
 };

@@ -1,16 +1,23 @@
-/** WHATWG Request over buffered bodies. Relative URLs are rejected: there is no base URL. */
-import { Body, extractBody, type BodyInit } from './body.ts';
+/** WHATWG Request. Relative URLs are rejected: there is no base URL. */
+import { AbortController, AbortSignal } from './abort.ts';
+import { Body, extractBody, sourceAsInit, type BodyInit, type BodySource } from './body.ts';
 import { Headers, type HeadersInit } from './headers.ts';
+
+export type RequestRedirect = 'follow' | 'error' | 'manual';
 
 export interface RequestInit {
   method?: string;
   headers?: HeadersInit;
   body?: BodyInit | null;
-  redirect?: 'follow' | 'error' | 'manual';
+  redirect?: RequestRedirect;
+  signal?: AbortSignal | null;
+  /** Required by the standard for stream bodies; only `half` exists. */
+  duplex?: 'half';
 }
 
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const REDIRECTS = new Set(['follow', 'error', 'manual']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function normalizeMethod(method: string): string {
@@ -22,33 +29,54 @@ function normalizeMethod(method: string): string {
   return NORMALIZED_METHODS.has(upper) ? upper : text;
 }
 
+/** A signal that never aborts, for requests built without one. */
+function quietSignal(): AbortSignal {
+  return new AbortController().signal;
+}
+
 export class Request extends Body {
   readonly #method: string;
   readonly #url: string;
   readonly #headers: Headers;
-  readonly #redirect: 'follow' | 'error' | 'manual';
+  readonly #redirect: RequestRedirect;
+  readonly #signal: AbortSignal;
 
   constructor(input: string | URL | Request, init: RequestInit = {}) {
     const from = input instanceof Request ? input : null;
     const method = normalizeMethod(init.method ?? from?.method ?? 'GET');
-    let extracted = extractBody(init.body);
-    if (init.body === undefined && from !== null && from.body !== null) {
-      extracted = { source: { kind: 'bytes', bytes: from.takeBytes() }, contentType: null };
-    }
-    if (extracted.source !== null && (method === 'GET' || method === 'HEAD')) {
-      throw new TypeError('Request with GET/HEAD method cannot have body');
-    }
-    super(extracted.source);
-    this.#method = method;
-    this.#url =
+    const url =
       input instanceof Request
         ? input.url
         : new URL(typeof input === 'string' ? input : input.href).href;
-    this.#headers = new Headers(init.headers ?? from?.headers);
+    const redirect = init.redirect ?? from?.redirect ?? 'follow';
+    if (!REDIRECTS.has(redirect))
+      throw new TypeError(`Invalid redirect mode: "${String(redirect)}"`);
+    const signal = init.signal ?? from?.signal ?? null;
+    if (signal !== null && !(signal instanceof AbortSignal)) {
+      throw new TypeError('Request signal must be an AbortSignal');
+    }
+    const headers = new Headers(init.headers ?? from?.headers);
+    let extracted = extractBody(init.body);
+    if (extracted.source !== null && (method === 'GET' || method === 'HEAD')) {
+      throw new TypeError('Request with GET/HEAD method cannot have body');
+    }
+    let source: BodySource | null = extracted.source;
+    if (init.body === undefined && from !== null) {
+      source = from.takeSource();
+      if (source !== null && (method === 'GET' || method === 'HEAD')) {
+        throw new TypeError('Request with GET/HEAD method cannot have body');
+      }
+      extracted = { source, contentType: null };
+    }
+    super(source);
+    this.#method = method;
+    this.#url = url;
+    this.#headers = headers;
     if (extracted.contentType !== null && !this.#headers.has('content-type')) {
       this.#headers.set('content-type', extracted.contentType);
     }
-    this.#redirect = init.redirect ?? from?.redirect ?? 'follow';
+    this.#redirect = redirect;
+    this.#signal = signal ?? quietSignal();
   }
 
   get method(): string {
@@ -63,17 +91,25 @@ export class Request extends Body {
     return this.#headers;
   }
 
-  get redirect(): 'follow' | 'error' | 'manual' {
+  get redirect(): RequestRedirect {
     return this.#redirect;
   }
 
+  get signal(): AbortSignal {
+    return this.#signal;
+  }
+
+  get keepalive(): boolean {
+    return false;
+  }
+
   clone(): Request {
-    const source = this.cloneSource();
     return new Request(this.#url, {
       method: this.#method,
       headers: this.#headers,
-      body: source === null ? null : source.bytes,
+      body: sourceAsInit(this.cloneSource()),
       redirect: this.#redirect,
+      signal: this.#signal,
     });
   }
 

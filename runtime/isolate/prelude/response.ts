@@ -1,5 +1,5 @@
-/** WHATWG Response over buffered bodies. */
-import { Body, extractBody, type BodyInit } from './body.ts';
+/** WHATWG Response; its body may be bytes or a ReadableStream. */
+import { Body, extractBody, sourceAsInit, type BodyInit } from './body.ts';
 import { Headers, type HeadersInit } from './headers.ts';
 
 export interface ResponseInit {
@@ -15,12 +15,20 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Lets Response.error() build the one response whose status is 0. */
 const ERROR_RESPONSE = Symbol('error response');
+/** Lets fetch() set the final URL and whether a redirect was followed. */
+export const FETCHED = Symbol('fetched response');
+
+interface FetchedInit extends ResponseInit {
+  [FETCHED]?: { url: string; redirected: boolean };
+}
 
 export class Response extends Body {
   readonly #status: number;
   readonly #statusText: string;
   readonly #headers: Headers;
-  readonly #type: 'default' | 'error';
+  readonly #type: 'default' | 'error' | 'basic';
+  readonly #url: string;
+  readonly #redirected: boolean;
 
   constructor(body?: BodyInit | null, init: ResponseInit = {}) {
     const extracted = extractBody(body);
@@ -45,6 +53,10 @@ export class Response extends Body {
     if (!REASON_PHRASE.test(statusText)) throw new TypeError('Invalid statusText');
     this.#statusText = statusText;
     this.#headers = new Headers(init.headers);
+    const fetched = (init as FetchedInit)[FETCHED];
+    this.#url = fetched?.url ?? '';
+    this.#redirected = fetched?.redirected ?? false;
+    if (fetched !== undefined) this.#type = 'basic';
     if (extracted.contentType !== null && !this.#headers.has('content-type')) {
       this.#headers.set('content-type', extracted.contentType);
     }
@@ -83,26 +95,27 @@ export class Response extends Body {
     return this.#headers;
   }
 
-  get type(): 'default' | 'error' {
+  get type(): 'default' | 'error' | 'basic' {
     return this.#type;
   }
 
   get url(): string {
-    return '';
+    return this.#url;
   }
 
   get redirected(): boolean {
-    return false;
+    return this.#redirected;
   }
 
   clone(): Response {
-    const source = this.cloneSource();
     if (this.#type === 'error') return Response.error();
-    return new Response(source === null ? null : source.bytes, {
+    const init: FetchedInit = {
       status: this.#status,
       statusText: this.#statusText,
       headers: this.#headers,
-    });
+    };
+    if (this.#type === 'basic') init[FETCHED] = { url: this.#url, redirected: this.#redirected };
+    return new Response(sourceAsInit(this.cloneSource()), init);
   }
 
   get [Symbol.toStringTag](): string {

@@ -5,14 +5,17 @@
  */
 import { MODULE_GLOBAL } from '../../../core/api.ts';
 import type {
+  Draining,
   EventReply,
   HttpReply,
   LoadReply,
   ModuleShape,
   PreludeRuntime,
   WireContext,
+  WireError,
   WireRequest,
 } from '../protocol.ts';
+import { BodyTooLarge } from './body.ts';
 import type { LogSink } from './console.ts';
 import { inspect } from './format.ts';
 import {
@@ -21,6 +24,7 @@ import {
   type FunctionContext,
 } from './function-context.ts';
 import { functionError, wireError } from './function-errors.ts';
+import type { HostCalls } from './host-calls.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
 import type { Timers } from './timers.ts';
@@ -33,6 +37,7 @@ interface HandlerObject {
 export interface RuntimeParts {
   logs: LogSink;
   timers: Timers;
+  host: HostCalls;
   maxResponseBytes: number;
 }
 
@@ -50,41 +55,67 @@ function tight(bytes: Uint8Array): Uint8Array {
     : bytes.slice();
 }
 
-export function createRuntime({ logs, timers, maxResponseBytes }: RuntimeParts): PreludeRuntime {
+export function createRuntime({
+  logs,
+  timers,
+  host,
+  maxResponseBytes,
+}: RuntimeParts): PreludeRuntime {
   const log = logs.console();
   let shape: ModuleShape | null = null;
   let entry: unknown;
   let env: Readonly<Record<string, string>> = Object.freeze({});
 
+  /** The invocation's waitUntil work still running after its reply went out. */
+  let waiting: { generation: number; done: Promise<void> } | null = null;
+
   const begin = (generation: number): void => {
     logs.reset(generation);
     timers.reset(generation);
+    host.reset(generation);
   };
   const end = (): void => {
     logs.reset(0);
     timers.reset(0);
+    host.reset(0);
   };
 
-  /** Runs the handler with the invocation's ctx, then its waitUntil work, however it ended. */
-  const run = async <T>(
+  /**
+   * Runs the handler with the invocation's ctx and builds its reply. The reply goes out at once;
+   * waitUntil work keeps the invocation open (its timers, I/O and logs) until {@link drain}.
+   */
+  const run = async <T extends HttpReply | EventReply>(
     wire: WireContext,
     call: (ctx: FunctionContext) => unknown,
     finish: (value: unknown) => T | Promise<T>,
-  ): Promise<T | ReturnType<typeof functionError>> => {
+  ): Promise<Draining<T | WireError>> => {
     const pending: Promise<unknown>[] = [];
     const ctx = createFunctionContext(wire, env, log, pending);
-    let value: unknown;
+    let reply: T | WireError;
     try {
-      value = await call(ctx);
+      reply = await finish(await call(ctx));
     } catch (error) {
-      await settleWaitUntil(pending, (reason) => log.error('waitUntil promise rejected:', reason));
-      return functionError(error);
+      reply = functionError(error);
     }
-    await settleWaitUntil(pending, (reason) => log.error('waitUntil promise rejected:', reason));
-    return finish(value);
+    if (pending.length === 0) {
+      end();
+      return { ...reply, waitUntil: false };
+    }
+    const done = settleWaitUntil(pending, (reason) =>
+      log.error('waitUntil promise rejected:', reason),
+    );
+    waiting = { generation: wire.generation, done };
+    return { ...reply, waitUntil: true };
   };
 
-  const toHttpReply = (value: unknown): HttpReply => {
+  /** Replies without running the handler (nothing can be pending). */
+  const refuse = (error: WireError): Draining<WireError> => {
+    end();
+    return { ...error, waitUntil: false };
+  };
+
+  /** Reads the response to its end: a streamed body is buffered, then sent in one piece. */
+  const toHttpReply = async (value: unknown): Promise<HttpReply> => {
     if (!(value instanceof Response)) {
       return wireError(
         'BAD_FUNCTION_RESPONSE',
@@ -94,23 +125,26 @@ export function createRuntime({ logs, timers, maxResponseBytes }: RuntimeParts):
     if (value.type === 'error') {
       return wireError('BAD_FUNCTION_RESPONSE', 'fetch handler returned Response.error()');
     }
-    let body: Uint8Array | null;
-    try {
-      body = value.peekBytes();
-    } catch {
+    if (value.bodyUsed) {
       return wireError('BAD_FUNCTION_RESPONSE', 'the returned Response body was already read');
     }
-    if (body !== null && body.byteLength > maxResponseBytes) {
-      return wireError(
-        'BAD_FUNCTION_RESPONSE',
-        `response body of ${body.byteLength} bytes exceeds the limit of ${maxResponseBytes} bytes`,
-      );
+    let body: Uint8Array;
+    try {
+      body = await value.readAll(maxResponseBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return wireError(
+          'BAD_FUNCTION_RESPONSE',
+          `response body exceeds the limit of ${maxResponseBytes} bytes`,
+        );
+      }
+      return functionError(error);
     }
     return {
       ok: true,
       status: value.status,
       headers: [...value.headers],
-      body: body === null || body.byteLength === 0 ? null : tight(body),
+      body: body.byteLength === 0 ? null : tight(body),
     };
   };
 
@@ -159,46 +193,56 @@ export function createRuntime({ logs, timers, maxResponseBytes }: RuntimeParts):
       return { ok: true, shape };
     },
 
-    async dispatchHttp(wire: WireRequest, wctx: WireContext): Promise<HttpReply> {
+    async dispatchHttp(wire: WireRequest, wctx: WireContext): Promise<Draining<HttpReply>> {
       begin(wctx.generation);
-      try {
-        const fetch = shape === null ? undefined : (entry as HandlerObject).fetch;
-        if (typeof fetch !== 'function')
-          return wireError('FUNCTION_ERROR', 'function has no fetch handler');
-        let request: Request;
-        try {
-          request = new Request(wire.url, {
-            method: wire.method,
-            headers: wire.headers,
-            body: wire.body,
-          });
-        } catch (error) {
-          return wireError('BAD_REQUEST', `invalid request: ${inspect(error, 1)}`);
-        }
-        return await run(wctx, (ctx) => fetch.call(entry, request, env, ctx), toHttpReply);
-      } finally {
-        end();
+      const fetch = shape === null ? undefined : (entry as HandlerObject).fetch;
+      if (typeof fetch !== 'function') {
+        return refuse(wireError('FUNCTION_ERROR', 'function has no fetch handler'));
       }
+      let request: Request;
+      try {
+        request = new Request(wire.url, {
+          method: wire.method,
+          headers: wire.headers,
+          body: wire.body,
+        });
+      } catch (error) {
+        return refuse(wireError('BAD_REQUEST', `invalid request: ${inspect(error, 1)}`));
+      }
+      return run(wctx, (ctx) => fetch.call(entry, request, env, ctx), toHttpReply);
     },
 
-    async dispatchEvent(eventJson: string, wctx: WireContext): Promise<EventReply> {
+    async dispatchEvent(eventJson: string, wctx: WireContext): Promise<Draining<EventReply>> {
       begin(wctx.generation);
-      try {
-        if (shape !== 'handler') {
-          return wireError(
+      if (shape !== 'handler') {
+        return refuse(
+          wireError(
             'FUNCTION_ERROR',
             'function has no event handler: its default export is an object; export default a function (event, ctx) to take events',
-          );
-        }
-        const event = JSON.parse(eventJson) as unknown;
-        return await run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
+          ),
+        );
+      }
+      const event = JSON.parse(eventJson) as unknown;
+      return run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
+    },
+
+    async drain(generation: number): Promise<void> {
+      const current = waiting;
+      if (current === null || current.generation !== generation) return;
+      try {
+        await current.done;
       } finally {
+        waiting = null;
         end();
       }
     },
 
     fireTimer(generation: number, id: number): void {
       timers.fire(generation, id);
+    },
+
+    settle(generation, id, reply): void {
+      host.settle(generation, id, reply);
     },
   };
 }
