@@ -6,7 +6,6 @@ import type {
   DeadLetterDetail,
   DeadLetterListResponse,
   InvocationView,
-  RedriveResponse,
 } from '../../core/api.ts';
 import type { DeadLetter, InvocationMessage } from '../../core/messages.ts';
 import { errorOf, invoke, resultOf, startHarness, type Harness } from './harness.ts';
@@ -117,7 +116,7 @@ test('redrive enqueues the active version as the next attempt with a fresh budge
 
   const response = await redrive(h, 'job', { ids: [a.id, 'gone'] });
   assert.equal(response.status, 200);
-  assert.deepEqual((await response.json()) as RedriveResponse, { redriven: 1, missing: ['gone'] });
+  assert.deepEqual(await response.json(), { redriven: 1, missing: ['gone'] });
   const again = h.broker.enqueued.slice(enqueuedBefore);
   assert.equal(again.length, 1);
   assert.equal(again[0]?.id, a.id);
@@ -133,7 +132,7 @@ test('redrive enqueues the active version as the next attempt with a fresh budge
   );
 
   const all = await redrive(h, 'job');
-  assert.deepEqual((await all.json()) as RedriveResponse, { redriven: 1, missing: [] });
+  assert.deepEqual(await all.json(), { redriven: 1, missing: [] });
   assert.equal((await dlq(h, 'job')).total, 0);
 });
 
