@@ -100,4 +100,6 @@ export interface BenchResults {
   coldStart?: Measured<ColdStartResults>;
   memory?: MemoryResults;
   table: TableRow[];
+  /** Targets whose measurement failed, with the error. */
+  failures: string[];
 }

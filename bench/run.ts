@@ -23,6 +23,7 @@ import { asyncThroughputRow } from './rows/async-throughput.ts';
 import type { BenchContext } from './rows/context.ts';
 import { coldStartRow, memoryRow } from './rows/isolates.ts';
 import { syncLatencyRow } from './rows/sync-latency.ts';
+import { Children } from './support/child.ts';
 import { machineInfo } from './support/machine.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -41,10 +42,17 @@ function command(argv: string[]): string {
 }
 
 async function measure(options: BenchOptions, ctx: BenchContext, results: BenchResults) {
-  if (options.rows.includes('async')) results.async = await asyncThroughputRow(ctx);
-  if (options.rows.includes('latency')) results.latency = await syncLatencyRow(ctx);
-  if (options.rows.includes('cold-start')) results.coldStart = await coldStartRow(ctx);
-  if (options.rows.includes('memory')) results.memory = await memoryRow(ctx);
+  const rows = options.rows;
+  if (rows.includes('async')) results.async = await asyncThroughputRow(ctx);
+  if (rows.includes('latency')) results.latency = await syncLatencyRow(ctx);
+  if (rows.includes('cold-start')) {
+    const coldStart = await ctx.attempt('isolate cold start', () => coldStartRow(ctx));
+    if (coldStart !== undefined) results.coldStart = coldStart;
+  }
+  if (rows.includes('memory')) {
+    const memory = await ctx.attempt('memory', () => memoryRow(ctx));
+    if (memory !== undefined) results.memory = memory;
+  }
 }
 
 /**
@@ -103,13 +111,33 @@ async function main(argv: string[]): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'fjord-bench-'));
   const profileDir = join(workDir, 'profile');
   mkdirSync(profileDir);
+  const failures: string[] = [];
+  const children = new Children();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the servers this run started; logs kept in ${workDir}`);
+      children.killAll();
+      process.exit(130);
+    });
+  }
   const ctx: BenchContext = {
     plan: options.plan,
     amqpUrl: `${AMQP_BASE}/${encodeURIComponent(VHOST)}`,
     workDir,
     profileDir,
     ...(options.profile === undefined ? {} : { profile: options.profile }),
+    children,
     say,
+    async attempt(what, measure) {
+      try {
+        return await measure();
+      } catch (error) {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        say(`FAILED ${what}: ${message}`);
+        failures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      }
+    },
   };
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -118,30 +146,26 @@ async function main(argv: string[]): Promise<void> {
     machine: machineInfo(),
     plan: options.plan,
     table: [],
+    failures: [],
   };
   say(
     `${options.plan.quick ? 'quick' : 'full'} run: ${options.rows.join(', ')}; logs in ${workDir}`,
   );
-  let failed = false;
-  try {
-    await measure(options, ctx, results);
-  } catch (error) {
-    failed = true;
-    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    say(`logs kept in ${workDir}`);
-  }
+  await measure(options, ctx, results);
+  results.failures = failures;
   results.durationS = (performance.now() - started) / 1000;
   results.machine.loadavgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   results.table = tableRows(results);
   console.log(`\n${consoleTable(results.table)}\n`);
-  if (failed) {
+  if (failures.length > 0) {
+    say(`${failures.length} measurement(s) failed; logs kept in ${workDir}`);
     process.exitCode = 1;
-    return;
   }
-  if (options.profile !== undefined) await writeProfile(options, profileDir);
-  else
-    await writeReport(results, workDir, !options.plan.quick && options.rows.length === ROWS.length);
-  await rm(workDir, { recursive: true, force: true });
+  if (options.profile !== undefined) return writeProfile(options, profileDir);
+  // Only a complete full run may replace the published numbers.
+  const full = !options.plan.quick && options.rows.length === ROWS.length && failures.length === 0;
+  await writeReport(results, workDir, full);
+  if (failures.length === 0) await rm(workDir, { recursive: true, force: true });
 }
 
 await main(process.argv.slice(2));

@@ -4,12 +4,10 @@
  * producer (produce.py) keeps a window of tasks outstanding and waits on their results.
  */
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ThroughputResult } from '../model.ts';
-import { runJson, tail } from '../support/child.ts';
+import { launch, runJson, tail, type Children } from '../support/child.ts';
 
 const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
 /** Debian's interpreter: the one python3-celery is installed for. */
@@ -21,6 +19,7 @@ export interface CeleryOptions {
   /** Tasks outstanding at once. */
   window: number;
   logFile: string;
+  children: Children;
 }
 
 interface ProducerOutput {
@@ -38,19 +37,19 @@ export async function celeryThroughput(options: CeleryOptions): Promise<Throughp
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONPATH: CELERY_DIR,
   };
-  const log = openSync(options.logFile, 'a');
-  const worker = spawn(
+  const { logFile, children } = options;
+  const worker = launch(
     PYTHON,
     ['-m', 'celery', '-A', 'tasks', 'worker', '-P', 'prefork', '-c', '2', '-l', 'WARNING'],
-    { cwd: CELERY_DIR, env, stdio: ['ignore', log, log] },
+    { cwd: CELERY_DIR, env, logFile, children },
+    false,
   );
-  closeSync(log);
   const exited = once(worker, 'exit');
   try {
     const out = await runJson<ProducerOutput>(
       PYTHON,
       ['produce.py', String(options.durationS), String(options.window)],
-      { cwd: CELERY_DIR, env, logFile: options.logFile, timeoutMs: 300_000 },
+      { cwd: CELERY_DIR, env, logFile, children, timeoutMs: 300_000 },
     );
     return {
       completed: out.completed,

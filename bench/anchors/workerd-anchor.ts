@@ -3,13 +3,12 @@
  * bench/functions/bench-fetch bundled to an ES module beside a copy of bench.capnp. Its start
  * (spawn until the first 200) is the process-level cold start anchor.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, copyFileSync, mkdirSync, openSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { tail } from '../support/child.ts';
+import { launch, tail, type Children } from '../support/child.ts';
 import { freePort } from '../support/free-port.ts';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -38,17 +37,20 @@ export async function prepareWorkerd(workDir: string): Promise<void> {
 }
 
 /** Starts workerd on a free port and waits until it answers. */
-export async function startWorkerd(workDir: string, logFile: string): Promise<WorkerdServer> {
+export async function startWorkerd(
+  workDir: string,
+  logFile: string,
+  children: Children,
+): Promise<WorkerdServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const log = openSync(logFile, 'a');
   const started = performance.now();
-  const child: ChildProcess = spawn(
+  const child = launch(
     WORKERD,
     ['serve', join(workDir, 'bench.capnp'), '--socket-addr', `http=127.0.0.1:${port}`],
-    { stdio: ['ignore', log, log] },
+    { logFile, children },
+    false,
   );
-  closeSync(log);
   const exited = once(child, 'exit');
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

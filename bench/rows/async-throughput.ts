@@ -15,10 +15,10 @@ import { startFjord, type FjordStack } from '../targets/fjord.ts';
 import { logFile, type BenchContext } from './context.ts';
 
 export interface AsyncResults {
-  fjordEmbedded?: Measured<ThroughputResult>;
-  fjordRabbitmq?: Measured<ThroughputResult>;
-  amqplib?: Measured<ThroughputResult>;
-  celery?: Measured<ThroughputResult>;
+  fjordEmbedded?: Measured<ThroughputResult> | undefined;
+  fjordRabbitmq?: Measured<ThroughputResult> | undefined;
+  amqplib?: Measured<ThroughputResult> | undefined;
+  celery?: Measured<ThroughputResult> | undefined;
 }
 
 /** Longest wait for a backlog to drain after the load stopped. */
@@ -90,6 +90,7 @@ async function fjordVariant(
   const stack = await startFjord({
     dataDir,
     logFile: logFile(ctx, `fn-up-async-${variant}`),
+    children: ctx.children,
     ...(variant === 'rabbitmq' ? { broker: ctx.amqpUrl } : {}),
     ...(profileDir ? { profileDir } : {}),
   });
@@ -104,27 +105,34 @@ async function fjordVariant(
 
 export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResults> {
   const durationS = ctx.plan.asyncS;
-  const results: AsyncResults = {};
-  if (ctx.profile === 'async-embedded')
-    return { fjordEmbedded: await fjordVariant(ctx, 'embedded') };
-  if (ctx.profile === 'async-rabbitmq')
-    return { fjordRabbitmq: await fjordVariant(ctx, 'rabbitmq') };
-  results.fjordEmbedded = await fjordVariant(ctx, 'embedded');
-  results.fjordRabbitmq = await fjordVariant(ctx, 'rabbitmq');
-  ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
-  results.amqplib = {
-    load1: loadavg()[0] ?? 0,
-    ...(await amqpThroughput({ url: ctx.amqpUrl, durationS, window: 200, prefetch: 256 })),
-  };
-  ctx.say('async throughput: Celery, prefork -c 2, acks_late');
-  results.celery = {
-    load1: loadavg()[0] ?? 0,
-    ...(await celeryThroughput({
+  const fjord = (variant: 'embedded' | 'rabbitmq') =>
+    ctx.attempt(`async throughput, Fjord ${variant}`, () => fjordVariant(ctx, variant));
+  if (ctx.profile === 'async-embedded') return { fjordEmbedded: await fjord('embedded') };
+  if (ctx.profile === 'async-rabbitmq') return { fjordRabbitmq: await fjord('rabbitmq') };
+  const fjordEmbedded = await fjord('embedded');
+  const fjordRabbitmq = await fjord('rabbitmq');
+  const amqplib = await ctx.attempt('async throughput, raw amqplib', async () => {
+    ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
+    const load1 = loadavg()[0] ?? 0;
+    const result = await amqpThroughput({
+      url: ctx.amqpUrl,
+      durationS,
+      window: 200,
+      prefetch: 256,
+    });
+    return { ...result, load1 };
+  });
+  const celery = await ctx.attempt('async throughput, Celery', async () => {
+    ctx.say('async throughput: Celery, prefork -c 2, acks_late');
+    const load1 = loadavg()[0] ?? 0;
+    const result = await celeryThroughput({
       url: ctx.amqpUrl,
       durationS,
       window: 100,
       logFile: logFile(ctx, 'celery'),
-    })),
-  };
-  return results;
+      children: ctx.children,
+    });
+    return { ...result, load1 };
+  });
+  return { fjordEmbedded, fjordRabbitmq, amqplib, celery };
 }

@@ -1,5 +1,6 @@
 /** What every row of the benchmark gets from bench/run.ts. */
 import { join } from 'node:path';
+import type { Children } from '../support/child.ts';
 
 export interface Plan {
   quick: boolean;
@@ -27,8 +28,15 @@ export interface BenchContext {
    */
   profile?: string;
   profileDir: string;
+  /** Every child process of the run, so an interrupted run can stop them. */
+  children: Children;
   /** Progress for the person watching (stderr). */
   say(message: string): void;
+  /**
+   * Runs one target's measurement; a failure is reported and recorded, and the run goes on with
+   * the next target (its figure is missing from the table, and the run exits non-zero).
+   */
+  attempt<T>(what: string, measure: () => Promise<T>): Promise<T | undefined>;
 }
 
 /** A file for a child's stderr, kept with the scratch directory. */

@@ -37,7 +37,7 @@ export async function coldStartRow(ctx: BenchContext): Promise<Measured<ColdStar
   const probe = await runJson<ColdStartResults>(
     process.execPath,
     [COLD_START, String(ctx.plan.coldStartSamples)],
-    { logFile: logFile(ctx, 'probe-cold-start') },
+    { logFile: logFile(ctx, 'probe-cold-start'), children: ctx.children },
   );
   return { ...probe, load1 };
 }
@@ -49,6 +49,7 @@ export async function memoryRow(ctx: BenchContext): Promise<MemoryResults> {
     const load1 = loadavg()[0] ?? 0;
     const result = await runJson<MemoryProbe>(process.execPath, ['--expose-gc', MEMORY, mode, n], {
       logFile: logFile(ctx, `probe-memory-${mode}`),
+      children: ctx.children,
     });
     if (result.instances < result.count) {
       throw new Error(

@@ -50,6 +50,7 @@ async function fjordTarget(ctx: BenchContext, variant: 'embedded' | 'rabbitmq'):
   const stack = await startFjord({
     dataDir: join(ctx.workDir, `latency-${variant}`),
     logFile: logFile(ctx, `fn-up-latency-${variant}`),
+    children: ctx.children,
     ...(variant === 'rabbitmq' ? { broker: ctx.amqpUrl } : {}),
     ...(ctx.profile === `latency-${variant}` ? { profileDir: ctx.profileDir } : {}),
   });
@@ -61,6 +62,7 @@ async function fjordTarget(ctx: BenchContext, variant: 'embedded' | 'rabbitmq'):
 async function koaTarget(ctx: BenchContext): Promise<Started> {
   const server = await startReady<{ url: string }>(process.execPath, [ANCHOR_KOA], {
     logFile: logFile(ctx, 'koa'),
+    children: ctx.children,
   });
   return { run: httpRunner(`${server.ready.url}/?n=1`), stop: () => server.stop() };
 }
@@ -70,7 +72,7 @@ async function rpcTarget(ctx: BenchContext, type: 'quorum' | 'classic'): Promise
   const responder = await startReady(
     process.execPath,
     [ANCHOR_RESPONDER, ctx.amqpUrl, queue, type, '64'],
-    { logFile: logFile(ctx, `amqp-responder-${type}`) },
+    { logFile: logFile(ctx, `amqp-responder-${type}`), children: ctx.children },
   );
   return {
     run: (connections, durationS) => amqpRpcLoad(ctx.amqpUrl, queue, connections, durationS),
@@ -106,7 +108,7 @@ export async function syncLatencyRow(ctx: BenchContext): Promise<LatencyResults>
     koa: () => koaTarget(ctx),
     workerd: async () => {
       await prepareWorkerd(workerdDir);
-      const server = await startWorkerd(workerdDir, logFile(ctx, 'workerd'));
+      const server = await startWorkerd(workerdDir, logFile(ctx, 'workerd'), ctx.children);
       results.workerdStartMs = server.startMs;
       return { run: httpRunner(`${server.url}/?n=1`), stop: () => server.stop() };
     },
@@ -119,13 +121,16 @@ export async function syncLatencyRow(ctx: BenchContext): Promise<LatencyResults>
         : undefined;
   for (const target of LATENCY_TARGETS) {
     if (profiled !== undefined && target !== profiled) continue;
-    ctx.say(`sync latency: ${target}`);
-    const started = await starters[target]();
-    try {
-      results.targets[target] = await measure(ctx, started);
-    } finally {
-      await started.stop();
-    }
+    const byConcurrency = await ctx.attempt(`sync latency, ${target}`, async () => {
+      ctx.say(`sync latency: ${target}`);
+      const started = await starters[target]();
+      try {
+        return await measure(ctx, started);
+      } finally {
+        await started.stop();
+      }
+    });
+    if (byConcurrency !== undefined) results.targets[target] = byConcurrency;
   }
   return results;
 }

@@ -2,7 +2,8 @@
  * Child processes of the benchmark: servers that announce readiness with a JSON line on stdout
  * (`fn up --json`, the anchors in bench/anchors), and one-shot probes that print one JSON result.
  * Their stderr goes to a log file, never to a pipe nobody reads: a full pipe would stall a
- * server under load and show up as latency.
+ * server under load and show up as latency. Every child is tracked in a {@link Children} set so
+ * an interrupted run can stop them instead of leaving servers behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,9 +13,27 @@ import { createInterface } from 'node:readline';
 export interface ChildOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** stderr goes here (appended). */
+  /** stderr goes here (appended); stdout too unless the caller reads it. */
   logFile: string;
   timeoutMs?: number;
+  /** The set this child is tracked in while it runs. */
+  children: Children;
+}
+
+/** The children of a run that are still running. */
+export class Children {
+  readonly #running = new Set<ChildProcess>();
+
+  track(child: ChildProcess): ChildProcess {
+    this.#running.add(child);
+    child.once('exit', () => this.#running.delete(child));
+    return child;
+  }
+
+  /** SIGKILLs every child still running (the run was interrupted). */
+  killAll(): void {
+    for (const child of this.#running) child.kill('SIGKILL');
+  }
 }
 
 export interface ReadyChild<Ready> {
@@ -33,14 +52,21 @@ export function tail(logFile: string, chars = 3000): string {
   }
 }
 
-function launch(command: string, args: string[], options: ChildOptions): ChildProcess {
+/** Spawns a tracked child with stderr (and stdout unless `readStdout`) appended to its log. */
+export function launch(
+  command: string,
+  args: string[],
+  options: ChildOptions,
+  readStdout = true,
+): ChildProcess {
   const fd = openSync(options.logFile, 'a');
   try {
-    return spawn(command, args, {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', fd],
+      stdio: ['ignore', readStdout ? 'pipe' : fd, fd],
     });
+    return options.children.track(child);
   } finally {
     closeSync(fd);
   }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleFunction } from '../../cli/bundle/bundle-function.ts';
-import { startReady, type ReadyChild } from '../support/child.ts';
+import { startReady, type Children, type ReadyChild } from '../support/child.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FN_BIN = join(REPO, 'bin/fn.ts');
@@ -19,6 +19,7 @@ export interface FjordOptions {
   /** Data dir of this stack (store, embedded broker, credentials). */
   dataDir: string;
   logFile: string;
+  children: Children;
   /** When set, the process runs with --cpu-prof and writes its profile here on exit. */
   profileDir?: string;
 }
@@ -55,6 +56,7 @@ export async function startFjord(options: FjordOptions): Promise<FjordStack> {
     cwd: REPO,
     env,
     logFile: options.logFile,
+    children: options.children,
   });
   const credentials = JSON.parse(await readFile(server.ready.credentials, 'utf8')) as {
     token: string;
