@@ -2,13 +2,15 @@
  * Isolate cold start, from the executor directly: every sample invokes a new version of the
  * hello fetch handler, so the executor must create an isolate, load the bundle and run it
  * (coldStart true, checked), then the version is evicted. The baseline is what isolated-vm alone
- * pays: a new isolate and context, one trivial eval. A few first samples warm the prelude
+ * pays: a new isolate and context, one trivial eval; between the two, an isolate and context made
+ * from Fjord's prelude snapshot, which is the part of a cold start that no function changes. A few first samples warm the prelude
  * snapshot and the JIT and are dropped. Prints one JSON line.
  *
  * Run: node bench/probes/cold-start.ts SAMPLES
  */
 import ivm from 'isolated-vm';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
+import { Prelude } from '../../runtime/isolate/prelude.ts';
 import { summariseDurations } from '../support/stats.ts';
 import { bundled, context, expectOutcome, GET_PAYLOAD, specOf } from './executor-fixture.ts';
 
@@ -57,12 +59,32 @@ async function isolatedVmBaseline(): Promise<number[]> {
   return times;
 }
 
+/** An isolate and a context from the prelude snapshot, as the executor makes them. */
+async function preludeIsolates(): Promise<number[]> {
+  const prelude = await Prelude.build('snapshot');
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + samples; i++) {
+    const started = performance.now();
+    const isolate = prelude.createIsolate({ memoryLimit: 128 });
+    const context = await isolate.createContext();
+    await prelude.install(isolate, context);
+    await context.eval('"hello"');
+    const ms = performance.now() - started;
+    context.release();
+    isolate.dispose();
+    if (i >= WARMUP) times.push(ms);
+  }
+  return times;
+}
+
 const fjord = await fjordColdStarts();
+const prelude = await preludeIsolates();
 const baseline = await isolatedVmBaseline();
 console.log(
   JSON.stringify({
     fjord: summariseDurations(fjord.cold),
     warmInvoke: summariseDurations(fjord.warm),
+    preludeIsolate: summariseDurations(prelude),
     isolatedVm: summariseDurations(baseline),
   }),
 );

@@ -87,6 +87,9 @@ function isolateDetails(r: BenchResults): string[] {
       '|---|---|---|---|---|---|---|',
       row('Fjord executor, cold (new version: isolate, bundle, first request)', cold.fjord),
       row('Fjord executor, the same version again (warm)', cold.warmInvoke),
+      ...(cold.preludeIsolate
+        ? [row('isolate + context from the prelude snapshot (no function)', cold.preludeIsolate)]
+        : []),
       row('isolated-vm isolate + context + eval', cold.isolatedVm),
     );
     const w = r.latency?.workerdStartMs;

@@ -15,6 +15,8 @@ export interface ColdStartResults {
   fjord: DurationSummary;
   /** The same executor invoking the version again, warm: what a cold start adds to it. */
   warmInvoke: DurationSummary;
+  /** An isolate + context from the prelude snapshot: the function-independent part. */
+  preludeIsolate?: DurationSummary;
   isolatedVm: DurationSummary;
 }
 
