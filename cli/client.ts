@@ -1,5 +1,7 @@
 import type {
   AcceptedResponse,
+  DeadLetterDetail,
+  DeadLetterListResponse,
   DeployRequest,
   DeployResponse,
   ErrorBody,
@@ -7,6 +9,9 @@ import type {
   FunctionView,
   InvocationView,
   LogListResponse,
+  PurgeResponse,
+  RedriveRequest,
+  RedriveResponse,
   RollbackRequest,
   VersionListResponse,
 } from '../core/api.ts';
@@ -112,6 +117,29 @@ export class GatewayClient {
 
   getInvocation(id: string): Promise<InvocationView> {
     return this.#json('GET', `/v1/invocations/${enc(id)}`);
+  }
+
+  listDeadLetters(
+    name: string,
+    query: { after?: number; limit?: number } = {},
+  ): Promise<DeadLetterListResponse> {
+    const params = new URLSearchParams();
+    if (query.after !== undefined) params.set('after', String(query.after));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.size > 0 ? `?${params.toString()}` : '';
+    return this.#json('GET', `/v1/functions/${enc(name)}/dlq${search}`);
+  }
+
+  getDeadLetter(name: string, id: string): Promise<DeadLetterDetail> {
+    return this.#json('GET', `/v1/functions/${enc(name)}/dlq/${enc(id)}`);
+  }
+
+  redrive(name: string, body: RedriveRequest): Promise<RedriveResponse> {
+    return this.#json('POST', `/v1/functions/${enc(name)}/dlq/redrive`, body);
+  }
+
+  purgeDeadLetters(name: string): Promise<PurgeResponse> {
+    return this.#json('DELETE', `/v1/functions/${enc(name)}/dlq`);
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {

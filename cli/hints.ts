@@ -6,6 +6,7 @@ const BY_CODE: Record<string, string> = {
   FUNCTION_NOT_FOUND: '`fn ls` lists functions; `fn deploy DIR` creates one',
   VERSION_NOT_FOUND: '`fn versions NAME` lists the versions you can roll back to',
   INVOCATION_NOT_FOUND: 'invocation ids come from `fn invoke NAME --async` or `fn logs NAME`',
+  DEAD_LETTER_NOT_FOUND: '`fn dlq ls NAME` lists what the dead-letter queue holds',
   INVALID_MANIFEST: 'fix fn.json: only "name" is required (`fn init NAME` writes a complete one)',
   INVALID_NAME: 'names are 1-63 lowercase letters, digits and dashes, starting with a letter',
   FUNCTION_ERROR: '`fn logs NAME` shows what the function logged',

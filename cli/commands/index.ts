@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { deploy } from './deploy.ts';
+import { dlq } from './dlq.ts';
 import { init } from './init.ts';
 import { invoke } from './invoke.ts';
 import { logs } from './logs.ts';
@@ -20,4 +21,5 @@ export const FUNCTION_COMMANDS: readonly Command[] = [
   versions,
   rollback,
   rm,
+  dlq,
 ];
