@@ -5,6 +5,8 @@ import { FjordError, type ErrorData } from '../../core/errors.ts';
 export type DisposeReason =
   /** The invocation ran past its deadline. */
   | 'timeout'
+  /** The invocation used more CPU time than fn.json `cpuMs` allows. */
+  | 'cpu-limit'
   /** Cold start failed, or the isolate misbehaved and cannot be trusted again. */
   | 'broken'
   /** Its function version was replaced by a deploy or deleted. */
@@ -17,6 +19,13 @@ export type DisposeReason =
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+export function cpuLimitError(limitMs: number): ErrorData {
+  return new FjordError(
+    'CPU_LIMIT_EXCEEDED',
+    `function used more than its CPU time limit of ${limitMs} ms`,
+  ).toData();
 }
 
 export function timeoutError(budgetMs: number): ErrorData {

@@ -7,7 +7,7 @@
  * Wall-clock deadlines are enforced from the host; an isolate that timed out, ran out of memory
  * or crashed is disposed and never reused, and none of this can take the Node process down.
  */
-import { FjordError, type ErrorData } from '../../core/errors.ts';
+import { FjordError } from '../../core/errors.ts';
 import type {
   ExecutionOutcome,
   Executor,
@@ -22,9 +22,9 @@ import {
   type IsolateExecutorOptions,
   type ResolvedOptions,
 } from './executor-options.ts';
-import { timeoutError } from './instance-faults.ts';
 import { HostCrypto } from './host-crypto.ts';
-import { IsolateInstance, type DispatchResult, type Dispatched } from './isolate-instance.ts';
+import { IsolateInstance, type DispatchResult } from './isolate-instance.ts';
+import { runLeased } from './leased-run.ts';
 import { LogCollector } from './log-collector.ts';
 import { Prelude } from './prelude.ts';
 import { VersionPool } from './version-pool.ts';
@@ -37,8 +37,6 @@ export type ExecutorState =
   | 'running'
   /** Disposed: every isolate is gone and invocations fail with NO_CAPACITY. */
   | 'disposed';
-
-const TIMED_OUT = Symbol('timed out');
 
 export class IsolateExecutor implements Executor {
   readonly #options: ResolvedOptions;
@@ -73,7 +71,6 @@ export class IsolateExecutor implements Executor {
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome> {
     const startedAt = performance.now();
-    const budgetMs = ctx.deadline - Date.now();
     this.#invocations += 1;
     const { onLog } = this.#options;
     const logs = new LogCollector(
@@ -82,8 +79,7 @@ export class IsolateExecutor implements Executor {
         ((entry) => onLog({ fn: fn.name, version: fn.version, invocationId: ctx.id, entry })),
     );
     let coldStart = false;
-    let cpuMs: number | undefined;
-    const finish = (result: DispatchResult): ExecutionOutcome => ({
+    const finish = (result: DispatchResult, cpuMs?: number): ExecutionOutcome => ({
       coldStart,
       durationMs: performance.now() - startedAt,
       // A copy: lines of waitUntil work after the reply only reach onLog.
@@ -91,7 +87,6 @@ export class IsolateExecutor implements Executor {
       ...(cpuMs === undefined ? {} : { cpuMs }),
       ...result,
     });
-    const failed = (error: ErrorData): ExecutionOutcome => finish({ ok: false, error });
 
     const deadline = new Deadline(ctx.deadline);
     let pool: VersionPool;
@@ -104,91 +99,30 @@ export class IsolateExecutor implements Executor {
       coldStart = lease.cold;
     } catch (error) {
       deadline.cancel();
-      return failed(FjordError.from(error).toData());
+      return finish({ ok: false, error: FjordError.from(error).toData() });
     }
     if (coldStart) this.#coldStarts += 1;
-    const generation = instance.begin(logs, ctx.deadline);
-    const release = (): void => {
-      deadline.cancel();
-      instance.end();
-      pool.release(instance);
-      if (this.#retired.has(pool) && pool.empty) this.#retired.delete(pool);
-    };
-    let dispatched: Dispatched | typeof TIMED_OUT;
-    const work = (async (): Promise<Dispatched> => {
-      if (instance.state === 'new') {
-        const fault = await instance.boot(generation);
-        if (fault !== null) {
-          instance.dispose('broken');
-          return { result: { ok: false, error: fault }, waitUntil: false };
-        }
-      }
-      const cpuBefore = instance.cpuTime();
-      const done = await instance.dispatch(payload, ctx, generation);
-      const cpuAfter = instance.cpuTime();
-      if (cpuBefore !== undefined && cpuAfter !== undefined) {
-        cpuMs = Number(cpuAfter - cpuBefore) / 1e6;
-      }
-      return done;
-    })();
-    try {
-      dispatched = await Promise.race([
-        work,
-        deadline.expired.then((): typeof TIMED_OUT => TIMED_OUT),
-      ]);
-    } catch (error) {
-      const outcome = failed(instance.failure(error));
-      release();
-      return outcome;
-    }
-    if (dispatched === TIMED_OUT) {
-      // The isolate may be spinning or awaiting forever: only disposal stops it.
-      instance.dispose('timeout');
-      work.catch(() => {});
-      release();
-      return failed(timeoutError(budgetMs));
-    }
-    // The reply goes out now; ctx.waitUntil work keeps the isolate busy until it settles.
-    const outcome = finish(dispatched.result);
-    if (dispatched.waitUntil) this.#drain(instance, generation, deadline, fn, release);
-    else release();
-    return outcome;
-  }
-
-  /** Waits for an invocation's waitUntil work (up to its deadline), then frees its isolate. */
-  #drain(
-    instance: IsolateInstance,
-    generation: number,
-    deadline: Deadline,
-    fn: FunctionSpec,
-    release: () => void,
-  ): void {
-    const drained = Promise.race([
-      instance.drain(generation).then(() => true),
-      deadline.expired.then(() => false),
-    ])
-      .then(
-        (finished) => {
-          if (finished) return;
-          instance.dispose('timeout');
-          this.#options.logger?.warn(
-            { fn: fn.name, version: fn.version },
-            'ctx.waitUntil work did not finish before the deadline; the isolate was stopped',
-          );
-        },
-        (error: unknown) => {
-          instance.failure(error);
-          this.#options.logger?.warn(
-            { fn: fn.name, version: fn.version, err: error },
-            'the isolate failed while finishing ctx.waitUntil work',
-          );
-        },
-      )
-      .finally(() => {
-        release();
-        this.#draining.delete(drained);
-      });
-    this.#draining.add(drained);
+    const leased = instance;
+    const { result, cpuMs } = await runLeased({
+      instance,
+      fn,
+      payload,
+      ctx,
+      deadline,
+      logs,
+      release: () => {
+        deadline.cancel();
+        leased.end();
+        pool.release(leased);
+        if (this.#retired.has(pool) && pool.empty) this.#retired.delete(pool);
+      },
+      background: (work) => {
+        this.#draining.add(work);
+        void work.finally(() => this.#draining.delete(work));
+      },
+      ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+    });
+    return finish(result, cpuMs);
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
