@@ -13,7 +13,7 @@ export interface CallbackOptions {
   concurrency: number;
 }
 
-/** Eight tries over about four minutes, each within ten seconds. */
+/** Eight tries within about two minutes (delays 1 s doubling, with jitter), each within 10 s. */
 export const DEFAULT_CALLBACK_OPTIONS: CallbackOptions = {
   pollMs: 1000,
   timeoutMs: 10_000,
