@@ -66,6 +66,9 @@ export function containerConfig(
       NanoCpus: Math.round(cpus * 1e9),
       PidsLimit: fn.pidsLimit ?? options.defaultPidsLimit,
       NetworkMode: fn.network === true ? 'bridge' : 'none',
+      // Docker's tiny init as pid 1 reaps the zombies of processes a function started; Node as
+      // pid 1 would not, and they would hold on to the pids limit.
+      Init: true,
       IpcMode: 'private',
       // A chatty function must not fill the host's disk through docker's own log files.
       LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },

@@ -54,6 +54,7 @@ describe('container executor: hardening by default', () => {
     assert.equal(info.HostConfig.NanoCpus, 0.5e9);
     assert.equal(info.HostConfig.PidsLimit, 48);
     assert.equal(info.HostConfig.NetworkMode, 'none');
+    assert.equal(info.HostConfig.Init, true, 'an init reaps zombies the function leaves');
     assert.match(info.HostConfig.Tmpfs?.['/tmp'] ?? '', /size=16m/);
     assert.match(info.HostConfig.Tmpfs?.['/tmp'] ?? '', /noexec/);
     assert.equal(info.HostConfig.Binds?.length, 1, 'only the socket directory comes from the host');
@@ -117,8 +118,12 @@ describe('container executor: hardening by default', () => {
 
   test('a fork bomb is held by the pids limit', async () => {
     const fn = await fixtures.spec('fork-bomb', { pidsLimit: 32 });
-    const outcome = await executor.invoke(fn, eventPayload({}), invocationContext());
-    const seen = valueOf(outcome) as { spawnError: string | null; processes: number };
+    const outcome = await executor.invoke(
+      fn,
+      eventPayload({}),
+      invocationContext({ deadline: Date.now() + 40_000 }),
+    );
+    const seen = valueOf(outcome) as { spawnError: string; held: number; processes: number };
     assert.equal(seen.spawnError, 'EAGAIN', 'forking fails once the limit is reached');
     assert.ok(seen.processes <= 32, `${seen.processes} processes`);
     const pids = Number(

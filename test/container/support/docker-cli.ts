@@ -49,6 +49,7 @@ export interface ContainerInfo {
     NanoCpus: number;
     PidsLimit: number | null;
     NetworkMode: string;
+    Init: boolean | null;
     Tmpfs: Record<string, string> | null;
     Binds: string[] | null;
   };
