@@ -102,3 +102,9 @@ type FjordEventHandler<Event = unknown, Result = unknown> = (
   event: Event,
   ctx: Context,
 ) => Result | Promise<Result>;
+
+/** Cloudflare Workers' extension, available in Fjord too. */
+interface SubtleCrypto {
+  /** Compares two equally long buffers in constant time (throws when the lengths differ). */
+  timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean;
+}
