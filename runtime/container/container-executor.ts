@@ -30,7 +30,8 @@ import {
   type ContainerExecutorOptions,
   type ResolvedOptions,
 } from './executor-options.ts';
-import { processOwner, removeStrays } from './stray-containers.ts';
+import { EngineSession } from './engine-session.ts';
+import { processOwner } from './stray-containers.ts';
 
 export type { ContainerExecutorOptions } from './executor-options.ts';
 
@@ -44,27 +45,25 @@ export type ExecutorState =
 type Result =
   { ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData };
 
-const PING_TIMEOUT_MS = 3000;
 const ABORTED = Symbol('aborted');
 
 export class ContainerExecutor implements Executor {
   readonly #options: ResolvedOptions;
-  readonly #engine: DockerEngine;
+  readonly #session: EngineSession;
   readonly #bundles: BundleCache;
   readonly #owner = processOwner();
   readonly #pools = new Map<string, ContainerPool>();
   /** Every container not yet removed, whichever pool it belongs to. */
   readonly #live = new Set<ContainerInstance>();
   readonly #reaper: NodeJS.Timeout;
-  #ready: Promise<void> | undefined;
-  #baseImage: Promise<string> | undefined;
   #state: ExecutorState = 'running';
   #coldStarts = 0;
   #invocations = 0;
 
   constructor(options: ContainerExecutorOptions) {
     this.#options = resolveOptions(options);
-    this.#engine = new DockerEngine(this.#options.dockerSocket);
+    const engine = new DockerEngine(this.#options.dockerSocket);
+    this.#session = new EngineSession(engine, this.#options, this.#owner);
     this.#bundles = new BundleCache(options.loadCode, this.#options.maxCachedBundles);
     const every = Math.max(250, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
     this.#reaper = setInterval(() => this.#reap(), every);
@@ -81,16 +80,16 @@ export class ContainerExecutor implements Executor {
    */
   async start(): Promise<boolean> {
     try {
-      await this.#engineReady();
+      await this.#session.ready();
     } catch (error) {
       this.#options.logger?.warn(
-        { err: error, socket: this.#engine.socketPath },
+        { err: error, socket: this.#session.engine.socketPath },
         'docker engine unavailable: container functions will fail until it answers',
       );
       return false;
     }
     // The first build of the base image takes seconds: better now than in the first invocation.
-    this.#base().catch((error: unknown) => {
+    this.#session.baseImage().catch((error: unknown) => {
       this.#options.logger?.error({ err: error }, 'container base image unavailable');
     });
     return true;
@@ -119,7 +118,7 @@ export class ContainerExecutor implements Executor {
     try {
       if (this.#state === 'disposed')
         throw new FjordError('NO_CAPACITY', 'the executor is shut down');
-      await this.#engineReady();
+      await this.#session.ready();
       pool = this.#poolFor(fn);
       const lease = await pool.acquire(signal);
       instance = lease.instance;
@@ -207,47 +206,6 @@ export class ContainerExecutor implements Executor {
     this.#bundles.clear();
   }
 
-  /** Pings the engine and removes strays, once; a failure is retried by the next caller. */
-  #engineReady(): Promise<void> {
-    if (this.#ready === undefined) {
-      const ready = (async () => {
-        await this.#engine.ping(PING_TIMEOUT_MS);
-        await removeStrays(this.#engine, {
-          self: this.#owner,
-          workDir: this.#options.workDir,
-          ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
-        });
-      })();
-      this.#ready = ready;
-      ready.catch(() => {
-        if (this.#ready === ready) this.#ready = undefined;
-      });
-    }
-    return this.#ready;
-  }
-
-  #image(fn: FunctionSpec): Promise<string> {
-    return fn.image === undefined ? this.#base() : Promise.resolve(fn.image);
-  }
-
-  /** The base image; built on first use when the option is a builder, retried after a failure. */
-  #base(): Promise<string> {
-    const { image } = this.#options;
-    if (typeof image === 'string') return Promise.resolve(image);
-    if (this.#baseImage === undefined) {
-      const building = image().catch((error: unknown) => {
-        if (this.#baseImage === building) this.#baseImage = undefined;
-        throw new FjordError(
-          'CONTAINER_IMAGE_UNAVAILABLE',
-          `the container base image could not be built: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      });
-      this.#baseImage = building;
-    }
-    return this.#baseImage;
-  }
-
   #poolFor(fn: FunctionSpec): ContainerPool {
     const key = `${fn.name}@${fn.version}`;
     let pool = this.#pools.get(key);
@@ -267,9 +225,9 @@ export class ContainerExecutor implements Executor {
     forget: (instance: ContainerInstance) => void,
   ): ContainerInstance {
     const instance = new ContainerInstance(fn, {
-      engine: this.#engine,
+      engine: this.#session.engine,
       options: this.#options,
-      image: () => this.#image(fn),
+      image: () => this.#session.image(fn),
       code: () => this.#bundles.get(fn.bundleSha),
       owner: this.#owner,
       onRemoved: (removed) => {

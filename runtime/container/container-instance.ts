@@ -151,7 +151,8 @@ export class ContainerInstance {
     this.#removedBy = reason;
     this.#client.close();
     this.#removal = (async () => {
-      // A container still being created is removed once its id is known (see #boot).
+      // A container still being created: the boot sees the removal and removes what it made.
+      if (this.#containerId === undefined) await this.booted;
       const id = this.#containerId;
       if (id !== undefined) {
         await this.#deps.engine.remove(id).catch((error: unknown) => {
