@@ -17,7 +17,11 @@ const INSERT = `INSERT INTO attempts
   VALUES (:id, :attempt, :fn, :status, :node, :startedAt, :endedAt, :error)
   ON CONFLICT (invocation_id, attempt) DO NOTHING`;
 
-/** The attempt history of invocations: one row per attempt, written once. */
+/**
+ * The attempt history of invocations: one row per attempt, written once. A first attempt that
+ * succeeded, by far the most common history, gets no row: the invocation record itself says all
+ * of it, and the hot path of recording results stays one write shorter.
+ */
 export class AttemptRepository {
   readonly #db: Connection;
 
@@ -27,6 +31,7 @@ export class AttemptRepository {
 
   /** Adds the attempt a result reports; a redelivered result adds nothing. */
   record(result: InvocationResult): void {
+    if (result.attempt === 1 && result.status === 'succeeded') return;
     this.#db.run(INSERT, {
       id: result.id,
       attempt: result.attempt,
@@ -54,13 +59,19 @@ export class AttemptRepository {
   }
 
   list(id: string): AttemptRecord[] {
-    return this.#db
-      .all<AttemptRow>(
-        `SELECT attempt, status, node, started_at, ended_at, error
-         FROM attempts WHERE invocation_id = :id ORDER BY attempt`,
-        { id },
-      )
-      .map(toAttempt);
+    const rows = this.#db.all<AttemptRow>(
+      `SELECT attempt, status, node, started_at, ended_at, error
+       FROM attempts WHERE invocation_id = :id ORDER BY attempt`,
+      { id },
+    );
+    if (rows.length > 0) return rows.map(toAttempt);
+    // No row: nothing ran yet, or the first attempt succeeded (see record()).
+    const only = this.#db.get<AttemptRow>(
+      `SELECT result_attempt AS attempt, 'succeeded' AS status, node, started_at, ended_at, error
+       FROM invocations WHERE id = :id AND status = 'succeeded' AND result_attempt = 1`,
+      { id },
+    );
+    return only === undefined ? [] : [toAttempt(only)];
   }
 
   deleteForFunction(fn: string): void {

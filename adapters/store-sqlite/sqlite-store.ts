@@ -165,10 +165,11 @@ export class SqliteStore implements Store {
   ): Promise<void> {
     const { connection, invocations, callbacks } = this.#use();
     const { callbackUrl } = options;
+    // A single statement needs no explicit transaction: the hot path stays one write.
+    if (callbackUrl === undefined) return invocations.create(record);
     connection.transaction(() => {
       invocations.create(record);
-      if (callbackUrl !== undefined)
-        callbacks.create(record.id, record.fn, callbackUrl, this.#now());
+      callbacks.create(record.id, record.fn, callbackUrl, this.#now());
     });
   }
 

@@ -43,6 +43,16 @@ test('a failed attempt with a retry due is retrying, then the next attempt decid
   ]);
 });
 
+test('a first attempt that succeeded is the whole history; nothing ran, none', async (t) => {
+  const { store } = await openStore(t);
+  await store.createInvocation(queued('inv-ok'));
+  assert.deepEqual(await store.listAttempts('inv-ok'), []);
+  await store.recordResult(result('inv-ok'));
+  assert.deepEqual(await store.listAttempts('inv-ok'), [
+    { attempt: 1, status: 'succeeded', node: 'node-a', startedAt: 2000, endedAt: 2015 },
+  ]);
+});
+
 test('a non-retryable failure is failed; a last one is dead, whichever of result and letter comes first', async (t) => {
   const { store } = await openStore(t);
   await store.createVersion(manifest('hello'), 'code');
