@@ -71,6 +71,13 @@ export class CallbackRepository {
 
   /** Leases due callbacks whose lease (if any) ran out, earliest first. */
   claim(now: number, limit: number, leaseUntil: number): CallbackTask[] {
+    // A read first: the usual answer is "nothing due", and then no write lock is taken.
+    const due = this.#db.get(
+      `SELECT 1 FROM callbacks WHERE state = 'pending' AND next_at <= :now
+         AND (lease_until IS NULL OR lease_until <= :now) LIMIT 1`,
+      { now },
+    );
+    if (due === undefined) return [];
     return this.#db
       .all<{ invocation_id: string; url: string; attempts: number }>(
         `UPDATE callbacks SET lease_until = :leaseUntil

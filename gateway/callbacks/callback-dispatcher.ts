@@ -29,6 +29,7 @@ export class CallbackDispatcher {
   readonly #log: Logger;
   readonly #inflight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
+  #woken: NodeJS.Immediate | undefined;
   #running = false;
   #ticking = false;
   #again = false;
@@ -43,18 +44,26 @@ export class CallbackDispatcher {
     this.wake();
   }
 
-  /** Looks for due callbacks now (an invocation just ended here). */
+  /**
+   * Looks for due callbacks soon (an invocation just ended here). Wakes of one event-loop turn
+   * (a batch of results) make one look.
+   */
   wake(): void {
-    if (!this.#running) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    void this.#tick();
+    if (!this.#running || this.#woken !== undefined) return;
+    this.#woken = setImmediate(() => {
+      this.#woken = undefined;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#tick();
+    });
   }
 
   /** Stops looking; tries in flight finish (each within the POST timeout). */
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
+    if (this.#woken !== undefined) clearImmediate(this.#woken);
+    this.#woken = undefined;
     await Promise.allSettled([...this.#inflight]);
   }
 
