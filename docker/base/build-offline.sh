@@ -110,4 +110,9 @@ as_root tar --numeric-owner -C "$ROOT" -c . | as_root docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/node", "/opt/fjord/shim/main.mjs"]' \
   - "$TAG" >/dev/null
 say "built $TAG in ${SECONDS}s"
+# Earlier builds (an older shim or Node) are untagged; images built FROM them keep their layers,
+# and one a container still uses stays until that container is gone.
+for old in $(as_root docker image ls --format '{{.Repository}}:{{.Tag}}' "$REPO"); do
+  [ "$old" = "$TAG" ] || as_root docker image rm "$old" >/dev/null 2>&1 || true
+done
 echo "$TAG"
