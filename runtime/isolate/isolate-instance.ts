@@ -20,6 +20,7 @@ import type { HostCrypto } from './host-crypto.ts';
 import { HostFetch, type FetchImplementation, type FetchLimits } from './host-fetch.ts';
 import { HostTimers } from './host-timers.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
+import { LogArrivals } from './log-arrivals.ts';
 import type { LogCollector } from './log-collector.ts';
 import type { Prelude } from './prelude.ts';
 import type { HostCallReply, LoadReply, PreludeConfig, WireContext } from './protocol.ts';
@@ -60,6 +61,7 @@ export class IsolateInstance {
   #refs: RuntimeRefs | undefined;
   #generation = 0;
   #logs: LogCollector | undefined;
+  readonly #arrivals = new LogArrivals();
   #disposedBy: DisposeReason | undefined;
   /** Epoch ms the last invocation ended, for idle reaping. */
   lastUsedAt = Date.now();
@@ -101,6 +103,7 @@ export class IsolateInstance {
   begin(logs: LogCollector, deadline: number): number {
     this.#generation += 1;
     this.#logs = logs;
+    this.#arrivals.reset();
     this.#timers.begin(this.#generation);
     this.#calls.begin(this.#generation, deadline);
     return this.#generation;
@@ -193,10 +196,12 @@ export class IsolateInstance {
     if (payload.kind === 'http') {
       const request = toWireRequest(payload.request);
       const reply: unknown = await refs.dispatchHttp.apply(undefined, [request, wire], options);
+      await this.#arrivals.until(sentLines(reply));
       return decodeDispatch('http', reply, limit);
     }
     const event = JSON.stringify(payload.data) ?? 'null';
     const reply: unknown = await refs.dispatchEvent.apply(undefined, [event, wire], options);
+    await this.#arrivals.until(sentLines(reply));
     return decodeDispatch('event', reply, limit);
   }
 
@@ -204,7 +209,10 @@ export class IsolateInstance {
   async drain(generation: number): Promise<void> {
     const refs = this.#refs;
     if (refs === undefined) return;
-    await refs.drain.apply(undefined, [generation], { result: { promise: true } });
+    const sent: unknown = await refs.drain.apply(undefined, [generation], {
+      result: { promise: true },
+    });
+    await this.#arrivals.until(typeof sent === 'number' ? sent : 0);
   }
 
   /** Explains a rejection of {@link boot} or {@link dispatch}; the instance is disposed. */
@@ -226,6 +234,7 @@ export class IsolateInstance {
     this.#disposedBy = reason;
     this.#timers.begin(0);
     this.#calls.end();
+    this.#arrivals.reset();
     this.#logs = undefined;
     this.#refs = undefined;
     this.#context?.release();
@@ -244,7 +253,9 @@ export class IsolateInstance {
   #handlers(): BridgeHandlers {
     return {
       log: (generation, level, ts, message) => {
-        if (generation === this.#generation) this.#logs?.add(level, ts, message);
+        if (generation !== this.#generation) return;
+        this.#arrivals.arrived();
+        this.#logs?.add(level, ts, message);
       },
       setTimer: (generation, id, delay) => this.#timers.set(generation, id, delay),
       clearTimer: (generation, id) => this.#timers.clear(generation, id),
@@ -271,4 +282,10 @@ export class IsolateInstance {
       // The isolate went away between the host timer firing and this call.
     }
   }
+}
+
+/** How many log lines a reply says were sent (a malformed count waits for nothing). */
+function sentLines(reply: unknown): number {
+  const count = (reply as { logs?: unknown } | null)?.logs;
+  return typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 0;
 }

@@ -100,8 +100,11 @@ export type HttpReply =
 /** `json` is absent when the handler returned undefined. */
 export type EventReply = { ok: true; json?: string } | WireError;
 
-/** A reply, and whether waitUntil work still runs (the host then calls `drain`). */
-export type Draining<T> = T & { waitUntil: boolean };
+/**
+ * A reply, whether waitUntil work still runs (the host then calls `drain`), and how many log
+ * lines the invocation has sent so far (they may arrive after the reply; the host waits for them).
+ */
+export type Draining<T> = T & { waitUntil: boolean; logs: number };
 
 /** The functions the prelude exposes to the host, reached through references only. */
 export interface PreludeRuntime {
@@ -110,8 +113,11 @@ export interface PreludeRuntime {
   load(env: Record<string, string>): LoadReply;
   dispatchHttp(request: WireRequest, ctx: WireContext): Promise<Draining<HttpReply>>;
   dispatchEvent(eventJson: string, ctx: WireContext): Promise<Draining<EventReply>>;
-  /** Resolves when invocation `generation`'s waitUntil work has settled, then ends it. */
-  drain(generation: number): Promise<void>;
+  /**
+   * Resolves when invocation `generation`'s waitUntil work has settled, then ends it; with the
+   * number of log lines the invocation sent in all.
+   */
+  drain(generation: number): Promise<number>;
   fireTimer(generation: number, id: number): void;
   /** Completes host call `id` of invocation `generation`. */
   settle(generation: number, id: number, reply: HostCallReply): void;

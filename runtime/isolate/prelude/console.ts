@@ -21,6 +21,7 @@ export class LogSink {
   readonly #limit: number;
   #generation = 0;
   #used = 0;
+  #sent = 0;
 
   constructor(
     send: (generation: number, level: WireLogLevel, ts: number, message: string) => void,
@@ -35,6 +36,7 @@ export class LogSink {
     if (generation === this.#generation) return;
     this.#generation = generation;
     this.#used = 0;
+    this.#sent = 0;
   }
 
   write(level: WireLogLevel, args: unknown[]): void {
@@ -49,7 +51,16 @@ export class LogSink {
     const room = this.#limit - this.#used + 1;
     if (message.length > room) message = message.slice(0, room);
     this.#used += message.length;
+    this.#sent += 1;
     this.#send(this.#generation, level, Date.now(), message);
+  }
+
+  /**
+   * Lines sent for the current invocation. Replies carry it, because lines travel on their own
+   * channel and can arrive after the reply: the host waits until it has them all.
+   */
+  get sent(): number {
+    return this.#sent;
   }
 
   console(): ConsoleLike {

@@ -98,20 +98,22 @@ export function createRuntime({
       reply = functionError(error);
     }
     if (pending.length === 0) {
+      const sent = logs.sent;
       end();
-      return { ...reply, waitUntil: false };
+      return { ...reply, waitUntil: false, logs: sent };
     }
     const done = settleWaitUntil(pending, (reason) =>
       log.error('waitUntil promise rejected:', reason),
     );
     waiting = { generation: wire.generation, done };
-    return { ...reply, waitUntil: true };
+    return { ...reply, waitUntil: true, logs: logs.sent };
   };
 
   /** Replies without running the handler (nothing can be pending). */
   const refuse = (error: WireError): Draining<WireError> => {
+    const sent = logs.sent;
     end();
-    return { ...error, waitUntil: false };
+    return { ...error, waitUntil: false, logs: sent };
   };
 
   /** Reads the response to its end: a streamed body is buffered, then sent in one piece. */
@@ -226,11 +228,12 @@ export function createRuntime({
       return run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
     },
 
-    async drain(generation: number): Promise<void> {
+    async drain(generation: number): Promise<number> {
       const current = waiting;
-      if (current === null || current.generation !== generation) return;
+      if (current === null || current.generation !== generation) return 0;
       try {
         await current.done;
+        return logs.sent;
       } finally {
         waiting = null;
         end();
