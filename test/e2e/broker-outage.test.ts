@@ -70,6 +70,6 @@ test('broker down: 503 and not ready; broker back: service resumes by itself', a
   });
   const after = await api.invokeAsync(fnName, { name: 'after' });
   const view = await api.settled(after);
-  assert.equal(view.status, 'succeeded');
+  assert.equal(view.status, 'succeeded', JSON.stringify(view));
   assert.deepEqual((view.result as { greeting: string }).greeting, 'hello after');
 });

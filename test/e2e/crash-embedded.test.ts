@@ -80,6 +80,6 @@ test('SIGTERM drains: an invocation running then finishes and is recorded, then 
   });
   servers.push(again);
   const view = await new Api(readCredentials(again.ready.credentials ?? '')).settled(id);
-  assert.equal(view.status, 'succeeded');
+  assert.equal(view.status, 'succeeded', JSON.stringify(view));
   assert.equal(view.attempts, 1, 'drained, not cut short: it ran once');
 });
