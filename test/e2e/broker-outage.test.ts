@@ -46,7 +46,8 @@ test('broker down: 503 and not ready; broker back: service resumes by itself', a
   api = new Api(readCredentials(server.ready.credentials ?? ''));
   await api.deployFixture(fnName, 'event-echo');
   const before = await api.invokeAsync(fnName, { name: 'before' });
-  assert.equal((await api.settled(before)).status, 'succeeded');
+  const first = await api.settled(before);
+  assert.equal(first.status, 'succeeded', JSON.stringify(first));
 
   proxy.cut();
   await waitFor(async () => (await fetch(`${api!.base}/readyz`)).status === 503, {
