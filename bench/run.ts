@@ -161,10 +161,14 @@ async function main(argv: string[]): Promise<void> {
     say(`${failures.length} measurement(s) failed; logs kept in ${workDir}`);
     process.exitCode = 1;
   }
-  if (options.profile !== undefined) return writeProfile(options, profileDir);
-  // Only a complete full run may replace the published numbers.
-  const full = !options.plan.quick && options.rows.length === ROWS.length && failures.length === 0;
-  await writeReport(results, workDir, full);
+  if (options.profile !== undefined) {
+    await writeProfile(options, profileDir);
+  } else {
+    // Only a complete full run may replace the published numbers.
+    const full =
+      !options.plan.quick && options.rows.length === ROWS.length && failures.length === 0;
+    await writeReport(results, workDir, full);
+  }
   if (failures.length === 0) await rm(workDir, { recursive: true, force: true });
 }
 
