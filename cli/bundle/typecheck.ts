@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type ts from 'typescript';
 import { FjordError } from '../../core/errors.ts';
@@ -12,6 +13,16 @@ export const FJORD_TYPES = fileURLToPath(new URL('../../types/fjord.d.ts', impor
 const MAX_DIAGNOSTICS = 20;
 
 /**
+ * The folder holding Fjord's own `@types/node`. TypeScript 6 no longer adds `@types/node` by
+ * itself, and a function folder outside this repository has no copy of its own, so container
+ * functions take Node's types from here.
+ */
+function nodeTypeRoot(): string {
+  const manifest = createRequire(import.meta.url).resolve('@types/node/package.json');
+  return dirname(dirname(manifest));
+}
+
+/**
  * Parsed library files, shared by every check in this process: they are most of the work of a
  * program and never change, so `fn up` and tests pay for parsing them once.
  */
@@ -20,7 +31,8 @@ const libraryFiles = new Map<string, ts.SourceFile | undefined>();
 /**
  * Type-checks a function with the TypeScript compiler: its entry, the `.d.ts` files beside it,
  * and Fjord's author types unless the folder has its own copy. Isolates get the WebWorker
- * library and no Node types, so Node globals fail here as they would at run time.
+ * library and no Node types, so Node globals fail here as they would at run time; containers run
+ * on Node and get its types.
  */
 export async function typecheckFunction(
   dir: string,
@@ -44,7 +56,7 @@ export async function typecheckFunction(
     moduleResolution: typescript.ModuleResolutionKind.Bundler,
     lib: ['lib.es2023.d.ts', 'lib.webworker.d.ts'],
     // Isolate functions must not see @types/node, even when a parent folder has it installed.
-    ...(runtime === 'isolate' ? { types: [] } : {}),
+    ...(runtime === 'isolate' ? { types: [] } : { types: ['node'], typeRoots: [nodeTypeRoot()] }),
   };
   const host = typescript.createCompilerHost(options);
   const libraryDir = host.getDefaultLibLocation?.() ?? '';

@@ -133,4 +133,30 @@ describe('bundleFunction builds what the runtime loads', () => {
     assert.equal(bundle.manifest.runtime, 'container');
     assert.match(bundle.code, /require\("node:fs"\)/);
   });
+
+  it('type-checks a container function against Node types, outside this repository', async () => {
+    const dir = await written({
+      'fn.json': '{ "name": "container-node-types", "runtime": "container" }\n',
+      'index.ts': [
+        "import { readFileSync } from 'node:fs';",
+        'export default () => ({',
+        "  host: readFileSync('/etc/hostname', 'utf8'),",
+        '  pid: process.pid,',
+        "  bytes: Buffer.from('x').length,",
+        '});',
+        '',
+      ].join('\n'),
+    });
+    const bundle = await bundleFunction(dir, { typecheck: true, cwd: dir });
+    assert.equal(bundle.manifest.runtime, 'container');
+    const wrong = await written({
+      'fn.json': '{ "name": "container-node-wrong", "runtime": "container" }\n',
+      'index.ts': 'export default () => { const pid: string = process.pid; return pid; };\n',
+    });
+    const error = await failure(wrong, true);
+    assert.match(
+      error.message,
+      /^index\.ts:1:30: Type 'number' is not assignable to type 'string'/m,
+    );
+  });
 });
