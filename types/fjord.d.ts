@@ -108,3 +108,13 @@ interface SubtleCrypto {
   /** Compares two equally long buffers in constant time (throws when the lengths differ). */
   timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean;
 }
+
+/**
+ * Throw it when another attempt could never succeed (bad input, a refused payment): the
+ * invocation fails at once, without retries or the dead-letter queue. A global, in isolates and
+ * containers alike. Any other thrown error with `retryable: false` counts the same; both are
+ * reported with the name `NonRetryableError` (the stack keeps the original name).
+ */
+declare class NonRetryableError extends Error {
+  constructor(message?: string, options?: { cause?: unknown });
+}

@@ -16,11 +16,13 @@ import { createServer } from 'node:http';
 import { dispatchEvent, dispatchHttp } from './dispatch.mjs';
 import { loadBundle } from './function-module.mjs';
 import { LogBuffer, captureConsole } from './log-capture.mjs';
+import { installNonRetryableError } from './non-retryable-error.mjs';
 import { errorReply } from './replies.mjs';
 
 const SOCKET = process.env.FJORD_SOCKET ?? '/run/fjord/shim.sock';
 const APP_DIR = process.env.FJORD_APP_DIR ?? '/app';
 const capture = captureConsole();
+installNonRetryableError();
 /** @type {import('./dispatch.mjs').Loaded & { logLimitBytes: number } | undefined} */
 let loaded;
 

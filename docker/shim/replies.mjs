@@ -1,5 +1,6 @@
 // Reply shapes of the shim protocol (see runtime/container/shim-protocol.ts on the host side).
 import { inspect } from 'node:util';
+import { isNonRetryable } from './non-retryable-error.mjs';
 
 /**
  * An error reply; `error` adds the function's own error name and stack.
@@ -23,7 +24,8 @@ export function thrownReply(thrown) {
     const message = read(thrown, 'message');
     if (message !== undefined) {
       const reply = errorReply('FUNCTION_ERROR', message);
-      const name = read(thrown, 'name');
+      // The verdict travels as the name the retry policy reads; the stack keeps the original.
+      const name = isNonRetryable(thrown) ? 'NonRetryableError' : read(thrown, 'name');
       const stack = read(thrown, 'stack');
       if (name !== undefined) reply.error.name = name;
       if (stack !== undefined) reply.error.stack = stack;

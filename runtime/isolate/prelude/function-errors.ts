@@ -1,6 +1,7 @@
 /** Turns what a function threw into the wire error the host reports. */
 import type { HostErrorCode, WireError } from '../protocol.ts';
 import { inspect } from './format.ts';
+import { isNonRetryable } from './non-retryable-error.ts';
 
 /**
  * Errors the platform raised inside the isolate (a fetch the egress policy denied, ...), with
@@ -28,7 +29,9 @@ export function functionError(thrown: unknown): WireError {
   if (typeof thrown === 'object' && thrown !== null) {
     const message = read(thrown, 'message');
     if (message !== undefined) {
-      const name = read(thrown, 'name');
+      // The wire carries the final verdict as the name the retry policy reads; the stack keeps
+      // the original name for the reader.
+      const name = isNonRetryable(thrown) ? 'NonRetryableError' : read(thrown, 'name');
       const stack = read(thrown, 'stack');
       return {
         ok: false,

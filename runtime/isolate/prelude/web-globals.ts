@@ -11,6 +11,7 @@ import { DOMException } from './dom-exception.ts';
 import { Event, EventTarget } from './events.ts';
 import { FormData } from './form-data.ts';
 import { Headers } from './headers.ts';
+import { NonRetryableError } from './non-retryable-error.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
 import * as streams from './streams.ts';
@@ -43,6 +44,7 @@ export function installWebGlobals(): void {
     File,
     FormData,
     Headers,
+    NonRetryableError,
     Request,
     Response,
     SubtleCrypto,
