@@ -14,10 +14,11 @@ import { waitFor } from '../support/inbox.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { Api, readCredentials } from './support/api.ts';
 import { startFn, type FnServer } from './support/fn-process.ts';
-import { amqpTarget, amqpUrlOnPort } from './support/rabbitmq.ts';
+import { amqpTarget, amqpUrlOnPort, testVhost } from './support/rabbitmq.ts';
 
 const fnName = `outage-${randomBytes(3).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'fjord-outage-'));
+const vhostUrl = testVhost();
 const proxy = new TcpProxy(amqpTarget());
 let server: FnServer | undefined;
 let api: Api | undefined;
@@ -39,7 +40,7 @@ test('broker down: 503 and not ready; broker back: service resumes by itself', a
       join(dir, '.fn'),
       '--no-examples',
       '--broker',
-      amqpUrlOnPort(proxy.port),
+      amqpUrlOnPort(vhostUrl, proxy.port),
     ],
     { cwd: dir },
   );

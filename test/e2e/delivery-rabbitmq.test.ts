@@ -3,6 +3,6 @@
  * and callbacks with `fn up --broker amqp://...` on a real RabbitMQ.
  */
 import { deliverySuite } from './delivery-suite.ts';
-import { AMQP_URL } from './support/rabbitmq.ts';
+import { testVhost } from './support/rabbitmq.ts';
 
-deliverySuite('RabbitMQ', ['--broker', AMQP_URL]);
+deliverySuite('RabbitMQ', ['--broker', testVhost()]);

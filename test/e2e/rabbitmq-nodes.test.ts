@@ -11,9 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../support/inbox.ts';
 import { Api, readCredentials } from './support/api.ts';
 import { startFn, type FnServer } from './support/fn-process.ts';
-import { AMQP_URL } from './support/rabbitmq.ts';
+import { testVhost } from './support/rabbitmq.ts';
 
 describe('fn gateway + fn node on RabbitMQ', () => {
+  const AMQP_URL = testVhost();
   const dir = mkdtempSync(join(tmpdir(), 'fjord-rmq-'));
   const dataDir = join(dir, '.fn');
   const suffix = randomBytes(3).toString('hex');
