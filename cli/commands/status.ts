@@ -1,15 +1,16 @@
-import type { InvocationView } from '../../core/api.ts';
+import type { AttemptView, CallbackView, InvocationView } from '../../core/api.ts';
 import { defineCommand } from '../command.ts';
 import { connect } from '../connect.ts';
 import { formatValue, writeJson, writeLine } from '../output.ts';
 
 export const status = defineCommand({
   name: 'status',
-  summary: 'show an invocation: status, timings, result or error, logs',
+  summary: 'show an invocation: status, timings, result or error, attempts, callback, logs',
   params: ['ID'],
   description: `
 Shows one invocation (the id \`fn invoke --async\` printed): its status (queued, running,
-succeeded, failed, retrying or dead), attempts, timings, node, result or error, and logs.
+succeeded, failed, retrying or dead), attempts, timings, node, result or error, the history of
+attempts (number, outcome, node, error code, time), the callback's delivery, and logs.
 --json prints the InvocationView.`,
   options: {},
   connects: true,
@@ -39,6 +40,12 @@ function describeInvocation(view: InvocationView): string {
     lines.push(`  ended:    ${view.endedAt}${facts.length ? ` (${facts.join(', ')})` : ''}`);
   }
   if (view.error) lines.push(`  error:    ${view.error.message} (${view.error.code})`);
+  if (view.nextAttemptAt) lines.push(`  next try: ${view.nextAttemptAt}`);
+  if (view.history !== undefined && view.history.length > 0) {
+    lines.push('  history:');
+    for (const attempt of view.history) lines.push(`    ${describeAttempt(attempt)}`);
+  }
+  if (view.callback) lines.push(`  callback: ${describeCallback(view.callback)}`);
   if (view.result !== undefined) {
     lines.push(`  result:   ${formatValue(view.result).replaceAll('\n', '\n            ')}`);
   }
@@ -49,4 +56,41 @@ function describeInvocation(view: InvocationView): string {
     }
   }
   return lines.join('\n');
+}
+
+/** One line per attempt: number, outcome, node, when it ran, and the error code if it failed. */
+function describeAttempt(attempt: AttemptView): string {
+  const facts = [
+    `#${attempt.attempt}`,
+    attempt.status.padEnd(9),
+    attempt.node === undefined ? '' : `on ${attempt.node}`,
+    attempt.startedAt ?? attempt.endedAt ?? '',
+    attempt.error === undefined
+      ? ''
+      : `${attempt.error.code}: ${attempt.error.message.split('\n')[0] ?? ''}`,
+  ];
+  return facts.filter(Boolean).join('  ').trimEnd();
+}
+
+/** Where the result goes and how far its delivery got. */
+function describeCallback(callback: CallbackView): string {
+  const tries = `${callback.attempts} ${callback.attempts === 1 ? 'try' : 'tries'}`;
+  const last = [
+    callback.lastStatus === undefined ? '' : `HTTP ${callback.lastStatus}`,
+    callback.lastError ?? '',
+  ].filter(Boolean);
+  const lastText = last.length > 0 ? `, last: ${last.join(', ')}` : '';
+  const after = callback.attempts > 0 ? ` after ${tries}` : '';
+  const next = callback.nextAt ? `, next at ${callback.nextAt}` : '';
+  const at = callback.deliveredAt ? ` at ${callback.deliveredAt}` : '';
+  switch (callback.state) {
+    case 'waiting':
+      return `${callback.url} (waiting for the invocation to end)`;
+    case 'pending':
+      return `${callback.url} (pending${after}${lastText}${next})`;
+    case 'delivered':
+      return `${callback.url} (delivered${at} after ${tries})`;
+    case 'failed':
+      return `${callback.url} (failed after ${tries}${lastText})`;
+  }
 }

@@ -115,6 +115,76 @@ describe('function commands', () => {
     assert.match(bad.stderr, /^hint: .*`fn status i2`/m);
   });
 
+  it('status shows the attempt history and the callback outcome', async () => {
+    const record: Partial<InvocationView> = {
+      id: 'i3',
+      status: 'succeeded',
+      fn: 'hello',
+      version: 2,
+      attempts: 2,
+      queuedAt: '2026-11-23T05:00:00.000Z',
+      result: { ok: true },
+      history: [
+        {
+          attempt: 1,
+          status: 'failed',
+          node: 'node-a',
+          startedAt: '2026-11-23T05:00:00.010Z',
+          error: { code: 'INVOCATION_TIMEOUT', message: 'took longer than 100 ms\nat stack' },
+        },
+        { attempt: 2, status: 'succeeded', node: 'node-b', startedAt: '2026-11-23T05:00:01.000Z' },
+      ],
+      callback: {
+        url: 'http://127.0.0.1:9/done',
+        state: 'failed',
+        attempts: 3,
+        lastStatus: 500,
+      },
+      logs: [],
+    };
+    replies.set('GET /v1/invocations/i3', { status: 200, body: record });
+    const shown = await fn('status', 'i3');
+    assert.equal(shown.code, 0);
+    const lines = shown.stdout.split('\n');
+    assert.ok(lines.includes('  history:'), shown.stdout);
+    assert.ok(
+      lines.includes(
+        '    #1  failed     on node-a  2026-11-23T05:00:00.010Z  INVOCATION_TIMEOUT: took longer than 100 ms',
+      ),
+      shown.stdout,
+    );
+    assert.ok(
+      lines.includes('    #2  succeeded  on node-b  2026-11-23T05:00:01.000Z'),
+      shown.stdout,
+    );
+    assert.ok(
+      lines.includes('  callback: http://127.0.0.1:9/done (failed after 3 tries, last: HTTP 500)'),
+      shown.stdout,
+    );
+
+    replies.set('GET /v1/invocations/i4', {
+      status: 200,
+      body: {
+        ...record,
+        id: 'i4',
+        history: [],
+        callback: {
+          url: 'http://127.0.0.1:9/done',
+          state: 'delivered',
+          attempts: 1,
+          lastStatus: 200,
+          deliveredAt: '2026-11-23T05:00:02.000Z',
+        },
+      },
+    });
+    const delivered = await fn('status', 'i4');
+    assert.doesNotMatch(delivered.stdout, /history:/);
+    assert.match(
+      delivered.stdout,
+      /^ {2}callback: http:\/\/127\.0\.0\.1:9\/done \(delivered at 2026-11-23T05:00:02\.000Z after 1 try\)$/m,
+    );
+  });
+
   it('invoke --async prints the id and the Location', async () => {
     replies.set('POST /v1/functions/hello/invocations', {
       status: 202,
