@@ -32,6 +32,7 @@ import type { Timers } from './timers.ts';
 type Handler = (event: unknown, ctx: FunctionContext) => unknown;
 interface HandlerObject {
   fetch?: (request: Request, env: unknown, ctx: FunctionContext) => unknown;
+  scheduled?: (event: unknown, env: unknown, ctx: FunctionContext) => unknown;
 }
 
 export interface RuntimeParts {
@@ -154,7 +155,15 @@ export function createRuntime({
     if (value === undefined) return { ok: true };
     try {
       const json = JSON.stringify(value);
-      return json === undefined ? { ok: true } : { ok: true, json };
+      if (json === undefined) return { ok: true };
+      // Measured as the host measures it, so a result is never cut by one and passed by the other.
+      if (json.length > maxResponseBytes) {
+        return wireError(
+          'BAD_FUNCTION_RESPONSE',
+          `event result exceeds the limit of ${maxResponseBytes} bytes`,
+        );
+      }
+      return { ok: true, json };
     } catch (error) {
       return wireError(
         'BAD_FUNCTION_RESPONSE',
@@ -216,6 +225,16 @@ export function createRuntime({
 
     async dispatchEvent(eventJson: string, wctx: WireContext): Promise<Draining<EventReply>> {
       begin(wctx.generation);
+      const event = JSON.parse(eventJson) as unknown;
+      // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
+      const scheduled = shape === 'object' ? (entry as HandlerObject).scheduled : undefined;
+      if (typeof scheduled === 'function' && isScheduledEvent(event)) {
+        return run(
+          wctx,
+          (ctx) => scheduled.call(entry, event, env, ctx),
+          () => ({ ok: true }),
+        );
+      }
       if (shape !== 'handler') {
         return refuse(
           wireError(
@@ -224,7 +243,6 @@ export function createRuntime({
           ),
         );
       }
-      const event = JSON.parse(eventJson) as unknown;
       return run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
     },
 
@@ -248,4 +266,13 @@ export function createRuntime({
       host.settle(generation, id, reply);
     },
   };
+}
+
+/** The event a schedule's tick carries (gateway/scheduler.ts). */
+function isScheduledEvent(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { type?: unknown }).type === 'scheduled'
+  );
 }
