@@ -67,6 +67,8 @@ export interface FunctionView {
   manifest: Manifest;
   bundleSha: string;
   bundleSize: number;
+  /** When `triggers.schedule` fires next (ISO 8601); absent without a schedule. */
+  nextRun?: string;
 }
 
 export interface DeployResponse {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 // The schema declares draft 2020-12, which only Ajv's 2020 build knows.
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Cron } from 'croner';
 import { FjordError } from './errors.ts';
 import type { RetryConfig } from './retry-policy.ts';
 
@@ -17,7 +18,7 @@ export interface Manifest {
   timeoutMs: number;
   concurrency: number;
   env: Record<string, string>;
-  triggers: { http: { public: boolean } };
+  triggers: { http: { public: boolean }; schedule?: ScheduleTrigger };
   /** Container functions: network access (default none), CPUs, process limit, own image. */
   network?: boolean;
   cpus?: number;
@@ -30,6 +31,14 @@ export interface Manifest {
   egress?: { allow: string[] };
   /** CPU time per invocation (isolates); absent: only timeoutMs applies. */
   cpuMs?: number;
+}
+
+/** fn.json `triggers.schedule`: one schedule per function. */
+export interface ScheduleTrigger {
+  /** 5 fields (minute first), 6 with seconds first, or a nickname such as `@hourly`. */
+  cron: string;
+  /** IANA time zone the expression is read in; absent: UTC. */
+  timezone?: string;
 }
 
 /** Validates fn.json contents, naming the offending field; returns it with defaults applied. */
@@ -47,7 +56,11 @@ export function createManifestValidator(): ManifestValidator {
       const details = (validate.errors ?? []).map(describe).join('; ');
       throw new FjordError('INVALID_MANIFEST', `${source}: ${details}`);
     }
-    const triggers = (copy.triggers ?? {}) as { http?: { public?: boolean } };
+    const triggers = (copy.triggers ?? {}) as {
+      http?: { public?: boolean };
+      schedule?: ScheduleTrigger;
+    };
+    if (triggers.schedule !== undefined) checkSchedule(triggers.schedule, source);
     return {
       name: copy.name as string,
       entry: copy.entry as string,
@@ -56,7 +69,10 @@ export function createManifestValidator(): ManifestValidator {
       timeoutMs: copy.timeoutMs as number,
       concurrency: copy.concurrency as number,
       env: (copy.env ?? {}) as Record<string, string>,
-      triggers: { http: { public: triggers.http?.public ?? true } },
+      triggers: {
+        http: { public: triggers.http?.public ?? true },
+        ...(triggers.schedule === undefined ? {} : { schedule: triggers.schedule }),
+      },
       // Container settings stay absent unless set: the container executor owns their defaults.
       ...(typeof copy.network === 'boolean' ? { network: copy.network } : {}),
       ...(typeof copy.cpus === 'number' ? { cpus: copy.cpus } : {}),
@@ -69,6 +85,43 @@ export function createManifestValidator(): ManifestValidator {
       ...(typeof copy.cpuMs === 'number' ? { cpuMs: copy.cpuMs } : {}),
     };
   };
+}
+
+/**
+ * The schema only knows the fields are strings: the expression and the zone are checked by
+ * parsing them as the scheduler will, so a bad one fails the deploy, not the first tick.
+ */
+function checkSchedule(schedule: ScheduleTrigger, source: string): void {
+  const { cron, timezone } = schedule;
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      throw new FjordError(
+        'INVALID_MANIFEST',
+        `${source}: field "triggers.schedule.timezone" is not a known IANA time zone: "${timezone}" (for example "Europe/Oslo" or "UTC")`,
+      );
+    }
+  }
+  let next: Date | null;
+  try {
+    next = new Cron(cron, {
+      paused: true,
+      ...(timezone === undefined ? {} : { timezone }),
+    }).nextRun();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FjordError(
+      'INVALID_MANIFEST',
+      `${source}: field "triggers.schedule.cron" is not a valid cron expression: "${cron}" (${reason})`,
+    );
+  }
+  if (next === null) {
+    throw new FjordError(
+      'INVALID_MANIFEST',
+      `${source}: field "triggers.schedule.cron" never fires: "${cron}"`,
+    );
+  }
 }
 
 function describe(error: ErrorObject): string {

@@ -254,6 +254,27 @@ export interface Store {
   /** Leases up to `limit` due callbacks to the caller until `leaseUntil`. */
   claimCallbacks(now: number, limit: number, leaseUntil: number): Promise<CallbackTask[]>;
   recordCallbackAttempt(invocationId: string, outcome: CallbackOutcome): Promise<void>;
+
+  /**
+   * Claims one tick of a function's schedule for the caller: true when this call recorded the
+   * claim (the caller enqueues the tick's invocation), false when another gateway (or an
+   * earlier run of this one) already had. One claim per (fn, scheduledAt), ever: that is what
+   * keeps a tick to one invocation across gateways sharing the store.
+   */
+  claimScheduledRun(claim: ScheduledRunClaim): Promise<boolean>;
+  /** Drops a claim whose invocation could not be enqueued, so the tick can be tried again. */
+  releaseScheduledRun(fn: string, scheduledAt: number, invocationId: string): Promise<void>;
+}
+
+/** One tick of a schedule, claimed by the gateway that will enqueue it. */
+export interface ScheduledRunClaim {
+  fn: string;
+  /** Epoch ms the tick was due. */
+  scheduledAt: number;
+  /** The invocation the tick becomes. */
+  invocationId: string;
+  /** Epoch ms of the claim. */
+  now: number;
 }
 
 export type { LogLevel };

@@ -25,6 +25,7 @@ import { httpTrigger } from './routes/http-trigger.ts';
 import { registerInvocationRoutes } from './routes/invocations.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNodeRoutes } from './routes/nodes.ts';
+import { Scheduler } from './scheduler.ts';
 
 export type { GatewayOptions } from './gateway-options.ts';
 
@@ -42,7 +43,7 @@ export interface Gateway {
   readonly state: GatewayLifecycle;
   /**
    * Starts recording results and dead letters from the broker, following heartbeats and
-   * deploys, and delivering callbacks.
+   * deploys, delivering callbacks and firing schedules.
    */
   start(): Promise<void>;
   /** Cancels the broker subscriptions. Idempotent; does not close the broker or the store. */
@@ -74,6 +75,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     // An invocation may have ended here: its callback is due now, not at the next poll.
     if (event.type === 'finished' && event.result.next?.action !== 'retry') callbacks.wake();
   };
+  const scheduler = new Scheduler({
+    ...resolved,
+    accept: (request, options) => deps.invoker.accept(request, options),
+  });
   const onDeadLetter = createDeadLetterRecorder(store, logger, () => callbacks.wake());
 
   let state: GatewayLifecycle = 'idle';
@@ -100,6 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         throw error;
       }
       callbacks.start();
+      await scheduler.start();
       state = 'running';
       logger.info({}, 'gateway recording results');
     },
@@ -108,6 +114,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       state = 'stopped';
       await cancelAll(subscriptions);
       await callbacks.stop();
+      await scheduler.stop();
     },
   };
 

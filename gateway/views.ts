@@ -11,6 +11,7 @@ import type {
   InvocationRecord,
   VersionRecord,
 } from '../core/store.ts';
+import { nextRunOf } from './scheduler-cron.ts';
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
@@ -20,8 +21,9 @@ function isoOrUndefined(epochMs: number | undefined): string | undefined {
   return epochMs === undefined ? undefined : iso(epochMs);
 }
 
-/** A function as the API shows it: its active version's facts and its trigger URL. */
-export function toFunctionView(record: FunctionRecord): FunctionView {
+/** A function as the API shows it: its active version's facts, trigger URL and next run. */
+export function toFunctionView(record: FunctionRecord, now = Date.now()): FunctionView {
+  const nextRun = nextRunOf(record.active.manifest, now);
   return {
     name: record.name,
     version: record.activeVersion,
@@ -32,6 +34,7 @@ export function toFunctionView(record: FunctionRecord): FunctionView {
     manifest: record.active.manifest,
     bundleSha: record.active.bundleSha,
     bundleSize: record.active.bundleSize,
+    ...(nextRun === undefined ? {} : { nextRun: iso(nextRun) }),
   };
 }
 

@@ -68,8 +68,12 @@ interface MessageBatch<Body = unknown> {
   retryAll(options?: { delaySeconds?: number }): void;
 }
 
-/** What a `scheduled` handler receives. Schedule triggers are not configurable in fn.json yet. */
+/**
+ * What a `scheduled` handler receives on each tick of fn.json `triggers.schedule` (a default
+ * export function gets the same object as its event).
+ */
 interface ScheduledEvent {
+  readonly type: 'scheduled';
   /** Epoch milliseconds the run was scheduled for. */
   readonly scheduledTime: number;
   readonly cron: string;

@@ -144,6 +144,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX callbacks_due ON callbacks (state, next_at);
   CREATE INDEX callbacks_by_fn ON callbacks (fn);
   `,
+  `
+  -- 3: scheduled functions (issue #5). The primary key is the lock: the gateway whose insert
+  -- of a tick succeeds enqueues it, so gateways sharing the store fire each tick once.
+  CREATE TABLE schedule_runs (
+    fn            TEXT NOT NULL,
+    scheduled_at  INTEGER NOT NULL,
+    invocation_id TEXT NOT NULL,
+    claimed_at    INTEGER NOT NULL,
+    PRIMARY KEY (fn, scheduled_at)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

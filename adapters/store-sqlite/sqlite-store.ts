@@ -13,6 +13,7 @@ import type {
   InvocationRecord,
   LogQuery,
   LogRecord,
+  ScheduledRunClaim,
   Store,
   TokenRecord,
   TokenScope,
@@ -27,6 +28,7 @@ import { IdempotencyRepository } from './idempotency-repository.ts';
 import { InvocationOutcomes } from './invocation-outcomes.ts';
 import { InvocationRepository } from './invocation-repository.ts';
 import { LogRepository } from './log-repository.ts';
+import { ScheduleRepository } from './schedule-repository.ts';
 import { migrate } from './schema.ts';
 import { TokenRepository } from './token-repository.ts';
 
@@ -55,6 +57,7 @@ interface Open {
   deadLetters: DeadLetterRepository;
   idempotency: IdempotencyRepository;
   callbacks: CallbackRepository;
+  schedules: ScheduleRepository;
 }
 
 /**
@@ -97,6 +100,7 @@ export class SqliteStore implements Store {
       deadLetters: new DeadLetterRepository(connection),
       idempotency: new IdempotencyRepository(connection),
       callbacks: new CallbackRepository(connection),
+      schedules: new ScheduleRepository(connection),
     };
   }
 
@@ -139,7 +143,7 @@ export class SqliteStore implements Store {
 
   /**
    * Also removes the function's invocation records, attempts, logs, dead letters, idempotency
-   * keys and callbacks, and bundles left unreferenced.
+   * keys, callbacks and schedule claims, and bundles left unreferenced.
    */
   async deleteFunction(name: string): Promise<boolean> {
     const open = this.#use();
@@ -151,6 +155,7 @@ export class SqliteStore implements Store {
       open.deadLetters.purge(name);
       open.idempotency.deleteForFunction(name);
       open.callbacks.deleteForFunction(name);
+      open.schedules.deleteForFunction(name);
       return true;
     });
   }
@@ -269,6 +274,15 @@ export class SqliteStore implements Store {
 
   async recordCallbackAttempt(invocationId: string, outcome: CallbackOutcome): Promise<void> {
     this.#use().callbacks.record(invocationId, outcome);
+  }
+
+  async claimScheduledRun(claim: ScheduledRunClaim): Promise<boolean> {
+    const { connection, schedules } = this.#use();
+    return connection.transaction(() => schedules.claim(claim));
+  }
+
+  async releaseScheduledRun(fn: string, scheduledAt: number, invocationId: string): Promise<void> {
+    this.#use().schedules.release(fn, scheduledAt, invocationId);
   }
 
   async listLogs(fn: string, query?: LogQuery): Promise<LogRecord[]> {

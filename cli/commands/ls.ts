@@ -8,7 +8,7 @@ export const ls = defineCommand({
   params: [],
   description: `
 Lists the functions on the gateway with their active version, runtime, bundle size, last
-update and URL. --json prints {"functions": [FunctionView, ...]}.`,
+update, next scheduled run (triggers.schedule; "-" without one) and URL. --json prints {"functions": [FunctionView, ...]}.`,
   options: {},
   connects: true,
   async run({ values }, io) {
@@ -28,11 +28,12 @@ update and URL. --json prints {"functions": [FunctionView, ...]}.`,
       fn.runtime,
       formatBytes(fn.bundleSize),
       fn.updatedAt,
+      fn.nextRun ?? '-',
       `${client.gateway}${fn.url}`,
     ]);
     writeLine(
       io.stdout,
-      table([['NAME', 'VERSION', 'RUNTIME', 'SIZE', 'UPDATED', 'URL'], ...rows]),
+      table([['NAME', 'VERSION', 'RUNTIME', 'SIZE', 'UPDATED', 'NEXT RUN', 'URL'], ...rows]),
     );
   },
 });

@@ -32,7 +32,10 @@ export function registerFunctionRoutes(router: GatewayRouter, deps: GatewayDeps)
   // Runtime nodes on other hosts learn the functions to consume here, with a node token.
   router.get('/v1/functions', requireScope(store, 'invoke', 'node'), async (ctx) => {
     const functions = await store.listFunctions();
-    ctx.body = { functions: functions.map(toFunctionView) } satisfies FunctionListResponse;
+    const now = deps.now();
+    ctx.body = {
+      functions: functions.map((record) => toFunctionView(record, now)),
+    } satisfies FunctionListResponse;
   });
 
   router.get('/v1/functions/:name', invoke, async (ctx) => {
