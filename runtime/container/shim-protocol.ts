@@ -10,6 +10,7 @@ import type {
   LogEntry,
   LogLevel,
 } from '../../core/messages.ts';
+import { isHeaderList, isRecord, parseJsonValue, rebuildError } from '../reply-checks.ts';
 
 export interface LoadRequest {
   code: string;
@@ -36,14 +37,8 @@ const SHIM_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BUNDLE_REJECTED',
 ]);
 const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
-const MAX_MESSAGE = 4096;
-const MAX_STACK = 16_384;
 
 type Reply = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Reply {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function malformed(what: string, logs: LogEntry[] = []): Decoded<never> {
   const message = `the container returned a malformed ${what}`;
@@ -80,17 +75,8 @@ export function decodeLogs(value: unknown, limitBytes: number): LogEntry[] {
 
 function decodeError(reply: Reply, logs: LogEntry[]): Decoded<never> {
   const error = reply.error;
-  if (!isRecord(error) || typeof error.code !== 'string' || typeof error.message !== 'string') {
-    return malformed('error', logs);
-  }
-  if (!SHIM_CODES.has(error.code)) return malformed('error', logs);
-  const data = new FjordError(
-    error.code as ErrorCode,
-    error.message.slice(0, MAX_MESSAGE),
-  ).toData();
-  if (typeof error.name === 'string') data.name = error.name.slice(0, 200);
-  if (typeof error.stack === 'string') data.stack = error.stack.slice(0, MAX_STACK);
-  return { ok: false, error: data, logs };
+  const data = isRecord(error) ? rebuildError(error, SHIM_CODES) : undefined;
+  return data === undefined ? malformed('error', logs) : { ok: false, error: data, logs };
 }
 
 /** The reply to /load: the module's shape, or why it cannot run. */
@@ -100,19 +86,6 @@ export function decodeLoadReply(reply: unknown, logLimitBytes: number): Decoded<
   if (reply.ok === false) return decodeError(reply, logs);
   if (reply.ok !== true || typeof reply.shape !== 'string') return malformed('load reply', logs);
   return { ok: true, value: reply.shape, logs };
-}
-
-function isHeaderList(value: unknown): value is [string, string][] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (pair) =>
-        Array.isArray(pair) &&
-        pair.length === 2 &&
-        typeof pair[0] === 'string' &&
-        typeof pair[1] === 'string',
-    )
-  );
 }
 
 /** The reply to /invoke: an HTTP response, an event handler's value, or the function's error. */
@@ -142,12 +115,6 @@ export function decodeInvokeReply(
     return { ok: true, value: { response: value }, logs };
   }
   if (reply.json === undefined) return { ok: true, value: {}, logs };
-  if (typeof reply.json !== 'string' || reply.json.length > limits.maxResponseBytes) {
-    return malformed('value', logs);
-  }
-  try {
-    return { ok: true, value: { value: JSON.parse(reply.json) as unknown }, logs };
-  } catch {
-    return malformed('value', logs);
-  }
+  const parsed = parseJsonValue(reply.json, limits.maxResponseBytes);
+  return parsed === undefined ? malformed('value', logs) : { ok: true, value: parsed, logs };
 }

@@ -4,6 +4,7 @@
  */
 import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { HttpRequestData, HttpResponseData } from '../../core/messages.ts';
+import { isHeaderList, isRecord, parseJsonValue, rebuildError } from '../reply-checks.ts';
 import type { WireError, WireRequest } from './protocol.ts';
 
 const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
@@ -13,8 +14,6 @@ const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
   'EGRESS_DENIED',
   'FETCH_LIMIT_EXCEEDED',
 ]);
-const MAX_MESSAGE = 4096;
-const MAX_STACK = 16_384;
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
@@ -28,37 +27,11 @@ function malformed(what: string): { ok: false; error: ErrorData } {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
 /** Rebuilds the function's error, or null when `reply` is not an error reply. */
 function decodeError(reply: Record<string, unknown>): { ok: false; error: ErrorData } | null {
   if (reply.ok !== false) return null;
-  const { code, message, name, stack } = reply;
-  if (typeof code !== 'string' || !WIRE_CODES.has(code) || typeof message !== 'string') {
-    return malformed('error');
-  }
-  const error: ErrorData = new FjordError(
-    code as WireError['code'],
-    message.slice(0, MAX_MESSAGE),
-  ).toData();
-  if (typeof name === 'string') error.name = name.slice(0, 200);
-  if (typeof stack === 'string') error.stack = stack.slice(0, MAX_STACK);
-  return { ok: false, error };
-}
-
-function isHeaderList(value: unknown): value is [string, string][] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (pair) =>
-        Array.isArray(pair) &&
-        pair.length === 2 &&
-        typeof pair[0] === 'string' &&
-        typeof pair[1] === 'string',
-    )
-  );
+  const error = rebuildError(reply, WIRE_CODES);
+  return error === undefined ? malformed('error') : { ok: false, error };
 }
 
 export function decodeHttpReply(reply: unknown, maxBodyBytes: number): Decoded<HttpResponseData> {
@@ -85,12 +58,8 @@ export function decodeEventReply(reply: unknown, maxBytes: number): Decoded<unkn
   if (failure !== null) return failure;
   if (reply.ok !== true) return malformed('reply');
   if (reply.json === undefined) return { ok: true, value: undefined };
-  if (typeof reply.json !== 'string' || reply.json.length > maxBytes) return malformed('value');
-  try {
-    return { ok: true, value: JSON.parse(reply.json) as unknown };
-  } catch {
-    return malformed('value');
-  }
+  const parsed = parseJsonValue(reply.json, maxBytes);
+  return parsed === undefined ? malformed('value') : { ok: true, value: parsed.value };
 }
 
 export type DispatchResult =
