@@ -29,6 +29,12 @@ import { Request } from './request.ts';
 import { Response } from './response.ts';
 import type { Timers } from './timers.ts';
 
+/**
+ * Taken before any user code runs: intrinsics stay writable, as in Workers, and a function that
+ * patches JSON must not change how its events arrive and its results leave.
+ */
+const { parse, stringify } = JSON;
+
 type Handler = (event: unknown, ctx: FunctionContext) => unknown;
 interface HandlerObject {
   fetch?: (request: Request, env: unknown, ctx: FunctionContext) => unknown;
@@ -154,7 +160,7 @@ export function createRuntime({
   const toEventReply = (value: unknown): EventReply => {
     if (value === undefined) return { ok: true };
     try {
-      const json = JSON.stringify(value);
+      const json = stringify(value);
       if (json === undefined) return { ok: true };
       // Measured as the host measures it, so a result is never cut by one and passed by the other.
       if (json.length > maxResponseBytes) {
@@ -225,7 +231,7 @@ export function createRuntime({
 
     async dispatchEvent(eventJson: string, wctx: WireContext): Promise<Draining<EventReply>> {
       begin(wctx.generation);
-      const event = JSON.parse(eventJson) as unknown;
+      const event = parse(eventJson) as unknown;
       // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
       const scheduled = shape === 'object' ? (entry as HandlerObject).scheduled : undefined;
       if (typeof scheduled === 'function' && isScheduledEvent(event)) {
