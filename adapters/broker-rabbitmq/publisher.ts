@@ -3,7 +3,8 @@ import type { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { CONTENT_TYPE, toFjordError, unavailable } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
-import { DrainGate } from './drain-gate.ts';
+import type { DrainGate } from './drain-gate.ts';
+import { PublishSlot } from './publish-slot.ts';
 import type { Session } from './session.ts';
 
 export interface PublishOptions {
@@ -30,10 +31,8 @@ export class ConfirmPublisher implements Participant {
   /** Publish ids of messages the broker returned as unroutable (the confirm follows). */
   readonly #returned = new Set<string>();
   #session: Session | undefined;
-  #channel: ConfirmChannel | undefined;
-  #gate: DrainGate | undefined;
+  readonly #slot = new PublishSlot<ConfirmChannel>();
   #seq = 0;
-  #closing = false;
 
   constructor(options: { confirmTimeoutMs: number; logger: Logger }) {
     this.#timeoutMs = options.confirmTimeoutMs;
@@ -42,10 +41,10 @@ export class ConfirmPublisher implements Participant {
 
   async attach(session: Session): Promise<void> {
     const channel: ConfirmChannel = await session.confirmChannel('publisher', () => {
-      if (this.#channel !== channel) return;
+      if (this.#slot.channel !== channel) return;
       this.#detachChannel();
       // A channel-level error on the shared publisher is unexpected: rebuild everything.
-      if (!this.#closing && session.alive) {
+      if (!this.#slot.closing && session.alive) {
         this.#log.error({}, 'publisher channel closed by the broker; reconnecting');
         void session.close();
       }
@@ -55,8 +54,7 @@ export class ConfirmPublisher implements Participant {
       if (typeof id === 'string' && this.#pending.has(id)) this.#returned.add(id);
     });
     this.#session = session;
-    this.#channel = channel;
-    this.#gate = new DrainGate(channel);
+    this.#slot.attach(channel);
   }
 
   detach(): void {
@@ -64,9 +62,9 @@ export class ConfirmPublisher implements Participant {
   }
 
   async shutdown(): Promise<void> {
-    this.#closing = true;
+    this.#slot.close();
     await Promise.allSettled([...this.#inflight]); // each is bounded by the confirm timeout
-    const channel = this.#channel;
+    const channel = this.#slot.channel;
     this.#detachChannel();
     await channel?.close().catch(() => undefined);
   }
@@ -77,16 +75,9 @@ export class ConfirmPublisher implements Participant {
     body: Buffer,
     options: PublishOptions,
   ): Promise<void> {
-    let channel = this.#channel;
-    const gate = this.#gate;
-    const blocked = gate?.blocked;
-    if (blocked !== undefined) {
-      await blocked;
-      if (this.#channel !== channel) channel = undefined;
-    }
-    if (channel === undefined || gate === undefined || this.#closing) {
-      throw unavailable('not connected to RabbitMQ: the message was not sent');
-    }
+    const { channel, gate } = await this.#slot.ready(
+      'not connected to RabbitMQ: the message was not sent',
+    );
     const blockedBy = this.#session?.blocked;
     if (blockedBy !== undefined) throw unavailable(`RabbitMQ blocks publishing: ${blockedBy}`);
     const work = this.#send(channel, gate, exchange, routingKey, body, options);
@@ -146,8 +137,7 @@ export class ConfirmPublisher implements Participant {
 
   #detachChannel(): void {
     this.#session = undefined;
-    this.#channel = undefined;
-    this.#gate = undefined;
+    this.#slot.detach();
     for (const settle of [...this.#pending.values()]) {
       settle(unavailable('the RabbitMQ connection closed before the message was confirmed'));
     }

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
 import { CONTENT_TYPE, decode, encode, toFjordError, unavailable } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
-import { DrainGate } from './drain-gate.ts';
+import { PublishSlot } from './publish-slot.ts';
 import type { Session } from './session.ts';
 import { REPLY_TO } from './topology.ts';
 
@@ -31,10 +31,8 @@ export class RpcClient implements Participant {
   readonly #log: Logger;
   readonly #calls = new Map<string, PendingCall>();
   #session: Session | undefined;
-  #channel: Channel | undefined;
-  #gate: DrainGate | undefined;
+  readonly #slot = new PublishSlot<Channel>();
   #seq = 0;
-  #closing = false;
 
   constructor(options: { logger: Logger }) {
     this.#log = options.logger.child({ part: 'rpc' });
@@ -42,9 +40,9 @@ export class RpcClient implements Participant {
 
   async attach(session: Session): Promise<void> {
     const channel: Channel = await session.channel('rpc', () => {
-      if (this.#channel !== channel) return;
+      if (this.#slot.channel !== channel) return;
       this.detach();
-      if (!this.#closing && session.alive) {
+      if (!this.#slot.closing && session.alive) {
         this.#log.error({}, 'reply-to channel closed by the broker; reconnecting');
         void session.close();
       }
@@ -59,20 +57,18 @@ export class RpcClient implements Participant {
       noAck: true,
     });
     this.#session = session;
-    this.#channel = channel;
-    this.#gate = new DrainGate(channel);
+    this.#slot.attach(channel);
   }
 
   detach(): void {
     this.#session = undefined;
-    this.#channel = undefined;
-    this.#gate = undefined;
+    this.#slot.detach();
     this.#failAll('the RabbitMQ connection closed before the reply arrived');
   }
 
   async shutdown(): Promise<void> {
-    this.#closing = true;
-    const channel = this.#channel;
+    this.#slot.close();
+    const channel = this.#slot.channel;
     this.detach();
     await channel?.close().catch(() => undefined);
   }
@@ -81,7 +77,7 @@ export class RpcClient implements Participant {
   async call(exchange: string, message: InvocationMessage): Promise<InvocationResult> {
     const { replyBy } = message;
     if (replyBy === undefined) throw new FjordError('BAD_REQUEST', 'call() needs replyBy');
-    const { channel, gate } = await this.#ready();
+    const { channel, gate } = await this.#slot.ready('not connected to RabbitMQ');
     const blockedBy = this.#session?.blocked;
     if (blockedBy !== undefined) throw unavailable(`RabbitMQ blocks publishing: ${blockedBy}`);
     const left = replyBy - Date.now();
@@ -113,7 +109,7 @@ export class RpcClient implements Participant {
 
   /** Sends a consumer's result to the caller waiting on `replyTo`. */
   async reply(replyTo: string, correlationId: string, result: InvocationResult): Promise<void> {
-    const { channel, gate } = await this.#ready();
+    const { channel, gate } = await this.#slot.ready('not connected to RabbitMQ');
     try {
       // Not mandatory: a caller that gave up has no reply queue any more, and that is fine.
       const ok = channel.publish('', replyTo, encode(result), {
@@ -124,21 +120,6 @@ export class RpcClient implements Participant {
     } catch (error) {
       throw toFjordError(error, 'could not send the reply');
     }
-  }
-
-  /** The channel to publish on, once its write buffer has room. */
-  async #ready(): Promise<{ channel: Channel; gate: DrainGate }> {
-    let channel = this.#channel;
-    const gate = this.#gate;
-    const blocked = gate?.blocked;
-    if (blocked !== undefined) {
-      await blocked;
-      if (this.#channel !== channel) channel = undefined;
-    }
-    if (channel === undefined || gate === undefined || this.#closing) {
-      throw unavailable('not connected to RabbitMQ');
-    }
-    return { channel, gate };
   }
 
   #onReply(message: ConsumeMessage): void {
