@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { manifest, openStore } from './store-fixtures.ts';
+import { Connection } from '../../adapters/store-sqlite/connection.ts';
+import { migrate, SCHEMA_VERSION } from '../../adapters/store-sqlite/schema.ts';
+import { manifest, openStore, tempDb } from './store-fixtures.ts';
 
 const TICK = Date.UTC(2026, 0, 1, 10, 0, 0);
 
@@ -58,4 +61,21 @@ test('deleting a function removes its claims', async (t) => {
   assert.equal(await store.claimScheduledRun(claim), true);
   assert.equal(await store.deleteFunction('cron-d'), true);
   assert.equal(await store.claimScheduledRun({ ...claim, invocationId: 'inv-2' }), true);
+});
+
+test('a version 2 store is upgraded in place and takes claims', async (t) => {
+  const path = await tempDb(t);
+  const v2 = new Connection({ path, synchronous: 'normal', busyTimeoutMs: 1000 });
+  migrate(v2, 2);
+  v2.close();
+  const { store } = await openStore(t, path);
+  const db = new DatabaseSync(path, { readOnly: true });
+  t.after(() => db.close());
+  assert.deepEqual(
+    { ...db.prepare('PRAGMA user_version').get() },
+    { user_version: SCHEMA_VERSION },
+  );
+  const claim = { fn: 'cron-u', scheduledAt: TICK, invocationId: 'inv-1', now: TICK };
+  assert.equal(await store.claimScheduledRun(claim), true);
+  assert.equal(await store.claimScheduledRun({ ...claim, invocationId: 'inv-2' }), false);
 });
