@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
-import type { Broker, InvocationDelivery } from '../../core/broker.ts';
+import type { Broker } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { InvocationMessage, InvocationResult, ResultEvent } from '../../core/messages.ts';
+import type { InvocationMessage, ResultEvent } from '../../core/messages.ts';
+import { percentile } from '../support/stats.ts';
+import { benchMessage, benchResult as result } from './broker-messages.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,41 +26,8 @@ const { values } = parseArgs({
 const CALLS = Number(values.calls);
 const MESSAGES = Number(values.messages);
 
-function message(fn: string, n: number, sync: boolean): InvocationMessage {
-  const id = `inv-${fn}-${n}`;
-  return {
-    id,
-    callId: `call-${id}`,
-    fn: {
-      name: fn,
-      version: 1,
-      bundleSha: 'a'.repeat(64),
-      runtime: 'isolate',
-      memoryMb: 64,
-      timeoutMs: 5000,
-      concurrency: 8,
-      env: {},
-    },
-    mode: sync ? 'sync' : 'async',
-    payload: { kind: 'event', data: { n } },
-    acceptedAt: Date.now(),
-    ...(sync ? { replyBy: Date.now() + 5000 } : {}),
-  };
-}
-
-function result(d: InvocationDelivery): InvocationResult {
-  const now = Date.now();
-  const { message: m } = d;
-  return {
-    ...{ id: m.id, callId: m.callId, fn: m.fn.name, version: m.fn.version, node: 'bench' },
-    ...{ attempt: d.attempt, status: 'succeeded', startedAt: now, endedAt: now },
-    ...{ coldStart: false, value: { ok: true }, logs: [] },
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+const message = (fn: string, n: number, sync: boolean): InvocationMessage =>
+  benchMessage(fn, `inv-${fn}-${n}`, n, sync);
 
 async function syncRoundTrip(broker: Broker, fn: string, withResults: boolean): Promise<string> {
   await broker.consume(fn, 8, async (d) => {

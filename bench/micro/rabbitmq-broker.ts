@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
-import type { InvocationDelivery } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import type { InvocationMessage } from '../../core/messages.ts';
+import { percentile } from '../support/stats.ts';
+import { benchMessage, benchResult as result } from './broker-messages.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,50 +32,8 @@ const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
 const PREFIX = `fjord-bench-${randomBytes(3).toString('hex')}`;
 
-function message(fn: string, n: number, sync: boolean): InvocationMessage {
-  const id = `inv-${n}`;
-  return {
-    id,
-    callId: `call-${id}`,
-    fn: {
-      name: fn,
-      version: 1,
-      bundleSha: 'a'.repeat(64),
-      runtime: 'isolate',
-      memoryMb: 64,
-      timeoutMs: 5000,
-      concurrency: 8,
-      env: {},
-    },
-    mode: sync ? 'sync' : 'async',
-    payload: { kind: 'event', data: { n } },
-    acceptedAt: Date.now(),
-    ...(sync ? { replyBy: Date.now() + 5000 } : {}),
-  };
-}
-
-function result(d: InvocationDelivery): InvocationResult {
-  const now = Date.now();
-  const { id, callId, fn } = d.message;
-  return {
-    id,
-    callId,
-    fn: fn.name,
-    version: 1,
-    node: 'bench',
-    attempt: d.attempt,
-    status: 'succeeded',
-    startedAt: now,
-    endedAt: now,
-    coldStart: false,
-    value: { ok: true },
-    logs: [],
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-}
+const message = (fn: string, n: number, sync: boolean): InvocationMessage =>
+  benchMessage(fn, `inv-${n}`, n, sync);
 
 /** Times `once` CALLS times in a row after a warm-up; returns [p50, p99] in ms. */
 async function roundTrips(once: (n: number) => Promise<unknown>): Promise<[number, number]> {
