@@ -3,64 +3,37 @@
  * each command sends and prints is checked without the real stack.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DeployRequest, FunctionView, InvocationView } from '../../core/api.ts';
-import { FUNCTION_COMMANDS } from '../../cli/commands/index.ts';
-import { runCli } from '../../cli/main.ts';
-import { memoryIo } from './memory-io.ts';
+import {
+  startStandInGateway,
+  type Reply,
+  type Seen,
+  type StandInGateway,
+} from './stand-in-gateway.ts';
 
 const HELLO = fileURLToPath(new URL('../../functions/hello/', import.meta.url));
 
-interface Seen {
-  method: string;
-  url: string;
-  authorization: string | undefined;
-  body: string;
-}
-
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
-
-let server: Server;
+let stand: StandInGateway;
 let gateway: string;
-const seen: Seen[] = [];
+let seen: Seen[];
 /** What the stand-in answers, by "METHOD /path"; 404 for anything else. */
-const replies = new Map<string, Reply>();
+let replies: Map<string, Reply>;
 
 before(async () => {
-  server = createServer((request: IncomingMessage, response) => {
-    void text(request).then((body) => {
-      seen.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        authorization: request.headers.authorization,
-        body,
-      });
-      const reply = replies.get(`${request.method} ${request.url}`) ?? {
-        status: 404,
-        body: { error: { code: 'FUNCTION_NOT_FOUND', message: 'function "x" does not exist' } },
-      };
-      response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      response.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
-    });
+  stand = await startStandInGateway({
+    status: 404,
+    body: { error: { code: 'FUNCTION_NOT_FOUND', message: 'function "x" does not exist' } },
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  gateway = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  ({ url: gateway, seen, replies } = stand);
 });
 
 after(() => {
-  server.close();
+  stand.close();
 });
 
-async function fn(...args: string[]) {
-  const io = memoryIo({ cwd: HELLO, env: { FN_GATEWAY: gateway, FN_TOKEN: 'secret' } });
-  const code = await runCli(args, { commands: FUNCTION_COMMANDS, version: 'test' }, io);
-  return { code, stdout: io.out(), stderr: io.err() };
-}
+const fn = (...args: string[]) => stand.fn(HELLO, ...args);
 
 const view = (version: number): FunctionView =>
   ({ name: 'hello', version, url: '/fn/hello', bundleSize: 1234 }) as FunctionView;

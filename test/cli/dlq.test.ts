@@ -1,47 +1,31 @@
 /** `fn dlq` against a stand-in gateway answering as core/api.ts says. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import type { DeadLetterDetail, DeadLetterView } from '../../core/api.ts';
-import { FUNCTION_COMMANDS } from '../../cli/commands/index.ts';
-import { runCli } from '../../cli/main.ts';
-import { memoryIo } from './memory-io.ts';
+import {
+  startStandInGateway,
+  type Reply,
+  type Seen,
+  type StandInGateway,
+} from './stand-in-gateway.ts';
 
-type Reply = { status: number; body?: unknown };
-
-let server: Server;
-let gateway: string;
-const seen: { method: string; url: string; body: string }[] = [];
-const replies = new Map<string, Reply>();
+let stand: StandInGateway;
+let seen: Seen[];
+let replies: Map<string, Reply>;
 
 before(async () => {
-  server = createServer((request, response) => {
-    void text(request).then((body) => {
-      seen.push({ method: request.method ?? '', url: request.url ?? '', body });
-      const reply = replies.get(`${request.method} ${request.url}`) ?? {
-        status: 404,
-        body: { error: { code: 'DEAD_LETTER_NOT_FOUND', message: 'no such dead letter' } },
-      };
-      response.writeHead(reply.status, { 'content-type': 'application/json' });
-      response.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
-    });
+  stand = await startStandInGateway({
+    status: 404,
+    body: { error: { code: 'DEAD_LETTER_NOT_FOUND', message: 'no such dead letter' } },
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  gateway = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  ({ seen, replies } = stand);
 });
 
 after(() => {
-  server.close();
+  stand.close();
 });
 
-async function fn(...args: string[]) {
-  const io = memoryIo({ cwd: '/', env: { FN_GATEWAY: gateway, FN_TOKEN: 'secret' } });
-  const code = await runCli(args, { commands: FUNCTION_COMMANDS, version: 'test' }, io);
-  return { code, stdout: io.out(), stderr: io.err() };
-}
+const fn = (...args: string[]) => stand.fn('/', ...args);
 
 const letter: DeadLetterView = {
   id: 'inv-1',
