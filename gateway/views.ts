@@ -21,8 +21,8 @@ function isoOrUndefined(epochMs: number | undefined): string | undefined {
   return epochMs === undefined ? undefined : iso(epochMs);
 }
 
-/** A function as the API shows it: its active version's facts, trigger URL and next run. */
-export function toFunctionView(record: FunctionRecord, now = Date.now()): FunctionView {
+/** A function as the API shows it: its active version's facts, trigger URL and next run after `now`. */
+export function toFunctionView(record: FunctionRecord, now: number): FunctionView {
   const nextRun = nextRunOf(record.active.manifest, now);
   return {
     name: record.name,

@@ -24,7 +24,7 @@ export function registerDeployRoute(router: GatewayRouter, deps: GatewayDeps): v
     const { record, created } = await deploy(deps, name, body);
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/v1/functions/${name}`);
-    ctx.body = { function: toFunctionView(record), created } satisfies DeployResponse;
+    ctx.body = { function: toFunctionView(record, deps.now()), created } satisfies DeployResponse;
   });
 }
 

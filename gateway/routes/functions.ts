@@ -39,7 +39,7 @@ export function registerFunctionRoutes(router: GatewayRouter, deps: GatewayDeps)
   });
 
   router.get('/v1/functions/:name', invoke, async (ctx) => {
-    ctx.body = toFunctionView(await mustExist(functionName(ctx.params)));
+    ctx.body = toFunctionView(await mustExist(functionName(ctx.params)), deps.now());
   });
 
   router.get('/v1/functions/:name/versions', invoke, async (ctx) => {
@@ -71,7 +71,7 @@ export function registerFunctionRoutes(router: GatewayRouter, deps: GatewayDeps)
       })
       .catch((error: unknown) => logger.warn({ err: error, fn: name }, 'rollback not announced'));
     logger.info({ fn: name, from: current.activeVersion, to: target }, 'rolled back');
-    ctx.body = toFunctionView(record);
+    ctx.body = toFunctionView(record, deps.now());
   });
 
   router.delete('/v1/functions/:name', deploy, async (ctx) => {
