@@ -22,7 +22,16 @@ const boundary = (/** @type {string} */ dir, /** @type {string[]} */ forbidden) 
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.fn/**', 'functions/**', 'docker/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'bench/.deps/**',
+      '.fn/**',
+      'functions/**',
+      'docker/**',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,5 +1,6 @@
 /**
- * workerd (Cloudflare's isolate runtime, npm `workerd`) serving the same fetch handler as Fjord:
+ * workerd (Cloudflare's isolate runtime, npm `workerd`, installed into bench/.deps by
+ * scripts/ensure-bench-deps.sh) serving the same fetch handler as Fjord:
  * bench/functions/bench-fetch bundled to an ES module beside a copy of bench.capnp. Its start
  * (spawn until the first 200) is the process-level cold start anchor.
  */
@@ -12,7 +13,9 @@ import { launch, tail, type Children } from '../support/child.ts';
 import { freePort } from '../support/free-port.ts';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
-const WORKERD = fileURLToPath(new URL('../../node_modules/workerd/bin/workerd', import.meta.url));
+const WORKERD = fileURLToPath(
+  new URL('../.deps/node_modules/workerd/bin/workerd', import.meta.url),
+);
 const HANDLER = fileURLToPath(new URL('../functions/bench-fetch/index.ts', import.meta.url));
 
 export interface WorkerdServer {
