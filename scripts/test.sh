@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing (Node 24, dependencies,
-# RabbitMQ, Docker), starts RabbitMQ and dockerd when they are not running, then runs the cheap checks first
-# (types, lint, format) and every test against the real services.
+# RabbitMQ, Docker), starts RabbitMQ and dockerd when they are not running, then runs the cheap
+# checks first (types, lint, format) and every test against the real services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="/usr/local/bin:$PATH"
+# Node 24 lives in /usr/local/bin; rabbitmqctl (the tests make a vhost per stack) in /usr/sbin.
+export PATH="/usr/local/bin:$PATH:/usr/sbin:/sbin"
 
 bash scripts/setup.sh
 bash scripts/ensure-rabbitmq.sh
