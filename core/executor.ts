@@ -39,6 +39,11 @@ export interface Executor {
     payload: InvocationPayload,
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome>;
+  /**
+   * Starts `count` instances of `fn` ahead of invocations (a function version became active), so
+   * the first invocation finds one warm. Best effort: resolves even when starting one failed.
+   */
+  prewarm?(fn: FunctionSpec, count: number): Promise<void>;
   /** Disposes warm instances of `name` except those of `keepVersion`. */
   evict(name: string, keepVersion?: number): Promise<void>;
   stats(): ExecutorStats;

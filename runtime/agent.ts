@@ -26,6 +26,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Runtimes the executor can run; functions of any other runtime are left to other nodes. */
   runtimes?: readonly FunctionSpec['runtime'][];
+  /** Instances started ahead of invocations when a function version becomes active. Default 1. */
+  prewarm?: number;
 }
 
 interface Consumer {
@@ -156,6 +158,7 @@ export class RuntimeAgent {
         );
         return;
       }
+      this.#prewarm(spec);
       const current = this.#consumers.get(spec.name);
       if (current?.concurrency === spec.concurrency) return;
       if (current) await current.subscription.cancel();
@@ -165,6 +168,15 @@ export class RuntimeAgent {
         this.#handle(d),
       );
       this.#consumers.set(spec.name, { concurrency: spec.concurrency, subscription });
+    });
+  }
+
+  /** In the background: the first invocation of the version finds an instance warm. */
+  #prewarm(spec: FunctionSpec): void {
+    const count = this.#options.prewarm ?? 1;
+    if (count < 1) return;
+    this.#options.executor.prewarm?.(spec, count).catch((error: unknown) => {
+      this.#log.warn({ fn: spec.name, version: spec.version, err: error }, 'prewarm failed');
     });
   }
 

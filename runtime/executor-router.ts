@@ -44,6 +44,10 @@ export class ExecutorRouter implements Executor {
     return executor.invoke(fn, payload, ctx);
   }
 
+  async prewarm(fn: FunctionSpec, count: number): Promise<void> {
+    await this.#executors[fn.runtime]?.prewarm?.(fn, count);
+  }
+
   async evict(name: string, keepVersion?: number): Promise<void> {
     await Promise.all(this.#all().map((executor) => executor.evict(name, keepVersion)));
   }

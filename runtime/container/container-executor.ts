@@ -165,8 +165,11 @@ export class ContainerExecutor implements Executor {
     }
   }
 
-  /** Starts up to `count` containers of `fn` ahead of invocations, so they find them warm. */
-  prewarm(fn: FunctionSpec, count: number): void {
+  /**
+   * Starts up to `count` containers of `fn` ahead of invocations, so they find them warm.
+   * Resolves once they are created; they boot in the background.
+   */
+  async prewarm(fn: FunctionSpec, count: number): Promise<void> {
     if (this.#state === 'disposed') return;
     this.#poolFor(fn).prewarm(count);
   }

@@ -15,6 +15,7 @@ import type {
   InvocationContext,
 } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import { bootAhead } from './boot-ahead.ts';
 import { BundleCache } from './bundle-cache.ts';
 import { Deadline } from './deadline.ts';
 import {
@@ -134,6 +135,22 @@ export class IsolateExecutor implements Executor {
     }
   }
 
+  /**
+   * Boots `count` isolates of `fn` ahead of invocations and keeps that many warm and idle from
+   * then on (within the function's concurrency). Resolves once they are ready; a boot that
+   * fails is logged, never thrown: the invocations report the real error.
+   */
+  async prewarm(fn: FunctionSpec, count: number): Promise<void> {
+    let prelude: Prelude;
+    try {
+      prelude = await this.#loadPrelude();
+    } catch {
+      return; // Logged by #loadPrelude; the next invocation builds it again.
+    }
+    if (this.#state === 'disposed') return;
+    await this.#poolFor(fn, prelude).prewarm(count);
+  }
+
   stats(): ExecutorStats {
     let instances = 0;
     for (const pool of [...this.#pools.values(), ...this.#retired]) instances += pool.size;
@@ -193,7 +210,17 @@ export class IsolateExecutor implements Executor {
         ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
       };
-      pool = new VersionPool(fn.name, fn.version, limit, () => new IsolateInstance(fn, deps));
+      const boot = {
+        logLimitBytes: this.#options.logLimitBytes,
+        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+      };
+      pool = new VersionPool(
+        fn.name,
+        fn.version,
+        limit,
+        () => new IsolateInstance(fn, deps),
+        (instance) => bootAhead(instance, boot),
+      );
       this.#pools.set(key, pool);
     }
     return pool;

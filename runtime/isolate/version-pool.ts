@@ -1,18 +1,49 @@
 /**
  * The warm isolates of one function version. Each isolate takes one invocation at a time; up to
  * `limit` exist at once, and further invocations wait (until their deadline) for one to free up.
+ * A prewarmed pool keeps at least that many isolates booted and idle: when an invocation takes
+ * one, another boots in the background (within the limit).
  */
 import { WarmPool, type Lease } from '../warm-pool.ts';
 import type { IsolateInstance } from './isolate-instance.ts';
+
+/** Boots an isolate ahead of invocations; true when it is ready. Never rejects. */
+export type BootAhead = (instance: IsolateInstance) => Promise<boolean>;
 
 export class VersionPool extends WarmPool<IsolateInstance> {
   /** Most recently used last, so the warmest isolate is taken first. */
   readonly #idle: IsolateInstance[] = [];
   readonly #busy = new Set<IsolateInstance>();
+  /** Booting ahead of invocations; they count against the limit. */
+  readonly #warming = new Map<IsolateInstance, Promise<void>>();
+  readonly #bootAhead: BootAhead;
+  /** Booted idle isolates to keep; 0 until {@link prewarm}, and again after a failed boot. */
+  #minIdle = 0;
 
-  /** Instances alive, busy or idle. */
+  constructor(
+    name: string,
+    version: number,
+    limit: number,
+    create: () => IsolateInstance,
+    bootAhead: BootAhead,
+  ) {
+    super(name, version, limit, create);
+    this.#bootAhead = bootAhead;
+  }
+
+  /** Instances alive, busy, idle or booting. */
   get size(): number {
-    return this.#idle.length + this.#busy.size;
+    return this.#idle.length + this.#busy.size + this.#warming.size;
+  }
+
+  /**
+   * Keeps `count` booted isolates idle from now on (within the limit); resolves once every
+   * isolate booting ahead has booted or failed to.
+   */
+  async prewarm(count: number): Promise<void> {
+    this.#minIdle = count;
+    this.#topUp();
+    await Promise.all(this.#warming.values());
   }
 
   /** Gives an instance back after an invocation; disposed ones free their slot. */
@@ -40,13 +71,15 @@ export class VersionPool extends WarmPool<IsolateInstance> {
   /** A newer version took over: idle instances go now, busy ones when they finish. */
   retire(): void {
     this.retired = true;
-    for (const instance of this.#idle.splice(0)) instance.dispose('evicted');
+    const idle = [...this.#idle.splice(0), ...this.#warming.keys()];
+    for (const instance of idle) instance.dispose('evicted');
   }
 
   /** Disposes everything, busy instances included, and fails whoever waits. */
   close(): void {
     this.closed = true;
-    for (const instance of [...this.#idle.splice(0), ...this.#busy]) instance.dispose('shutdown');
+    const all = [...this.#idle.splice(0), ...this.#busy, ...this.#warming.keys()];
+    for (const instance of all) instance.dispose('shutdown');
     this.failWaiters();
   }
 
@@ -54,12 +87,41 @@ export class VersionPool extends WarmPool<IsolateInstance> {
     for (let instance = this.#idle.pop(); instance !== undefined; instance = this.#idle.pop()) {
       if (instance.state === 'disposed') continue;
       this.#busy.add(instance);
+      this.#topUp();
       return { instance, cold: false };
     }
     if (this.size >= this.limit) return undefined;
     const instance = this.create();
     this.#busy.add(instance);
     return { instance, cold: true };
+  }
+
+  /** Boots isolates in the background until `#minIdle` are idle or booting, within the limit. */
+  #topUp(): void {
+    while (
+      !this.retired &&
+      !this.closed &&
+      this.#idle.length + this.#warming.size < this.#minIdle &&
+      this.size < this.limit
+    ) {
+      const instance = this.create();
+      this.#warming.set(instance, this.#warmUp(instance));
+    }
+  }
+
+  async #warmUp(instance: IsolateInstance): Promise<void> {
+    const ready = await this.#bootAhead(instance);
+    this.#warming.delete(instance);
+    // A broken bundle would fail every boot: stop topping up and let invocations report it.
+    if (!ready) this.#minIdle = 0;
+    if (ready && instance.state === 'ready') {
+      // Through release(): a waiting invocation gets it, or it goes idle (or away, if retired).
+      this.#busy.add(instance);
+      this.release(instance);
+    } else {
+      instance.dispose('broken');
+      this.serveWaiters();
+    }
   }
 
   protected timeoutMessage(): string {

@@ -91,7 +91,7 @@ describe('container executor: warm containers', () => {
 
   test('prewarm starts containers ahead of invocations', async () => {
     const fn = await fixtures.spec('counter', { concurrency: 2 });
-    executor.prewarm(fn, 2);
+    await executor.prewarm(fn, 2);
     await waitFor(
       () =>
         executor.containers().filter((c) => c.fn === fn.name && c.state === 'ready').length === 2,
