@@ -1,6 +1,7 @@
 // Runs one invocation on the loaded module: builds the Request or parses the event, calls the
-// handler with (request, env, ctx) or (event, ctx), waits for ctx.waitUntil work, and shapes the
-// outcome into a reply. The same rules and messages as the isolate runtime's prelude.
+// handler with (request, env, ctx), (event, ctx) or, for a schedule's tick, a Workers module's
+// scheduled(event, env, ctx), waits for ctx.waitUntil work, and shapes the outcome into a reply.
+// The same rules and messages as the isolate runtime's prelude.
 import { inspect } from 'node:util';
 import { describe } from './function-module.mjs';
 import { errorReply, thrownReply } from './replies.mjs';
@@ -46,6 +47,17 @@ export async function dispatchHttp(loaded, wire, wctx, log) {
  * @param {object} log
  */
 export async function dispatchEvent(loaded, event, wctx, log) {
+  // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
+  const scheduled = loaded.shape === 'object' ? loaded.main.scheduled : undefined;
+  if (typeof scheduled === 'function' && isScheduledEvent(event)) {
+    return run(
+      wctx,
+      loaded.env,
+      log,
+      (ctx) => scheduled.call(loaded.main, event, loaded.env, ctx),
+      () => ({ ok: true }),
+    );
+  }
   if (loaded.shape !== 'handler') {
     return errorReply(
       'FUNCTION_ERROR',
@@ -53,6 +65,15 @@ export async function dispatchEvent(loaded, event, wctx, log) {
     );
   }
   return run(wctx, loaded.env, log, (ctx) => loaded.main(event, ctx), toEventReply);
+}
+
+/** @param {unknown} event */
+function isScheduledEvent(event) {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    /** @type {{ type?: unknown }} */ (event).type === 'scheduled'
+  );
 }
 
 /** Runs the handler with the invocation's ctx, then its waitUntil work, however it ended. */

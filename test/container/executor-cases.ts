@@ -196,6 +196,24 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     comparable: (outcome) => (outcome.ok ? outcome : outcome.error.code),
   },
   {
+    name: "a schedule's tick goes to a Workers module's scheduled(event, env, ctx)",
+    fixture: 'scheduled-module',
+    spec: { env: { LABEL: 'nightly' } },
+    payload: eventPayload({
+      type: 'scheduled',
+      scheduledTime: 1_700_000_000_000,
+      cron: '0 3 * * *',
+    }),
+    ctx: ctx('scheduled-module'),
+    check: (outcome) => {
+      assert.equal(valueOf(outcome), undefined);
+      assert.deepEqual(
+        outcome.logs.map((entry) => entry.message),
+        ['tick scheduled 1700000000000 0 3 * * * nightly'],
+      );
+    },
+  },
+  {
     name: 'an HTTP request to an event-only function is FUNCTION_ERROR',
     fixture: 'event-echo',
     payload: httpPayload('GET', 'http://fjord.test/'),
