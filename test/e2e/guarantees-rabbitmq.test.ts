@@ -1,0 +1,228 @@
+/**
+ * Delivery guarantees of issue 5 on a real RabbitMQ, with `fn gateway` and `fn node` as real
+ * processes: a gateway killed with SIGKILL loses nothing it accepted, a poison message is
+ * dead-lettered while other work flows, and a burst of 2,000 async invocations is accepted,
+ * completed and never runs wider than the function's `concurrency` on a node.
+ * (kill -9 of a node and a broker outage are in rabbitmq-nodes and broker-outage.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { DeadLetterListResponse, InvocationView } from '../../core/api.ts';
+import { waitFor } from '../support/inbox.ts';
+import { Api, readCredentials } from './support/api.ts';
+import { startFn, type FnServer } from './support/fn-process.ts';
+import { testVhost } from './support/rabbitmq.ts';
+
+/** Runs `work` over `items` with at most `width` calls in flight, keeping the order of results. */
+async function pooled<T, R>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return results;
+}
+
+/** Messages waiting in the vhost's results queue, as RabbitMQ itself counts them. */
+function resultsWaiting(amqpUrl: string): number {
+  const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
+  const out = execFileSync('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages'], {
+    encoding: 'utf8',
+  });
+  const row = out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find(([name]) => name?.endsWith('.results'));
+  return Number(row?.[1] ?? 0);
+}
+
+/** Most attempts that overlapped in time: [startedAt, endedAt), an end before a start at a tie. */
+function widestOverlap(views: InvocationView[]): number {
+  const edges: [number, number][] = [];
+  for (const attempt of views.flatMap((v) => v.history ?? [])) {
+    if (!attempt.startedAt || !attempt.endedAt) continue;
+    edges.push([Date.parse(attempt.startedAt), 1], [Date.parse(attempt.endedAt), -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let widest = 0;
+  for (const [, delta] of edges) widest = Math.max(widest, (open += delta));
+  return widest;
+}
+
+/** Peak and current resident memory of a process in MiB, from /proc. */
+function memoryMiB(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1]);
+  return { peak: Math.round(kib('VmHWM') / 1024), now: Math.round(kib('VmRSS') / 1024) };
+}
+
+describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
+  const AMQP_URL = testVhost();
+  const dir = mkdtempSync(join(tmpdir(), 'fjord-guarantees-'));
+  const dataDir = join(dir, '.fn');
+  const suffix = randomBytes(3).toString('hex');
+  const names: string[] = [];
+  const servers: FnServer[] = [];
+  let gateway: FnServer;
+  let api: Api;
+  let port: string;
+
+  const startGateway = async (): Promise<FnServer> => {
+    const server = await startFn(
+      ['gateway', '--port', port, '--data-dir', dataDir, '--broker', AMQP_URL],
+      { cwd: dir },
+    );
+    servers.push(server);
+    return server;
+  };
+
+  const deploy = async (base: string, fixture: string, manifest: Record<string, unknown>) => {
+    const name = `${base}-${suffix}`;
+    names.push(name);
+    await api.deployFixture(name, fixture, manifest);
+    return name;
+  };
+
+  before(async () => {
+    port = '0';
+    gateway = await startGateway();
+    api = new Api(readCredentials(join(dataDir, 'credentials.json')));
+    // The restarted gateway must be found where the node and the test already look.
+    port = new URL(api.base).port;
+    const nodeToken = readFileSync(join(dataDir, 'node-token'), 'utf8').trim();
+    const node = await startFn(
+      ['node', '--broker', AMQP_URL, '--gateway', api.base, '--token', nodeToken],
+      { cwd: dir },
+    );
+    servers.push(node);
+  });
+
+  after(async () => {
+    for (const name of names) {
+      await api?.fetch(`/v1/functions/${name}`, { method: 'DELETE' }).catch(() => undefined);
+    }
+    for (const s of servers) await s.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a gateway killed with SIGKILL loses nothing it accepted; results wait for its restart', async () => {
+    const sleepy = await deploy('sleepy', 'sleep', { concurrency: 2 });
+    // The node fetches a bundle from the gateway once: it must hold it before the gateway dies.
+    const warm = await api.settled(await api.invokeAsync(sleepy, { ms: 0 }));
+    assert.equal(warm.status, 'succeeded');
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await api.invokeAsync(sleepy, { ms: 200 }));
+    await waitFor(async () => (await api.invocation(ids[0] as string)).status === 'running', {
+      what: 'the first invocation running on the node',
+      timeoutMs: 30_000,
+    });
+
+    await gateway.stop('SIGKILL');
+    const killedAt = Date.now();
+    // The node keeps working without a gateway: its reports wait in the durable results queue.
+    // At least 10 invocations had not started at the kill, so 20 reports (started + finished)
+    // come after it; with 20 waiting, at least 5 runs ended while no gateway ran.
+    await waitFor(async () => resultsWaiting(AMQP_URL) >= 20, {
+      what: 'results queued while no gateway runs',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    const restartedAt = Date.now();
+    gateway = await startGateway();
+
+    const views = await Promise.all(ids.map((id) => api.settled(id, 60_000)));
+    assert.deepEqual(
+      views.map((v) => v.status),
+      ids.map(() => 'succeeded'),
+    );
+    const endedWhileDown = views.filter((v) => {
+      const ended = Date.parse(v.endedAt ?? '');
+      return ended >= killedAt && ended <= restartedAt;
+    });
+    assert.ok(endedWhileDown.length >= 5, 'results of runs that ended while it was down recorded');
+    await waitFor(async () => resultsWaiting(AMQP_URL) === 0, {
+      what: 'the results queue drained by the restarted gateway',
+      intervalMs: 200,
+    });
+  });
+
+  test('a poison message is dead-lettered after its attempts while other work keeps flowing', async () => {
+    // Each attempt blows the isolate's memory limit: the isolate is thrown away every time.
+    const poison = await deploy('poison', 'memory-bomb', {
+      memoryMb: 16,
+      concurrency: 1,
+      retries: { maxAttempts: 3, backoff: { initialMs: 100, maxMs: 200 } },
+    });
+    const healthy = await deploy('healthy', 'counter', { concurrency: 2 });
+    const poisoned = [await api.invokeAsync(poison, null), await api.invokeAsync(poison, null)];
+    const fine: string[] = [];
+    for (let i = 0; i < 20; i++) fine.push(await api.invokeAsync(healthy, { i }));
+
+    const fineViews = await Promise.all(fine.map((id) => api.settled(id, 60_000)));
+    assert.ok(fineViews.every((v) => v.status === 'succeeded'));
+    const dead = await Promise.all(poisoned.map((id) => api.settled(id, 60_000)));
+    for (const view of dead) {
+      assert.equal(view.status, 'dead');
+      assert.equal(view.attempts, 3);
+      assert.equal(view.error?.code, 'MEMORY_LIMIT_EXCEEDED');
+    }
+    const dlq = await api.json<DeadLetterListResponse>(`/v1/functions/${poison}/dlq`);
+    assert.equal(dlq.status, 200);
+    assert.deepEqual(dlq.body.deadLetters.map((d) => d.id).sort(), [...poisoned].sort());
+    assert.ok(dlq.body.deadLetters.every((d) => d.attempt === 3));
+  });
+
+  test('a burst of 2,000 async invocations: all accepted, all succeed, never wider than concurrency', async (t) => {
+    const concurrency = 4;
+    const slow = await deploy('burst', 'sleep', { concurrency });
+    const count = 2000;
+    const started = Date.now();
+    const accepted = await pooled(
+      Array.from({ length: count }, (_, i) => i),
+      50,
+      async () => {
+        const { status, body } = await api.json<{ id: string }>(
+          `/v1/functions/${slow}/invocations`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ ms: 20 }),
+          },
+        );
+        return { status, id: body?.id };
+      },
+    );
+    const acceptSeconds = (Date.now() - started) / 1000;
+    const memory = memoryMiB(gateway.child.pid as number);
+    assert.deepEqual(
+      accepted.filter((a) => a.status !== 202),
+      [],
+    );
+    t.diagnostic(
+      `accepted ${count} in ${acceptSeconds.toFixed(1)} s (${Math.round(count / acceptSeconds)}/s); ` +
+        `gateway RSS ${memory.now} MiB, peak ${memory.peak} MiB`,
+    );
+
+    const ids = accepted.map((a) => a.id);
+    const views = await pooled(ids, 8, (id) => api.settled(id, 120_000));
+    assert.equal(views.filter((v) => v.status === 'succeeded').length, count);
+    const widest = widestOverlap(views);
+    t.diagnostic(`at most ${widest} attempts ran at once (concurrency ${concurrency})`);
+    assert.ok(widest <= concurrency, `${widest} attempts overlapped, over ${concurrency}`);
+    assert.ok(widest >= 1);
+  });
+});
