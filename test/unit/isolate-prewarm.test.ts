@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
+import { silentLogger } from '../../core/logger.ts';
+import type { InvocationResult } from '../../core/messages.ts';
+import { RuntimeAgent } from '../../runtime/agent.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import {
@@ -8,7 +12,8 @@ import {
   invocationContext,
   valueOf,
 } from '../fixtures/bundles/invocations.ts';
-import { waitFor } from '../support/inbox.ts';
+import { invocation, uniqueName } from '../support/fixtures.ts';
+import { Inbox, waitFor } from '../support/inbox.ts';
 
 describe('isolate executor: prewarmed isolates', () => {
   const fixtures = new FixtureBundles();
@@ -124,5 +129,45 @@ describe('isolate executor: prewarmed isolates', () => {
     } finally {
       await gated.dispose();
     }
+  });
+});
+
+describe('runtime agent: prewarm on follow', () => {
+  const fixtures = new FixtureBundles();
+
+  test('a node prewarms the functions it follows, at start and on deploy', async (t) => {
+    const fn = await fixtures.spec('counter', { name: uniqueName(), concurrency: 2 });
+    const broker = new EmbeddedBroker({ path: ':memory:', logger: silentLogger() });
+    await broker.start();
+    const executor = new IsolateExecutor({ loadCode: fixtures.load });
+    const results = new Inbox<InvocationResult>();
+    await broker.consumeResults(async (event) => {
+      if (event.type === 'finished') results.push(event.result);
+    });
+    const agent = new RuntimeAgent({
+      broker,
+      executor,
+      directory: { list: async () => [fn] },
+      logger: silentLogger(),
+      nodeId: 'prewarm-node',
+    });
+    await agent.start();
+    t.after(async () => {
+      await agent.drain(1000);
+      await broker.close();
+      await executor.dispose();
+    });
+
+    // Nothing was invoked: only the agent can have started this isolate.
+    await waitFor(() => executor.stats().instances === 1, { what: 'the prewarm at start' });
+    await executor.prewarm(fn, 1); // Waits for that boot to end.
+    await broker.enqueue(invocation(fn.name, null, { fn }));
+    const result = await results.next();
+    assert.equal(result.coldStart, false);
+    assert.equal(executor.stats().coldStarts, 0);
+
+    const deployed = await fixtures.spec('hello', { name: uniqueName() });
+    await broker.announce({ type: 'deployed', fn: deployed });
+    await waitFor(() => executor.stats().instances === 3, { what: 'the prewarm on deploy' });
   });
 });
