@@ -266,8 +266,11 @@ describe('isolate executor: fetch through the host with an egress policy', () =>
   });
 
   test('the invocation deadline applies to a fetch in flight', async () => {
+    // A warm isolate and a deadline far above its start-up, so that even on a loaded machine the
+    // fetch is in flight when the deadline strikes (a cold start could eat a short one whole).
+    valueOf(await run({ url: `${main.base}/hello` }));
     const error = errorOf(
-      await run({ url: `${main.base}/hold`, uncaught: true }, allowMain(), 300),
+      await run({ url: `${main.base}/hold`, uncaught: true }, allowMain(), 1500),
     );
     assert.equal(error.code, 'INVOCATION_TIMEOUT');
     assert.equal(await main.closed.next(5000, 'the held request to close'), '/hold');
