@@ -115,29 +115,27 @@ export class SubtleCrypto {
     );
   }
 
-  async encrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
-    const call: WireCryptoCall = {
-      op: 'encrypt',
-      algorithm: algorithmOf(algorithm),
-      key: keyOf(key),
-      data: bytesOf(data, 'data'),
-    };
-    return toArrayBuffer(await this.#call(call));
+  encrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
+    return this.#keyed('encrypt', algorithm, key, data);
   }
 
-  async decrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
-    const call: WireCryptoCall = {
-      op: 'decrypt',
-      algorithm: algorithmOf(algorithm),
-      key: keyOf(key),
-      data: bytesOf(data, 'data'),
-    };
-    return toArrayBuffer(await this.#call(call));
+  decrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
+    return this.#keyed('decrypt', algorithm, key, data);
   }
 
-  async sign(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
+  sign(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
+    return this.#keyed('sign', algorithm, key, data);
+  }
+
+  /** The operations that take an algorithm, a key and bytes, and give bytes back. */
+  async #keyed(
+    op: 'encrypt' | 'decrypt' | 'sign',
+    algorithm: unknown,
+    key: unknown,
+    data: unknown,
+  ): Promise<ArrayBuffer> {
     const call: WireCryptoCall = {
-      op: 'sign',
+      op,
       algorithm: algorithmOf(algorithm),
       key: keyOf(key),
       data: bytesOf(data, 'data'),
