@@ -20,7 +20,7 @@ import type {
   InvocationPayload,
   LogEntry,
 } from '../../core/messages.ts';
-import { BundleCache } from './bundle-cache.ts';
+import { BundleCache } from '../bundle-cache.ts';
 import { timeoutError } from './container-faults.ts';
 import { ContainerInstance } from './container-instance.ts';
 import { ContainerPool } from './container-pool.ts';
@@ -50,7 +50,7 @@ const ABORTED = Symbol('aborted');
 export class ContainerExecutor implements Executor {
   readonly #options: ResolvedOptions;
   readonly #session: EngineSession;
-  readonly #bundles: BundleCache;
+  readonly #bundles: BundleCache<string>;
   readonly #owner = processOwner();
   readonly #pools = new Map<string, ContainerPool>();
   /** Every container not yet removed, whichever pool it belongs to. */
@@ -64,7 +64,11 @@ export class ContainerExecutor implements Executor {
     this.#options = resolveOptions(options);
     const engine = new DockerEngine(this.#options.dockerSocket);
     this.#session = new EngineSession(engine, this.#options, this.#owner);
-    this.#bundles = new BundleCache(options.loadCode, this.#options.maxCachedBundles);
+    this.#bundles = new BundleCache(
+      options.loadCode,
+      this.#options.maxCachedBundles,
+      (_sha, code) => code,
+    );
     const every = Math.max(250, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
     this.#reaper = setInterval(() => this.#reap(), every);
     this.#reaper.unref();

@@ -16,7 +16,7 @@ import type {
 } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import { bootAhead } from './boot-ahead.ts';
-import { BundleCache } from './bundle-cache.ts';
+import { IsolateBundleCache } from './bundle-cache.ts';
 import { Deadline } from './deadline.ts';
 import {
   resolveOptions,
@@ -41,7 +41,7 @@ export type ExecutorState =
 
 export class IsolateExecutor implements Executor {
   readonly #options: ResolvedOptions;
-  readonly #bundles: BundleCache;
+  readonly #bundles: IsolateBundleCache;
   readonly #pools = new Map<string, VersionPool>();
   /** Evicted pools whose busy isolates have not finished yet. */
   readonly #retired = new Set<VersionPool>();
@@ -56,7 +56,7 @@ export class IsolateExecutor implements Executor {
 
   constructor(options: IsolateExecutorOptions) {
     this.#options = resolveOptions(options);
-    this.#bundles = new BundleCache(options.loadCode, this.#options.maxCachedBundles);
+    this.#bundles = new IsolateBundleCache(options.loadCode, this.#options.maxCachedBundles);
     const every = Math.max(1000, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
     this.#reaper = setInterval(() => this.#reap(), every);
     this.#reaper.unref();

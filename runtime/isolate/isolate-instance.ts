@@ -10,7 +10,7 @@ import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { BundleCache } from './bundle-cache.ts';
+import type { IsolateBundleCache } from './bundle-cache.ts';
 import { loadBundle, runBundle } from './run-bundle.ts';
 import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
@@ -38,7 +38,7 @@ export type InstanceState =
 
 export interface InstanceDeps {
   prelude: Prelude;
-  bundles: BundleCache;
+  bundles: IsolateBundleCache;
   config: PreludeConfig;
   /** Runs crypto.subtle for every isolate (it keeps no state). */
   crypto: HostCrypto;

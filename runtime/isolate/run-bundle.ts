@@ -5,12 +5,12 @@
  */
 import type ivm from 'isolated-vm';
 import { FjordError, type ErrorData } from '../../core/errors.ts';
-import type { BundleCache, CachedBundle } from './bundle-cache.ts';
+import type { CachedBundle, IsolateBundleCache } from './bundle-cache.ts';
 import { errorMessage } from './instance-faults.ts';
 
 /** The bundle, or why it cannot be had (a failed fetch is worth retrying). */
 export async function loadBundle(
-  bundles: BundleCache,
+  bundles: IsolateBundleCache,
   sha: string,
 ): Promise<CachedBundle | ErrorData> {
   try {

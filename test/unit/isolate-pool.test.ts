@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import { BundleCache } from '../../runtime/isolate/bundle-cache.ts';
+import { IsolateBundleCache } from '../../runtime/isolate/bundle-cache.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { HostCrypto } from '../../runtime/isolate/host-crypto.ts';
 import { IsolateInstance } from '../../runtime/isolate/isolate-instance.ts';
@@ -154,7 +154,7 @@ describe('isolate instance', () => {
     const fn = await fixtures.spec('timers-then-hang');
     const instance = new IsolateInstance(fn, {
       prelude: await prelude,
-      bundles: new BundleCache(fixtures.load, 4),
+      bundles: new IsolateBundleCache(fixtures.load, 4),
       config: { logLimitBytes: 1024, maxResponseBytes: 1024, maxTimers: 10 },
       crypto: new HostCrypto(),
       fetchLimits: { maxRequests: 1, maxResponseBytes: 1024, maxRedirects: 0 },
