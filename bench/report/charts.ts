@@ -24,20 +24,10 @@ export function latencyChart(results: BenchResults): string | undefined {
   const [width, height, top, bottom] = [1200, 545, 95, 425];
   const y = logScale(Math.min(...values), Math.max(...values), bottom, top);
   const body: string[] = [
-    text(width / 2, 28, 'Sync HTTP latency of a warm isolate, by concurrency', {
-      size: 18,
-      anchor: 'middle',
-      weight: 'bold',
-    }),
-    text(
-      width / 2,
-      50,
+    ...heading(
+      width,
+      'Sync HTTP latency of a warm isolate, by concurrency',
       'ms, log scale, lower is better; closed-loop keep-alive clients; dashed: DESIGN.md target (set for c=1 through RabbitMQ)',
-      {
-        size: 13,
-        anchor: 'middle',
-        fill: '#555',
-      },
     ),
   ];
   const panelWidth = 340;
@@ -85,6 +75,14 @@ export function latencyChart(results: BenchResults): string | undefined {
   return document(width, height, body);
 }
 
+/** A chart's title and the line under it that says how to read it. */
+function heading(width: number, title: string, subtitle: string): string[] {
+  return [
+    text(width / 2, 28, title, { size: 18, anchor: 'middle', weight: 'bold' }),
+    text(width / 2, 50, subtitle, { size: 13, anchor: 'middle', fill: '#555' }),
+  ];
+}
+
 function legend(body: string[], labels: string[], left: number, y: number, right: number): void {
   const perRow = 3;
   const column = (right - left) / perRow;
@@ -112,20 +110,10 @@ export function throughputChart(results: BenchResults): string | undefined {
   const x = linearScale(max * 1.05, left, right);
   const bottom = top + present.length * (barH + gap);
   const body: string[] = [
-    text(width / 2, 28, 'Async invocations accepted over HTTP and completed, sustained', {
-      size: 18,
-      anchor: 'middle',
-      weight: 'bold',
-    }),
-    text(
-      width / 2,
-      50,
+    ...heading(
+      width,
+      'Async invocations accepted over HTTP and completed, sustained',
       `per second over ${results.plan.asyncS} s of load and the drain after it; higher is better`,
-      {
-        size: 13,
-        anchor: 'middle',
-        fill: '#555',
-      },
     ),
   ];
   for (const t of x.ticks) {
@@ -164,20 +152,10 @@ export function timelineChart(results: BenchResults): string | undefined {
   const y = linearScale(max * 1.05, bottom, top);
   const x = (s: number): number => left + (s / Math.max(1, seconds)) * (right - left);
   const body: string[] = [
-    text(width / 2, 28, 'Async runs: invocations completed per second', {
-      size: 18,
-      anchor: 'middle',
-      weight: 'bold',
-    }),
-    text(
-      width / 2,
-      50,
+    ...heading(
+      width,
+      'Async runs: invocations completed per second',
       'shaded: the load phase (acceptance over HTTP); after it, the backlog drains',
-      {
-        size: 13,
-        anchor: 'middle',
-        fill: '#555',
-      },
     ),
     rect(left, top, x(results.plan.asyncS) - left, bottom - top, '#f2f2f2'),
   ];
