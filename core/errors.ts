@@ -30,6 +30,8 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   FUNCTION_ERROR: 502,
   FUNCTION_CRASHED: 502,
+  /** The process hosting the isolate died (signal, exit, V8 fatal error) mid-invocation. */
+  ISOLATE_HOST_CRASHED: 502,
   MEMORY_LIMIT_EXCEEDED: 502,
   BAD_FUNCTION_RESPONSE: 502,
   EGRESS_DENIED: 502,
@@ -40,6 +42,8 @@ export const ERROR_STATUS = {
   CONTAINER_RUNTIME_UNAVAILABLE: 503,
   CONTAINER_IMAGE_UNAVAILABLE: 503,
   NO_CAPACITY: 503,
+  /** The isolate host process keeps failing to start; it is restarted with backoff. */
+  ISOLATE_HOST_UNAVAILABLE: 503,
   INVOCATION_TIMEOUT: 504,
   EVENT_EXPIRED: 504,
 } as const;
@@ -64,6 +68,8 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'NO_CAPACITY',
   'THROTTLED',
   'FUNCTION_CRASHED',
+  'ISOLATE_HOST_CRASHED',
+  'ISOLATE_HOST_UNAVAILABLE',
   'INTERNAL',
 ]);
 
