@@ -11,6 +11,7 @@ bash scripts/setup.sh
 bash scripts/ensure-rabbitmq.sh
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-docker.sh
+bash scripts/ensure-chromium.sh
 
 echo "==> typecheck, lint, format" >&2
 npx tsc --noEmit
