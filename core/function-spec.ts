@@ -21,15 +21,17 @@ export function toFunctionSpec(
     ...(manifest.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: manifest.maxEventAgeMs }),
     ...(manifest.egress === undefined ? {} : { egress: manifest.egress }),
     ...(manifest.cpuMs === undefined ? {} : { cpuMs: manifest.cpuMs }),
+    ...(manifest.triggers.queue === undefined ? {} : { queue: manifest.triggers.queue }),
   };
 }
 
 function containerFields(manifest: Manifest): Partial<FunctionSpec> {
-  const { network, cpus, pidsLimit, image } = manifest;
+  const { network, cpus, pidsLimit, image, imageSha } = manifest;
   return {
     ...(network === undefined ? {} : { network }),
     ...(cpus === undefined ? {} : { cpus }),
     ...(pidsLimit === undefined ? {} : { pidsLimit }),
     ...(image === undefined ? {} : { image }),
+    ...(imageSha === undefined ? {} : { imageSha }),
   };
 }

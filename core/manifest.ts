@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { Cron } from 'croner';
 import { FjordError } from './errors.ts';
+import { resolveQueueTrigger, type QueueTrigger } from './manifest-queue.ts';
 import type { RetryConfig } from './retry-policy.ts';
 
 const require = createRequire(import.meta.url);
@@ -18,12 +19,17 @@ export interface Manifest {
   timeoutMs: number;
   concurrency: number;
   env: Record<string, string>;
-  triggers: { http: { public: boolean }; schedule?: ScheduleTrigger };
+  triggers: { http: { public: boolean }; schedule?: ScheduleTrigger; queue?: QueueTrigger };
   /** Container functions: network access (default none), CPUs, process limit, own image. */
   network?: boolean;
   cpus?: number;
   pidsLimit?: number;
   image?: string;
+  /**
+   * sha256 of the `docker save` tarball of `image`, which the gateway stores: nodes without the
+   * image load it from there. Set by `fn deploy` when it builds the function's own image.
+   */
+  imageSha?: string;
   /** Async retries and event age; absent unless set (defaults: core/retry-policy.ts). */
   retries?: RetryConfig;
   maxEventAgeMs?: number;
@@ -59,8 +65,13 @@ export function createManifestValidator(): ManifestValidator {
     const triggers = (copy.triggers ?? {}) as {
       http?: { public?: boolean };
       schedule?: ScheduleTrigger;
+      queue?: Partial<QueueTrigger>;
     };
     if (triggers.schedule !== undefined) checkSchedule(triggers.schedule, source);
+    const queue =
+      triggers.queue === undefined
+        ? undefined
+        : resolveQueueTrigger(triggers.queue, copy.name as string, source);
     return {
       name: copy.name as string,
       entry: copy.entry as string,
@@ -72,12 +83,14 @@ export function createManifestValidator(): ManifestValidator {
       triggers: {
         http: { public: triggers.http?.public ?? true },
         ...(triggers.schedule === undefined ? {} : { schedule: triggers.schedule }),
+        ...(queue === undefined ? {} : { queue }),
       },
       // Container settings stay absent unless set: the container executor owns their defaults.
       ...(typeof copy.network === 'boolean' ? { network: copy.network } : {}),
       ...(typeof copy.cpus === 'number' ? { cpus: copy.cpus } : {}),
       ...(typeof copy.pidsLimit === 'number' ? { pidsLimit: copy.pidsLimit } : {}),
       ...(typeof copy.image === 'string' ? { image: copy.image } : {}),
+      ...(typeof copy.imageSha === 'string' ? { imageSha: copy.imageSha } : {}),
       // Like the container settings, absent unless set: core/retry-policy.ts owns the defaults.
       ...(isObject(copy.retries) ? { retries: copy.retries } : {}),
       ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),

@@ -3,6 +3,7 @@
  * instances, no amqplib or isolated-vm types. Binary bodies travel base64-encoded.
  */
 import type { ErrorData } from './errors.ts';
+import type { QueueTrigger } from './manifest-queue.ts';
 import type { RetryConfig } from './retry-policy.ts';
 
 /** Everything a node needs to run a function version without reading the store. */
@@ -26,10 +27,14 @@ export interface FunctionSpec {
   pidsLimit?: number;
   /** A local image FROM the base image to run instead of the base image itself. */
   image?: string;
+  /** sha256 of `image` saved as a tarball on the gateway (`GET /v1/images/SHA`), when it has it. */
+  imageSha?: string;
   /** fn.json `retries` (absent: the defaults of core/retry-policy.ts). */
   retries?: RetryConfig;
   /** fn.json `maxEventAgeMs` (absent: the default of core/retry-policy.ts). */
   maxEventAgeMs?: number;
+  /** fn.json `triggers.queue`: nodes consume this queue in batches (runtime/queue-*.ts). */
+  queue?: QueueTrigger;
 }
 
 /** An HTTP request for a `fetch` handler. */
