@@ -19,6 +19,9 @@
  * | POST /v1/functions/NAME/dlq/redrive | deploy | {@link RedriveRequest} | {@link RedriveResponse} |
  * | DELETE /v1/functions/NAME/dlq | deploy | | {@link PurgeResponse} |
  * | GET /v1/bundles/SHA | node | | the bundle, application/javascript |
+ * | PUT /v1/images/SHA | deploy | a `docker save` tarball whose sha256 is SHA (streamed) | 201 or 200 {@link ImageUploadResponse} |
+ * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404 |
+ * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
@@ -186,6 +189,13 @@ export interface PurgeResponse {
 
 export interface NodeListResponse {
   nodes: (NodeInfo & { lastSeen: string })[];
+}
+
+/** Answer to `PUT /v1/images/SHA`: 201 when stored now, 200 when the gateway had it already. */
+export interface ImageUploadResponse {
+  sha: string;
+  size: number;
+  created: boolean;
 }
 
 export interface HealthResponse {

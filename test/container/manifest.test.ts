@@ -15,6 +15,7 @@ describe('fn.json: container settings', () => {
       cpus: 0.5,
       pidsLimit: 64,
       image: 'fjord/thumbs:1',
+      imageSha: 'a'.repeat(64),
     });
     const spec = toFunctionSpec(manifest, 3, 'f'.repeat(64));
     assert.equal(spec.runtime, 'container');
@@ -22,6 +23,7 @@ describe('fn.json: container settings', () => {
     assert.equal(spec.cpus, 0.5);
     assert.equal(spec.pidsLimit, 64);
     assert.equal(spec.image, 'fjord/thumbs:1');
+    assert.equal(spec.imageSha, 'a'.repeat(64), 'nodes load the image from the gateway by it');
   });
 
   test('unset, they stay absent: the container executor applies its defaults', () => {
@@ -31,7 +33,7 @@ describe('fn.json: container settings', () => {
       'f'.repeat(64),
     );
     assert.deepEqual(
-      ['network', 'cpus', 'pidsLimit', 'image'].filter((key) => key in spec),
+      ['network', 'cpus', 'pidsLimit', 'image', 'imageSha'].filter((key) => key in spec),
       [],
     );
   });
@@ -53,6 +55,8 @@ describe('fn.json: container settings', () => {
     ['pidsLimit', 8],
     ['pidsLimit', 1.5],
     ['image', 'Not/An:Image Name'],
+    ['imageSha', 'abc'],
+    ['imageSha', 'A'.repeat(64)],
   ] as const) {
     test(`${field}: ${JSON.stringify(value)} is INVALID_MANIFEST naming the field`, () => {
       assert.throws(
