@@ -1,6 +1,7 @@
 import type { Broker } from '../core/broker.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
+import type { ImageStore } from './image-store.ts';
 import { DEFAULT_CALLBACK_OPTIONS, type CallbackOptions } from './callbacks/callback-options.ts';
 
 /** Largest request bodies the gateway reads, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. */
@@ -42,12 +43,17 @@ export interface GatewayOptions {
   callbacks?: Partial<CallbackOptions>;
   /** Clock, injectable for tests. */
   now?: () => number;
+  /** Where function images uploaded by `fn deploy` live; absent: the image routes answer 404. */
+  images?: ImageStore;
 }
 
 /** {@link GatewayOptions} with every default filled in. */
-export type ResolvedGatewayOptions = Required<Omit<GatewayOptions, 'limits' | 'callbacks'>> & {
+export type ResolvedGatewayOptions = Required<
+  Omit<GatewayOptions, 'limits' | 'callbacks' | 'images'>
+> & {
   limits: BodyLimits;
   callbacks: CallbackOptions;
+  images?: ImageStore;
 };
 
 const MiB = 1024 * 1024;
@@ -74,5 +80,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * 60 * 60 * 1000,
     callbacks: { ...DEFAULT_CALLBACK_OPTIONS, ...options.callbacks },
     now: options.now ?? Date.now,
+    ...(options.images === undefined ? {} : { images: options.images }),
   };
 }

@@ -21,6 +21,7 @@ import { registerDeployRoute } from './routes/deploy.ts';
 import { registerDeadLetterRoutes } from './routes/dlq.ts';
 import { registerFunctionRoutes } from './routes/functions.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerImageRoutes } from './routes/images.ts';
 import { httpTrigger } from './routes/http-trigger.ts';
 import { registerInvocationRoutes } from './routes/invocations.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
@@ -146,6 +147,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerInvocationRoutes(router, deps);
   registerDeadLetterRoutes(router, deps);
   registerBundleRoutes(router, deps);
+  registerImageRoutes(router, deps);
   registerNodeRoutes(router, deps);
   registerMetricsRoute(router, deps);
 
