@@ -28,6 +28,14 @@ const BROKER_OPTION = {
   broker: { type: 'string', placeholder: 'URL', description: 'RabbitMQ URL, amqp://...' },
 } as const;
 
+const PREWARM_OPTION = {
+  prewarm: {
+    type: 'string',
+    placeholder: 'N',
+    description: 'booted isolates kept idle per active function version (default 1; 0 disables)',
+  },
+} as const;
+
 export const up = defineCommand({
   name: 'up',
   summary: 'run a gateway and a runtime node in this process',
@@ -43,12 +51,14 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
   options: {
     ...LISTEN_OPTIONS,
     ...BROKER_OPTION,
+    ...PREWARM_OPTION,
     examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
   },
   async run({ values }, io) {
     await serve(io, {
       kind: 'up',
       ...listening(values, io, 'up'),
+      ...prewarm(values.prewarm, 'up'),
       broker: values.broker,
       examples: values.examples !== false,
       json: values.json === true,
@@ -93,6 +103,7 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
     ...BROKER_OPTION,
     gateway: { type: 'string', placeholder: 'URL', description: 'the gateway (else FN_GATEWAY)' },
     token: { type: 'string', placeholder: 'TOKEN', description: 'node token (else FN_TOKEN)' },
+    ...PREWARM_OPTION,
   },
   async run({ values }, io) {
     const broker = requireBroker(values.broker, 'node');
@@ -108,6 +119,7 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
       broker,
       gateway: gatewayUrl,
       token,
+      ...prewarm(values.prewarm, 'node'),
       examples: false,
       json: values.json === true,
     });
@@ -133,6 +145,10 @@ function listening(
     port: values.port === undefined ? 8080 : parseCount(command, 'port', values.port),
     store: values.store,
   };
+}
+
+function prewarm(flag: string | undefined, command: string): Pick<ServeRequest, 'prewarm'> {
+  return flag === undefined ? {} : { prewarm: parseCount(command, 'prewarm', flag) };
 }
 
 function dataDir(flag: string | undefined, io: Io): string {

@@ -17,6 +17,8 @@ export interface ServeRequest {
   store?: string;
   gateway?: string;
   token?: string;
+  /** Booted isolates kept idle per active function version (the agent's default when absent). */
+  prewarm?: number;
   examples: boolean;
   json: boolean;
 }
@@ -38,6 +40,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       parts: { gateway: request.kind !== 'node', node: request.kind !== 'gateway' },
       gateway: request.gateway,
       token: request.token,
+      prewarm: request.prewarm,
       examples: request.examples,
       logger,
     });

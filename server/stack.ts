@@ -34,6 +34,8 @@ export interface StackOptions {
   /** Node-only processes: the gateway to fetch functions and bundles from, and its token. */
   gateway?: string;
   token?: string;
+  /** Booted isolates kept idle per active function version; the agent's default when absent. */
+  prewarm?: number;
   /** Deploy the example functions when missing (fn up). */
   examples?: boolean;
   drainGraceMs?: number;
@@ -115,6 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         nodeId,
         runtimes: executor.runtimes,
+        ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       });
       running.agent = agent;
       await agent.start();

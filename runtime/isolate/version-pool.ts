@@ -2,7 +2,7 @@
  * The warm isolates of one function version. Each isolate takes one invocation at a time; up to
  * `limit` exist at once, and further invocations wait (until their deadline) for one to free up.
  * A prewarmed pool keeps at least that many isolates booted and idle: when an invocation takes
- * one, another boots in the background (within the limit).
+ * one, another boots in the background (within the limit), and idle reaping stops at that floor.
  */
 import { WarmPool, type Lease } from '../warm-pool.ts';
 import type { IsolateInstance } from './isolate-instance.ts';
@@ -60,12 +60,21 @@ export class VersionPool extends WarmPool<IsolateInstance> {
     this.serveWaiters();
   }
 
-  /** Disposes instances idle since before `idleSince` (epoch ms). */
+  /**
+   * Disposes instances idle since before `idleSince` (epoch ms), the least recently used first,
+   * down to the prewarm floor: a prewarmed version keeps its booted isolates however long it
+   * idles (and boots back up to the floor if invocations lost some), until it is retired.
+   */
   reap(idleSince: number): void {
-    for (const instance of this.#idle.filter((i) => i.lastUsedAt < idleSince)) {
+    const stale = this.#idle.filter((i) => i.lastUsedAt < idleSince);
+    const fresh = this.#idle.length - stale.length + this.#warming.size;
+    const keep = Math.min(stale.length, Math.max(0, this.#minIdle - fresh));
+    // #idle is in order of last use, so the instances kept are the most recently used.
+    for (const instance of stale.slice(0, stale.length - keep)) {
       this.#idle.splice(this.#idle.indexOf(instance), 1);
       instance.dispose('reaped');
     }
+    this.#topUp();
   }
 
   /** A newer version took over: idle instances go now, busy ones when they finish. */

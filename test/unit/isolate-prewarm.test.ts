@@ -95,6 +95,31 @@ describe('isolate executor: prewarmed isolates', () => {
     assert.equal(executor.stats().instances, 0);
   });
 
+  test('idle reaping stops at the prewarm floor; a floor of 0 reaps to empty', async () => {
+    // Reaped after 1 ms idle: each reaper round (every second) finds every idle isolate stale.
+    const reaping = new IsolateExecutor({ loadCode: fixtures.load, idleTimeoutMs: 1 });
+    try {
+      const fn = await fixtures.spec('counter', { concurrency: 3 });
+      await reaping.prewarm(fn, 1);
+      await Promise.all(
+        [1, 2, 3].map(() => reaping.invoke(fn, eventPayload(null), invocationContext())),
+      );
+      await reaping.prewarm(fn, 1); // Waits for the isolate booting to replace the one taken.
+      // Nothing is busy or booting now: a round that ignored the floor would reap to 0 at once.
+      await waitFor(() => reaping.stats().instances <= 1, { what: 'a reaper round' });
+      assert.equal(reaping.stats().instances, 1, 'reaping stops at the floor');
+      const warm = await reaping.invoke(fn, eventPayload(null), invocationContext());
+      assert.equal(warm.coldStart, false, 'the isolate kept by the floor took the invocation');
+
+      await reaping.prewarm(fn, 0);
+      await waitFor(() => reaping.stats().instances === 0, { what: 'reaping to empty' });
+      const cold = await reaping.invoke(fn, eventPayload(null), invocationContext());
+      assert.equal(cold.coldStart, true);
+    } finally {
+      await reaping.dispose();
+    }
+  });
+
   test('eviction disposes prewarmed isolates', async () => {
     const v1 = await fixtures.spec('counter', { concurrency: 2, version: 1 });
     await executor.prewarm(v1, 2);

@@ -1,0 +1,55 @@
+/**
+ * `--prewarm N` on `fn up` and `fn node`: listed in their help, and checked before anything
+ * starts. How the agent and the executor keep that many isolates warm is tested in
+ * test/unit/isolate-prewarm.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/fn.ts', import.meta.url));
+
+async function fn(...args: string[]): Promise<{ code: number | null; out: string }> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('FN_')),
+  );
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...env, FN_HOME: '/nonexistent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, out };
+}
+
+describe('fn up / fn node --prewarm', () => {
+  it('is listed in the help of both commands', async () => {
+    for (const command of ['up', 'node']) {
+      const { code, out } = await fn(command, '--help');
+      assert.equal(code, 0);
+      assert.match(out, /--prewarm N +booted isolates kept idle .*0 disables/);
+    }
+  });
+
+  it('must be a whole number', async () => {
+    const up = await fn('up', '--prewarm', 'two');
+    assert.equal(up.code, 2);
+    assert.match(up.out, /--prewarm must be a whole number, got "two"/);
+    const node = await fn(
+      'node',
+      '--broker',
+      'amqp://127.0.0.1',
+      '--gateway',
+      'http://x',
+      '--token',
+      't',
+      '--prewarm=1.5',
+    );
+    assert.equal(node.code, 2);
+    assert.match(node.out, /--prewarm must be a whole number, got "1.5"/);
+  });
+});
