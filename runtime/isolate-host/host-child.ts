@@ -1,0 +1,120 @@
+/**
+ * Entry of an isolate host process: builds the ordinary {@link IsolateExecutor} here, so that a
+ * V8 crash in one of its isolates ends this process and not the agent, and serves the parent's
+ * messages (host-protocol.ts). Bundle code comes from the parent, which keeps the BundleSource:
+ * this process holds no gateway address or token. Fetch, crypto and timer bridges run here, next
+ * to the isolates.
+ */
+import { FjordError, isErrorData } from '../../core/errors.ts';
+import type { ExecutionOutcome } from '../../core/executor.ts';
+import type { Logger } from '../../core/logger.ts';
+import { IsolateExecutor } from '../isolate/isolate-executor.ts';
+import type { ChildMessage, HostInit, LogLevel, ParentMessage } from './host-protocol.ts';
+
+function send(message: ChildMessage): void {
+  // A parent that went away takes this process with it (the 'disconnect' handler below).
+  if (process.connected) process.send?.(message);
+}
+
+/** A Logger whose lines go to the parent's logger. */
+function ipcLogger(bindings: Record<string, unknown>): Logger {
+  const line = (level: LogLevel) => (obj: object, msg?: string) =>
+    send({
+      type: 'log',
+      level,
+      obj: { ...bindings, ...obj },
+      ...(msg === undefined ? {} : { msg }),
+    });
+  return {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: (more) => ipcLogger({ ...bindings, ...more }),
+  };
+}
+
+/** Bundle code by sha, asked of the parent; the executor's own cache keeps it afterwards. */
+class CodeRequests {
+  readonly #waiting = new Map<
+    number,
+    { resolve: (code: string) => void; reject: (e: Error) => void }
+  >();
+  #nextId = 1;
+
+  readonly load = (sha: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#waiting.set(id, { resolve, reject });
+      send({ type: 'code', id, sha });
+    });
+
+  settle(message: Extract<ParentMessage, { type: 'code' }>): void {
+    const waiting = this.#waiting.get(message.id);
+    if (waiting === undefined) return;
+    this.#waiting.delete(message.id);
+    const { code, error } = message;
+    if (code !== undefined) waiting.resolve(code);
+    else if (isErrorData(error)) waiting.reject(FjordError.from(error));
+    else waiting.reject(error instanceof Error ? error : new Error('bundle unavailable'));
+  }
+}
+
+/** The executor reports faults as outcomes; anything it throws is a platform fault all the same. */
+function platformFault(error: unknown): ExecutionOutcome {
+  return {
+    ok: false,
+    error: FjordError.from(error).toData(),
+    coldStart: false,
+    durationMs: 0,
+    logs: [],
+  };
+}
+
+function serve(init: HostInit): void {
+  const code = new CodeRequests();
+  const executor = new IsolateExecutor({
+    ...init.options,
+    loadCode: code.load,
+    logger: ipcLogger({ component: 'isolate-host', pid: process.pid }),
+    ...(init.liveLogs ? { onLog: (event) => send({ type: 'live-log', event }) } : {}),
+  });
+  const instances = () => executor.stats().instances;
+  process.on('message', (message: ParentMessage) => {
+    switch (message.type) {
+      case 'invoke':
+        void executor
+          .invoke(message.fn, message.payload, message.ctx)
+          .catch((error: unknown) => platformFault(error))
+          .then((outcome) =>
+            send({ type: 'outcome', id: message.id, outcome, instances: instances() }),
+          );
+        return;
+      case 'prewarm':
+        void executor
+          .prewarm(message.fn, message.count)
+          .then(() => send({ type: 'done', id: message.id, instances: instances() }));
+        return;
+      case 'evict':
+        void executor
+          .evict(message.name, message.keepVersion)
+          .then(() => send({ type: 'done', id: message.id, instances: instances() }));
+        return;
+      case 'code':
+        code.settle(message);
+        return;
+      case 'dispose':
+        void executor.dispose().finally(() => process.exit(0));
+        return;
+      case 'init':
+        return;
+    }
+  });
+  send({ type: 'ready' });
+}
+
+// Without its parent this process has nobody to answer to: it must not linger as an orphan.
+process.on('disconnect', () => process.exit(0));
+process.once('message', (message: ParentMessage) => {
+  if (message.type === 'init') serve(message);
+});

@@ -1,0 +1,273 @@
+/**
+ * One supervised isolate host process: forks host-child.ts, sends it invocations, and restarts it
+ * when it dies. Every invocation in flight on a process that dies resolves with
+ * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); a process that keeps dying
+ * before it is ready is restarted with exponential backoff, and after `crashLoopAfter` failed
+ * starts in a row invocations fail at once with ISOLATE_HOST_UNAVAILABLE instead of waiting.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { FjordError, isFjordError } from '../../core/errors.ts';
+import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
+import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type { ResolvedHostOptions } from './host-options.ts';
+import type { ChildMessage, ParentMessage } from './host-protocol.ts';
+import { ReadyWaiters } from './ready-waiters.ts';
+
+/** Lifecycle of one host process. */
+export type HostState =
+  /** Forked; the child has not said it is ready yet. */
+  | 'starting'
+  /** Taking invocations. */
+  | 'ready'
+  /** Died; a restart is scheduled after a backoff delay. */
+  | 'backoff'
+  /** Stopped for good (the executor is disposed). */
+  | 'stopped';
+
+type Pending =
+  | { kind: 'invoke'; resolve: (outcome: ExecutionOutcome) => void; watchdog: NodeJS.Timeout }
+  | { kind: 'control'; resolve: () => void };
+
+/** How long a prewarm waits for a starting process. */
+const PREWARM_WAIT_MS = 30_000;
+
+/** A request without its correlation id, which {@link HostProcess} assigns. */
+type Request<T extends ParentMessage['type']> = Omit<Extract<ParentMessage, { type: T }>, 'id'>;
+
+export class HostProcess {
+  readonly #options: ResolvedHostOptions;
+  readonly #pending = new Map<number, Pending>();
+  readonly #waiters = new ReadyWaiters();
+  #child: ChildProcess | undefined;
+  #state: HostState = 'starting';
+  #nextId = 1;
+  /** Deaths in a row before reaching 'ready'. */
+  #failedStarts = 0;
+  #lastExit = '';
+  #restartDelayMs = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #instances = 0;
+  #closed: Promise<void> = Promise.resolve();
+  /** Processes started after the first one died. */
+  restarts = 0;
+
+  constructor(options: ResolvedHostOptions) {
+    this.#options = options;
+    this.#start();
+  }
+
+  get state(): HostState {
+    return this.#state;
+  }
+
+  /** The current child's pid (undefined between a death and the restart). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Warm isolates in this process, as of its last reply. */
+  get instances(): number {
+    return this.#state === 'ready' ? this.#instances : 0;
+  }
+
+  async invoke(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome> {
+    const startedAt = performance.now();
+    try {
+      await this.#waiters.wait(ctx.deadline, () => this.#verdict());
+    } catch (error) {
+      return failure(FjordError.from(error), startedAt);
+    }
+    return new Promise((resolve) => {
+      const id = this.#nextId++;
+      // The child enforces the deadline itself; silence well past it means the process is wedged.
+      const watchdog = setTimeout(
+        () => this.#kill(`it did not answer invocation ${ctx.id} after its deadline`),
+        Math.max(0, ctx.deadline - Date.now()) + this.#options.unresponsiveGraceMs,
+      );
+      this.#pending.set(id, { kind: 'invoke', resolve, watchdog });
+      this.#send({ type: 'invoke', id, fn, payload, ctx });
+    });
+  }
+
+  /**
+   * Prewarm and evict: best effort, resolved when done or when the process is gone. A prewarm
+   * waits for a starting process; an evict has nothing to do in a process that is not ready.
+   */
+  async control(request: Request<'prewarm'> | Request<'evict'>): Promise<void> {
+    if (request.type === 'evict' && this.#state !== 'ready') return;
+    try {
+      await this.#waiters.wait(Date.now() + PREWARM_WAIT_MS, () => this.#verdict());
+    } catch {
+      return; // The invocations report why the process is unavailable.
+    }
+    await new Promise<void>((resolve) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { kind: 'control', resolve });
+      this.#send({ ...request, id });
+    });
+  }
+
+  /** Stops restarting, lets the child finish and dispose its isolates, then waits for it to exit. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return this.#closed;
+    this.#state = 'stopped';
+    clearTimeout(this.#restartTimer);
+    this.#waiters.settle(this.#verdict());
+    const child = this.#child;
+    if (child !== undefined) {
+      this.#send({ type: 'dispose' });
+      const killer = setTimeout(() => child.kill('SIGKILL'), this.#options.disposeTimeoutMs);
+      await this.#closed;
+      clearTimeout(killer);
+    }
+  }
+
+  #start(): void {
+    this.#state = 'starting';
+    const child = fork(this.#options.entry, [], {
+      serialization: 'advanced',
+      // The parent's flags (e.g. --test) are not the child's business.
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#child = child;
+    this.#closed = new Promise((resolve) => {
+      // 'close', not 'exit': every message the child sent has been delivered by then.
+      child.once('close', (code, signal) => {
+        this.#onClose(child, code, signal);
+        resolve();
+      });
+    });
+    child.on('message', (message: ChildMessage) => this.#onMessage(message));
+    child.on('error', (error) => this.#options.logger?.error({ err: error }, 'isolate host error'));
+    this.#send({
+      type: 'init',
+      options: this.#options.executor,
+      liveLogs: this.#options.onLog !== undefined,
+    });
+  }
+
+  #onMessage(message: ChildMessage): void {
+    switch (message.type) {
+      case 'ready':
+        if (this.#state !== 'starting') return;
+        this.#state = 'ready';
+        this.#failedStarts = 0;
+        this.#waiters.settle(this.#verdict());
+        return;
+      case 'outcome':
+      case 'done': {
+        this.#instances = message.instances;
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (pending?.kind === 'invoke' && message.type === 'outcome') {
+          clearTimeout(pending.watchdog);
+          pending.resolve(message.outcome);
+        } else if (pending?.kind === 'control') pending.resolve();
+        return;
+      }
+      case 'code':
+        this.#options.loadCode(message.sha).then(
+          (code) => this.#send({ type: 'code', id: message.id, code }),
+          (error: unknown) =>
+            this.#send({
+              type: 'code',
+              id: message.id,
+              error: isFjordError(error)
+                ? error.toData()
+                : error instanceof Error
+                  ? error
+                  : new Error(String(error)),
+            }),
+        );
+        return;
+      case 'live-log':
+        this.#options.onLog?.(message.event);
+        return;
+      case 'log':
+        this.#options.logger?.[message.level](message.obj, message.msg);
+        return;
+    }
+  }
+
+  #onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.#child) return;
+    this.#child = undefined;
+    const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+    this.#lastExit = how;
+    const stopped = this.#state === 'stopped';
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      if (pending.kind === 'control') pending.resolve();
+      else {
+        clearTimeout(pending.watchdog);
+        pending.resolve(
+          failure(
+            stopped
+              ? new FjordError('NO_CAPACITY', 'the executor shut down during the invocation')
+              : new FjordError(
+                  'ISOLATE_HOST_CRASHED',
+                  `the isolate host process ${how} during the invocation`,
+                ),
+          ),
+        );
+      }
+    }
+    if (stopped) return;
+    if (this.#state !== 'ready') this.#failedStarts += 1;
+    const { restartBackoffMs, maxRestartBackoffMs } = this.#options;
+    // A process that served restarts at once; one that cannot even start backs off.
+    this.#restartDelayMs =
+      this.#failedStarts === 0
+        ? 0
+        : Math.min(maxRestartBackoffMs, restartBackoffMs * 2 ** (this.#failedStarts - 1));
+    this.#options.logger?.error(
+      { pid: child.pid, failedStarts: this.#failedStarts, restartInMs: this.#restartDelayMs },
+      `isolate host process ${how}`,
+    );
+    this.#state = 'backoff';
+    this.#waiters.settle(this.#verdict());
+    this.#restartTimer = setTimeout(() => {
+      this.restarts += 1;
+      this.#start();
+    }, this.#restartDelayMs);
+  }
+
+  /** Whether an invocation may go ahead now (true), must wait (undefined), or fails (an error). */
+  #verdict(): true | FjordError | undefined {
+    if (this.#state === 'ready') return true;
+    if (this.#state === 'stopped')
+      return new FjordError('NO_CAPACITY', 'the executor is shut down');
+    if (this.#failedStarts < this.#options.crashLoopAfter) return undefined;
+    return new FjordError(
+      'ISOLATE_HOST_UNAVAILABLE',
+      `the isolate host process failed to start ${this.#failedStarts} times in a row ` +
+        `(last: it ${this.#lastExit}); restarting with backoff (${this.#restartDelayMs} ms)`,
+    );
+  }
+
+  #kill(why: string): void {
+    if (this.#child === undefined) return;
+    this.#options.logger?.error({ pid: this.#child.pid }, `killing isolate host process: ${why}`);
+    this.#child.kill('SIGKILL');
+  }
+
+  #send(message: ParentMessage): void {
+    // A send to a dying child is lost; its 'close' then settles whatever waits for an answer.
+    if (this.#child?.connected === true) this.#child.send(message);
+  }
+}
+
+function failure(error: FjordError, startedAt = performance.now()): ExecutionOutcome {
+  return {
+    ok: false,
+    error: error.toData(),
+    coldStart: false,
+    durationMs: performance.now() - startedAt,
+    logs: [],
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The messages between the isolate host executor (parent) and one host process (child), over
+ * Node's IPC channel. One message each way per invocation; bundle code crosses once per bundle
+ * and child (the child asks for it by sha and caches it), never with every invocation.
+ */
+import type { ErrorData } from '../../core/errors.ts';
+import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
+import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type { IsolateExecutorOptions, LiveLogEvent } from '../isolate/isolate-executor.ts';
+
+/** The IsolateExecutor options that survive a trip through IPC (no functions). */
+export type HostedExecutorOptions = Omit<
+  IsolateExecutorOptions,
+  'loadCode' | 'fetch' | 'onLog' | 'logger'
+>;
+
+/** What the parent sends first: the child builds its IsolateExecutor from it. */
+export interface HostInit {
+  type: 'init';
+  options: HostedExecutorOptions;
+  /** Forward every console line as it happens (the parent has an onLog listener). */
+  liveLogs: boolean;
+}
+
+export type ParentMessage =
+  | HostInit
+  | {
+      type: 'invoke';
+      id: number;
+      fn: FunctionSpec;
+      payload: InvocationPayload;
+      ctx: InvocationContext;
+    }
+  | { type: 'prewarm'; id: number; fn: FunctionSpec; count: number }
+  | { type: 'evict'; id: number; name: string; keepVersion?: number }
+  /** A FjordError travels as its data; any other error as an Error (structured clone). */
+  | { type: 'code'; id: number; code?: string; error?: ErrorData | Error }
+  | { type: 'dispose' };
+
+/** Log levels a child forwards to the parent's logger. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type ChildMessage =
+  /** The executor is built and takes work. */
+  | { type: 'ready' }
+  /** `instances` piggybacks on every reply so that the parent's stats() stays synchronous. */
+  | { type: 'outcome'; id: number; outcome: ExecutionOutcome; instances: number }
+  | { type: 'done'; id: number; instances: number }
+  /** The child needs a bundle's code. */
+  | { type: 'code'; id: number; sha: string }
+  | { type: 'live-log'; event: LiveLogEvent }
+  | { type: 'log'; level: LogLevel; obj: object; msg?: string };

@@ -1,0 +1,99 @@
+/**
+ * The isolate Executor, hosted in child processes: each process runs an ordinary IsolateExecutor,
+ * so a V8 crash (a fatal error, a segfault in native code) ends that process and the invocations
+ * in flight on it, never the agent. Invocations of one function version go to the same process
+ * (sticky by name@version), so its warm isolates are reused; when that process is down, another
+ * ready process takes them.
+ *
+ * What crosses the IPC channel per invocation is one message each way: the spec, payload and
+ * context out, the outcome (with logs, cpuMs, coldStart) back. Bundle code crosses once per
+ * bundle and process. Deliberately left out: the inline executor's `fetch` override (a function
+ * cannot cross processes); host bridges use the child's own Node fetch, crypto and timers.
+ */
+import type {
+  ExecutionOutcome,
+  Executor,
+  ExecutorStats,
+  InvocationContext,
+} from '../../core/executor.ts';
+import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import { resolveHostOptions, type IsolateHostOptions } from './host-options.ts';
+import { HostProcess } from './host-process.ts';
+
+export type { IsolateHostOptions } from './host-options.ts';
+
+export class IsolateHostExecutor implements Executor {
+  readonly #hosts: HostProcess[];
+  #coldStarts = 0;
+  #invocations = 0;
+
+  constructor(options: IsolateHostOptions) {
+    const resolved = resolveHostOptions(options);
+    this.#hosts = Array.from({ length: resolved.processes }, () => new HostProcess(resolved));
+  }
+
+  /** Pids of the host processes running now (for operators and tests). */
+  get pids(): number[] {
+    return this.#hosts.map((host) => host.pid).filter((pid) => pid !== undefined);
+  }
+
+  /** Host processes started again after one died. */
+  get restarts(): number {
+    return this.#hosts.reduce((sum, host) => sum + host.restarts, 0);
+  }
+
+  async invoke(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome> {
+    this.#invocations += 1;
+    const outcome = await this.#route(fn).invoke(fn, payload, ctx);
+    if (outcome.coldStart) this.#coldStarts += 1;
+    return outcome;
+  }
+
+  async prewarm(fn: FunctionSpec, count: number): Promise<void> {
+    await this.#route(fn).control({ type: 'prewarm', fn, count });
+  }
+
+  async evict(name: string, keepVersion?: number): Promise<void> {
+    const request = {
+      type: 'evict' as const,
+      name,
+      ...(keepVersion === undefined ? {} : { keepVersion }),
+    };
+    await Promise.all(this.#hosts.map((host) => host.control(request)));
+  }
+
+  stats(): ExecutorStats {
+    const instances = this.#hosts.reduce((sum, host) => sum + host.instances, 0);
+    return { instances, coldStarts: this.#coldStarts, invocations: this.#invocations };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.#hosts.map((host) => host.stop()));
+  }
+
+  /** The version's own process when it is ready, else any ready one, else its own (to wait). */
+  #route(fn: FunctionSpec): HostProcess {
+    const own = this.#hosts[stickyIndex(fn, this.#hosts.length)];
+    if (own === undefined) throw new Error('no host process'); // unreachable: processes >= 1
+    if (own.state === 'ready') return own;
+    return this.#hosts.find((host) => host.state === 'ready') ?? own;
+  }
+}
+
+/**
+ * The host process (by index) of a function version: FNV-1a of `name@version`, cheap, stable,
+ * and even enough over a few processes.
+ */
+export function stickyIndex(fn: Pick<FunctionSpec, 'name' | 'version'>, size: number): number {
+  const key = `${fn.name}@${fn.version}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % size;
+}

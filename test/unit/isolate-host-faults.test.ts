@@ -1,0 +1,163 @@
+/**
+ * Crash containment: a host process killed mid-invocation fails just the invocations in flight on
+ * it with ISOLATE_HOST_CRASHED (retryable), is restarted, and the next invocation succeeds, while
+ * this (the parent) process carries on; a process that cannot start backs off and reports
+ * ISOLATE_HOST_UNAVAILABLE instead of spinning; a wedged process is killed past the deadline; and
+ * dispose leaves no process behind.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { LiveLogEvent } from '../../runtime/isolate/isolate-executor.ts';
+import {
+  IsolateHostExecutor,
+  stickyIndex,
+} from '../../runtime/isolate-host/isolate-host-executor.ts';
+import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
+import {
+  errorOf,
+  eventPayload,
+  invocationContext,
+  valueOf,
+} from '../fixtures/bundles/invocations.ts';
+import { uniqueName } from '../support/fixtures.ts';
+import { waitFor } from '../support/inbox.ts';
+
+const bundles = new FixtureBundles();
+const dir = mkdtempSync(join(tmpdir(), 'fjord-isolate-host-'));
+const executors: IsolateHostExecutor[] = [];
+after(async () => {
+  await Promise.all(executors.map((e) => e.dispose()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function executor(options: Partial<ConstructorParameters<typeof IsolateHostExecutor>[0]> = {}) {
+  const created = new IsolateHostExecutor({ loadCode: bundles.load, processes: 1, ...options });
+  executors.push(created);
+  return created;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('kill -9 of the host process mid-invocation: ISOLATE_HOST_CRASHED, then a restarted process serves', async () => {
+  const started = new EventTarget();
+  const host = executor({
+    onLog: (event: LiveLogEvent) => started.dispatchEvent(new Event(event.invocationId)),
+  });
+  const hang = await bundles.spec('timers-then-hang', { name: uniqueName('hang') });
+  const ctx = invocationContext({ deadline: Date.now() + 60_000 });
+  const running = once(started, ctx.id);
+  const inFlight = host.invoke(hang, eventPayload(null), ctx);
+  await running; // The function logged: it is running inside the host process now.
+  const [pid] = host.pids;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGKILL');
+
+  const outcome = await inFlight;
+  const error = errorOf(outcome);
+  assert.equal(error.code, 'ISOLATE_HOST_CRASHED');
+  assert.match(error.message, /was killed by SIGKILL/);
+  assert.equal(outcome.ok ? undefined : outcome.error.retryable, true);
+
+  const counter = await bundles.spec('counter', { name: uniqueName('counter') });
+  const next = await host.invoke(counter, eventPayload(null), invocationContext());
+  assert.equal(valueOf(next), 1);
+  assert.equal(host.restarts, 1);
+  assert.notEqual(host.pids[0], pid, 'a new process');
+  assert.equal(alive(pid), false);
+});
+
+test('with two host processes, killing one leaves the warm isolates of the other untouched', async () => {
+  const host = executor({ processes: 2 });
+  /** A counter function whose version lives in host process `index`. */
+  const counterOn = async (index: number) => {
+    for (;;) {
+      const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+      if (stickyIndex(fn, 2) === index) return fn;
+    }
+  };
+  const [onVictim, onSurvivor] = [await counterOn(0), await counterOn(1)];
+  assert.equal(valueOf(await host.invoke(onVictim, eventPayload(null), invocationContext())), 1);
+  assert.equal(valueOf(await host.invoke(onSurvivor, eventPayload(null), invocationContext())), 1);
+  const [victim] = host.pids;
+  assert.ok(victim !== undefined);
+  process.kill(victim, 'SIGKILL');
+  await waitFor(() => !alive(victim) && host.restarts === 1, { what: 'the victim to be replaced' });
+
+  const survivor = await host.invoke(onSurvivor, eventPayload(null), invocationContext());
+  assert.equal(valueOf(survivor), 2, 'module state in the other process survived');
+  assert.equal(survivor.coldStart, false);
+  const restarted = await host.invoke(onVictim, eventPayload(null), invocationContext());
+  assert.equal(valueOf(restarted), 1, 'the killed process took its isolates with it');
+  assert.equal(restarted.coldStart, true);
+});
+
+test('a host process that crashes at start backs off and reports ISOLATE_HOST_UNAVAILABLE', async () => {
+  const starts = join(dir, 'starts.log');
+  const entry = join(dir, 'crashing-child.mjs');
+  writeFileSync(
+    entry,
+    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(starts)}, 'start\\n');\nprocess.exit(3);\n`,
+  );
+  const host = executor({
+    entry,
+    restartBackoffMs: 100,
+    maxRestartBackoffMs: 60_000,
+    crashLoopAfter: 3,
+  });
+  const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+  const error = errorOf(
+    await host.invoke(fn, eventPayload(null), invocationContext({ deadline: Date.now() + 30_000 })),
+  );
+  assert.equal(error.code, 'ISOLATE_HOST_UNAVAILABLE');
+  assert.match(error.message, /failed to start 3 times in a row \(last: it exited with code 3\)/);
+  assert.match(error.message, /backoff \(400 ms\)/, 'the delay doubled: 100, 200, 400 ms');
+
+  // In backoff, an invocation fails at once; the starts so far are the failures it reports (plus
+  // perhaps the one under way), not a tight loop.
+  const later = errorOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  assert.equal(later.code, 'ISOLATE_HOST_UNAVAILABLE');
+  const failed = Number(/failed to start (\d+) times/.exec(later.message)?.[1]);
+  const count = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;
+  assert.ok(count === failed || count === failed + 1, `${count} starts for ${failed} failures`);
+});
+
+test('a host process that stops answering is killed once the deadline and grace have passed', async () => {
+  const host = executor({ unresponsiveGraceMs: 200 });
+  const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  const [pid] = host.pids;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGSTOP'); // Wedged: alive, but never answers.
+  const outcome = await host.invoke(
+    fn,
+    eventPayload(null),
+    invocationContext({ deadline: Date.now() + 300 }),
+  );
+  assert.equal(errorOf(outcome).code, 'ISOLATE_HOST_CRASHED');
+  assert.equal(alive(pid), false);
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 1);
+});
+
+test('dispose ends every host process and later invocations fail with NO_CAPACITY', async () => {
+  const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 2 });
+  const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  const pids = host.pids;
+  assert.equal(pids.length, 2);
+  await host.dispose();
+  assert.deepEqual(pids.filter(alive), []);
+  assert.deepEqual(host.pids, []);
+  const error = errorOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  assert.equal(error.code, 'NO_CAPACITY');
+});
