@@ -20,7 +20,7 @@ import type { HostCrypto } from './host-crypto.ts';
 import { HostFetch, type FetchImplementation, type FetchLimits } from './host-fetch.ts';
 import { HostTimers } from './host-timers.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
-import { LogArrivals } from './log-arrivals.ts';
+import { LogArrivals, linesSentBeforeNow } from './log-arrivals.ts';
 import type { LogCollector } from './log-collector.ts';
 import type { Prelude } from './prelude.ts';
 import type { HostCallReply, LoadReply, PreludeConfig, WireContext } from './protocol.ts';
@@ -215,6 +215,15 @@ export class IsolateInstance {
     await this.#arrivals.until(typeof sent === 'number' ? sent : 0);
   }
 
+  /**
+   * Disposes the isolate in the middle of an invocation (a limit was hit) and resolves once the
+   * lines it logged before have reached the invocation's log.
+   */
+  stop(reason: DisposeReason): Promise<void> {
+    this.dispose(reason);
+    return linesSentBeforeNow();
+  }
+
   /** Explains a rejection of {@link boot} or {@link dispatch}; the instance is disposed. */
   failure(error: unknown): ErrorData {
     const isolateDisposed = this.#isolate?.isDisposed ?? false;
@@ -227,7 +236,10 @@ export class IsolateInstance {
     return data;
   }
 
-  /** Disposes the isolate and cancels its timers. Idempotent. */
+  /**
+   * Disposes the isolate and cancels its timers. Idempotent. Lines it sent before still reach
+   * the invocation's log until {@link end}: see {@link stop}.
+   */
   dispose(reason: DisposeReason): void {
     if (this.#state === 'disposed') return;
     this.#state = 'disposed';
@@ -235,7 +247,6 @@ export class IsolateInstance {
     this.#timers.begin(0);
     this.#calls.end();
     this.#arrivals.reset();
-    this.#logs = undefined;
     this.#refs = undefined;
     this.#context?.release();
     this.#context = undefined;

@@ -78,13 +78,16 @@ export async function runLeased(run: LeasedRun): Promise<RunResult> {
   try {
     dispatched = await Promise.race([work, overrun]);
   } catch (error) {
-    return fail(instance.failure(error), cpuUsed());
+    const cpuMs = cpuUsed();
+    const failure = instance.failure(error);
+    await instance.stop('broken');
+    return fail(failure, cpuMs);
   }
   if (dispatched === 'deadline' || dispatched === 'cpu') {
     const cpuMs = cpuUsed();
-    // The isolate may be spinning or awaiting forever: only disposal stops it.
-    instance.dispose(dispatched === 'cpu' ? 'cpu-limit' : 'timeout');
     work.catch(() => {});
+    // The isolate may be spinning or awaiting forever: only disposal stops it.
+    await instance.stop(dispatched === 'cpu' ? 'cpu-limit' : 'timeout');
     return fail(
       dispatched === 'cpu' ? cpuLimitError(fn.cpuMs ?? 0) : timeoutError(budgetMs),
       cpuMs,
@@ -111,7 +114,7 @@ async function drain(
   try {
     const ended = await Promise.race([instance.drain(generation).then(() => null), overrun]);
     if (ended !== null) {
-      instance.dispose(ended === 'cpu' ? 'cpu-limit' : 'timeout');
+      await instance.stop(ended === 'cpu' ? 'cpu-limit' : 'timeout');
       logger?.warn(
         { fn: fn.name, version: fn.version, limit: ended },
         'ctx.waitUntil work ran past its limit; the isolate was stopped',
@@ -119,6 +122,7 @@ async function drain(
     }
   } catch (error) {
     instance.failure(error);
+    await instance.stop('broken');
     logger?.warn(
       { fn: fn.name, version: fn.version, err: error },
       'the isolate failed while finishing ctx.waitUntil work',

@@ -29,3 +29,14 @@ export class LogArrivals {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 }
+
+/**
+ * Resolves once the lines an isolate sent before it was stopped have arrived, for when it can no
+ * longer say how many it sent. isolated-vm hands them to the host as tasks that run in the poll
+ * phase of the event loop, while a stop usually comes from a timer (deadline, CPU watchdog),
+ * which runs earlier in the same turn. A poll phase that begins after this call has them all;
+ * `setImmediate` runs right after a poll phase, so the second one comes after such a poll.
+ */
+export function linesSentBeforeNow(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
