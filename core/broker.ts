@@ -63,6 +63,69 @@ export interface InvocationDelivery {
 
 export type InvocationHandler = (delivery: InvocationDelivery) => Promise<void>;
 
+/** Where a queue-triggered function's messages come from (fn.json `triggers.queue`). */
+export interface QueueBinding {
+  /** The function it feeds (retries and dead letters are its own). */
+  fn: string;
+  queue: string;
+  /** Bound to this exchange with `routingKey` (declared as a topic exchange when missing). */
+  exchange?: string;
+  routingKey?: string;
+}
+
+/** A message as any AMQP client published it, plus what Fjord counts about it. */
+export interface QueueMessage {
+  /** The publisher's message id, or one the adapter generated (stable across retries). */
+  id: string;
+  /** Epoch ms the publisher stamped, or when the adapter first saw the message. */
+  timestamp: number;
+  contentType?: string;
+  body: Uint8Array;
+  /** The publisher's headers as strings (the adapter's own `x-` headers left out). */
+  headers: Record<string, string>;
+  /** 1 on first delivery; every redelivery and retry counts. */
+  attempts: number;
+}
+
+export interface QueueDelivery {
+  message: QueueMessage;
+  /** Removes the message for good. */
+  ack(): void;
+  /** Puts the message back at once (the node could not run it: draining, broker trouble). */
+  requeue(): void;
+  /**
+   * Publishes a copy with `attempts + 1`, due no earlier than `delayMs` from now, then removes
+   * this delivery. Resolves once the copy is durable; on a rejection the delivery is unsettled.
+   */
+  retry(delayMs: number): Promise<void>;
+  /** Hands `letter` to the dead letters, then removes this delivery. Resolves once durable. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+}
+
+/** A message to publish into a queue by name. */
+export interface OutgoingQueueMessage {
+  body: Uint8Array;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Queue triggers: a function consumes a queue any client publishes to. Optional on the port, so
+ * an adapter can be without them; the runtime refuses queue triggers then.
+ */
+export interface QueueTriggers {
+  /** Declares the queue (durable, quorum) and its binding; idempotent. */
+  declare(binding: QueueBinding): Promise<void>;
+  /** Consumes the queue with at most `prefetch` unsettled deliveries; the handler settles each. */
+  consume(
+    binding: QueueBinding,
+    prefetch: number,
+    handler: (delivery: QueueDelivery) => void,
+  ): Promise<Subscription>;
+  /** Publishes durably into a queue; resolves with the message id once confirmed. */
+  publish(queue: string, message: OutgoingQueueMessage): Promise<string>;
+}
+
 export interface Broker {
   readonly state: BrokerState;
   /** Connects and declares the shared topology; resolves once the broker is usable. */
@@ -108,4 +171,7 @@ export interface Broker {
   /** Announces an event to every gateway and node subscribed right now (not durable). */
   announce(event: ControlEvent): Promise<void>;
   onControl(handler: (event: ControlEvent) => void): Promise<Subscription>;
+
+  /** Queue triggers, when the adapter has them. */
+  readonly queues?: QueueTriggers;
 }

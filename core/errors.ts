@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   INVOCATION_NOT_FOUND: 404,
   IMAGE_NOT_FOUND: 404,
   DEAD_LETTER_NOT_FOUND: 404,
+  /** A publish to a queue that does not exist (queue triggers declare theirs at deploy). */
+  QUEUE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

@@ -157,3 +157,37 @@ export type ControlEvent =
   /** Nodes skip this invocation when it is delivered (it was queued or waiting to retry). */
   | { type: 'cancelled'; fn: string; id: string }
   | { type: 'heartbeat'; node: NodeInfo };
+
+/**
+ * A queue message as a function receives it: the body decoded by content type (JSON parsed,
+ * text/* as a string, anything else as base64 for an ArrayBuffer).
+ */
+export interface QueueMessageData {
+  id: string;
+  /** Epoch ms. */
+  timestamp: number;
+  attempts: number;
+  headers: Record<string, string>;
+  contentType?: string;
+  body: { json: unknown } | { text: string } | { base64: string };
+}
+
+/** The event payload of a queue batch: a Workers module gets it in `queue(batch, env, ctx)`. */
+export interface QueueBatchEvent {
+  type: 'queue';
+  queue: string;
+  messages: QueueMessageData[];
+}
+
+/** What the function decided for one message; null: nothing explicit (the outcome decides). */
+export type QueueDecision = { action: 'ack' } | { action: 'retry'; delaySeconds?: number } | null;
+
+/**
+ * What a queue batch's run returns instead of a value: one decision per message, by position,
+ * and the error when the handler threw (messages without a decision are retried then).
+ */
+export interface QueueBatchOutcome {
+  type: 'queue-outcome';
+  decisions: QueueDecision[];
+  error?: ErrorData;
+}

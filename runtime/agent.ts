@@ -6,6 +6,7 @@ import type { ErrorData } from '../core/errors.ts';
 import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../core/messages.ts';
 import { refuseDelivery } from '../core/retry-policy.ts';
 import type { FunctionDirectory } from './function-directory.ts';
+import { QueueConsumers } from './queue-consumers.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
 
 /**
@@ -56,10 +57,13 @@ export class RuntimeAgent {
   readonly #cancelled = new Map<string, number>();
   #controlSubscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Functions with a queue trigger consume their queue here, beside their invocation queue. */
+  readonly #queues: QueueConsumers;
 
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
+    this.#queues = new QueueConsumers({ ...options, logger: this.#log });
   }
 
   get state(): AgentState {
@@ -99,10 +103,13 @@ export class RuntimeAgent {
       [...this.#consumers.values()].map((c) => c.subscription.cancel().catch(() => undefined)),
     );
     this.#consumers.clear();
+    const queueBatches = this.#queues.stop();
     const timer = new Promise<'timeout'>((resolve) =>
       setTimeout(resolve, graceMs, 'timeout').unref(),
     );
-    const settled = Promise.allSettled([...this.#inflight]).then(() => 'done' as const);
+    const settled = Promise.allSettled([...this.#inflight, queueBatches]).then(
+      () => 'done' as const,
+    );
     const outcome = await Promise.race([settled, timer]);
     const left = outcome === 'timeout' ? this.#inflight.size : 0;
     this.#state = 'stopped';
@@ -159,6 +166,9 @@ export class RuntimeAgent {
         return;
       }
       this.#prewarm(spec);
+      await this.#queues.follow(spec).catch((error: unknown) => {
+        this.#log.error({ fn: spec.name, err: error }, 'could not consume the queue trigger');
+      });
       const current = this.#consumers.get(spec.name);
       if (current?.concurrency === spec.concurrency) return;
       if (current) await current.subscription.cancel();
@@ -185,6 +195,7 @@ export class RuntimeAgent {
       const current = this.#consumers.get(name);
       this.#consumers.delete(name);
       await current?.subscription.cancel();
+      await this.#queues.unfollow(name);
     });
   }
 

@@ -15,6 +15,8 @@ export interface PublishOptions {
   type: string;
   /** AMQP headers (a delay tier is chosen by one). */
   headers?: Record<string, string>;
+  /** Default application/json (Fjord's own messages); queue messages keep their publisher's. */
+  contentType?: string;
 }
 
 /**
@@ -118,7 +120,7 @@ export class ConfirmPublisher implements Participant {
             persistent: options.persistent,
             mandatory: options.unroutable !== undefined,
             messageId: id,
-            contentType: CONTENT_TYPE,
+            contentType: options.contentType ?? CONTENT_TYPE,
             type: options.type,
             ...(options.headers === undefined ? {} : { headers: options.headers }),
           },

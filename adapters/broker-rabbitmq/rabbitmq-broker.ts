@@ -1,4 +1,10 @@
-import type { Broker, BrokerState, InvocationHandler, Subscription } from '../../core/broker.ts';
+import type {
+  Broker,
+  BrokerState,
+  InvocationHandler,
+  QueueTriggers,
+  Subscription,
+} from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
@@ -20,6 +26,7 @@ import { invocationConsumer } from './invocation-consumer.ts';
 import { ManagedConsumer, type ConsumerSpec } from './managed-consumer.ts';
 import { resolveOptions, type RabbitMqBrokerOptions, type ResolvedOptions } from './options.ts';
 import { ConfirmPublisher } from './publisher.ts';
+import { RabbitQueueTriggers } from './queue-triggers.ts';
 import { RpcClient } from './rpc-client.ts';
 import { DELAY_HEADER, namesFor } from './topology.ts';
 
@@ -38,6 +45,7 @@ export class RabbitMqBroker implements Broker {
   readonly #topology: DeclaredTopology;
   readonly #publisher: ConfirmPublisher;
   readonly #rpc: RpcClient;
+  readonly queues: QueueTriggers;
 
   constructor(options: RabbitMqBrokerOptions) {
     this.#options = resolveOptions(options);
@@ -54,6 +62,14 @@ export class RabbitMqBroker implements Broker {
       ...this.#options,
       logger: this.#log,
       core: [this.#topology, this.#publisher, this.#rpc],
+    });
+    this.queues = new RabbitQueueTriggers({
+      manager: this.#manager,
+      topology: this.#topology,
+      publisher: this.#publisher,
+      deadLetter: (letter) => this.#deadLetter(letter),
+      deliveryLimit,
+      logger: this.#log,
     });
   }
 

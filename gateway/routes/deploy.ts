@@ -58,6 +58,14 @@ async function deploy(
   // The queue exists before the version does: a version stored while the broker is down would
   // accept invocations with nowhere to put them. Declaring is idempotent.
   await broker.declareFunction(name);
+  // A queue trigger's queue too: it keeps what is published before a node consumes it.
+  const trigger = manifest.triggers.queue;
+  if (trigger !== undefined) {
+    if (broker.queues === undefined) {
+      throw new FjordError('INVALID_MANIFEST', 'manifest: this broker has no queue triggers');
+    }
+    await broker.queues.declare({ fn: name, ...trigger });
+  }
   let record = current;
   if (!unchanged) {
     await store.createVersion(manifest, bundle);

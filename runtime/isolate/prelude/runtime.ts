@@ -24,6 +24,7 @@ import {
   type FunctionContext,
 } from './function-context.ts';
 import { functionError, wireError } from './function-errors.ts';
+import { isQueueEvent, queueCall } from './queue-batch.ts';
 import type { HostCalls } from './host-calls.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
@@ -232,6 +233,14 @@ export function createRuntime({
     async dispatchEvent(eventJson: string, wctx: WireContext): Promise<Draining<EventReply>> {
       begin(wctx.generation);
       const event = parse(eventJson) as unknown;
+      // A queue batch goes to queue(batch, env, ctx), or message by message to a handler.
+      if (shape !== null && isQueueEvent(event)) {
+        const call = queueCall(entry, shape, event, env);
+        if (call === undefined) {
+          return refuse(wireError('FUNCTION_ERROR', 'function has no queue handler'));
+        }
+        return run(wctx, call, toEventReply);
+      }
       // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
       const scheduled = shape === 'object' ? (entry as HandlerObject).scheduled : undefined;
       if (typeof scheduled === 'function' && isScheduledEvent(event)) {

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel } from 'amqplib';
+import type {
+  OutgoingQueueMessage,
+  QueueBinding,
+  QueueDelivery,
+  QueueTriggers,
+  Subscription,
+} from '../../core/broker.ts';
+import { FjordError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { DeadLetter } from '../../core/messages.ts';
+import { amqpCode, toFjordError } from './codec.ts';
+import type { ConnectionManager } from './connection-manager.ts';
+import type { DeclaredTopology } from './declared-topology.ts';
+import { tierFor } from './delay-tiers.ts';
+import { ManagedConsumer } from './managed-consumer.ts';
+import type { ConfirmPublisher } from './publisher.ts';
+import {
+  MESSAGE_ID_HEADER,
+  TIMESTAMP_HEADER,
+  readQueueMessage,
+  retryHeaders,
+} from './queue-message.ts';
+import { DELAY_HEADER } from './topology.ts';
+
+export interface RabbitQueueTriggersOptions {
+  manager: ConnectionManager;
+  topology: DeclaredTopology;
+  publisher: ConfirmPublisher;
+  /** Publishes a dead letter durably (the broker's dead-letters queue). */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  deliveryLimit: number;
+  logger: Logger;
+}
+
+/**
+ * Queue triggers on RabbitMQ. The trigger's queue is a durable quorum queue with the adapter's
+ * delivery limit (a message that crashes its node every time is dropped by the broker in the
+ * end); a queue that already exists with other arguments (a classic queue someone declared) is
+ * used as it is. An exchange that exists is used as it is, whatever its type; a missing one is
+ * declared as a durable topic exchange.
+ *
+ * Retries travel as the invocations' do: a copy goes through the delay tier of its delay and
+ * comes back through the retries exchange, routed by `queue:NAME` (function names have no
+ * colon, so the keys never meet), with Fjord's attempt count in a header.
+ */
+export class RabbitQueueTriggers implements QueueTriggers {
+  readonly #options: RabbitQueueTriggersOptions;
+  readonly #log: Logger;
+
+  constructor(options: RabbitQueueTriggersOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ part: 'queue-triggers' });
+  }
+
+  async declare(binding: QueueBinding): Promise<void> {
+    const { manager, topology } = this.#options;
+    const session = manager.session;
+    const { queue, exchange, routingKey } = binding;
+    try {
+      await session
+        .withChannel('declare', (channel) =>
+          channel.assertQueue(queue, {
+            durable: true,
+            arguments: {
+              'x-queue-type': 'quorum',
+              'x-delivery-limit': this.#options.deliveryLimit,
+            },
+          }),
+        )
+        .catch(async (error: unknown) => {
+          if (amqpCode(error) !== 406) throw error;
+          this.#log.warn({ queue }, 'queue exists with other arguments; consuming it as it is');
+          await session.withChannel('declare', (channel) => channel.checkQueue(queue));
+        });
+      await session.withChannel('declare', async (channel) => {
+        await channel.bindQueue(queue, topology.names.retries, retryKey(queue));
+      });
+      if (exchange !== undefined) {
+        await session
+          .withChannel('declare', (channel) => channel.checkExchange(exchange))
+          .catch(async (error: unknown) => {
+            if (amqpCode(error) !== 404) throw error;
+            await session.withChannel('declare', (channel) =>
+              channel.assertExchange(exchange, 'topic', { durable: true }),
+            );
+          });
+        await session.withChannel('declare', (channel) =>
+          channel.bindQueue(queue, exchange, routingKey ?? '#'),
+        );
+      }
+    } catch (error) {
+      const conflict = amqpCode(error) === 406 || amqpCode(error) === 403;
+      throw toFjordError(
+        error,
+        `could not declare queue "${queue}"${exchange === undefined ? '' : ` bound to exchange "${exchange}"`}`,
+        conflict ? 'CONFLICT' : 'BROKER_UNAVAILABLE',
+      );
+    }
+  }
+
+  async consume(
+    binding: QueueBinding,
+    prefetch: number,
+    handler: (delivery: QueueDelivery) => void,
+  ): Promise<Subscription> {
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
+    }
+    const { manager } = this.#options;
+    const consumer = new ManagedConsumer(
+      {
+        label: `queue ${binding.queue} of ${binding.fn}`,
+        noAck: false,
+        prefetch,
+        // Declared again on every (re)connection: a rebuilt broker has lost the queue.
+        prepare: async (_channel: Channel) => {
+          await this.declare(binding);
+          return binding.queue;
+        },
+        onMessage: (raw, settle) => {
+          const message = readQueueMessage(raw, Date.now());
+          handler({
+            message,
+            ack: () => settle('ack'),
+            requeue: () => settle('requeue'),
+            retry: async (delayMs) => {
+              await this.#retry(binding.queue, retryHeaders(message), message, delayMs);
+              settle('ack');
+            },
+            deadLetter: async (letter) => {
+              await this.#options.deadLetter(letter);
+              settle('ack');
+            },
+          });
+        },
+      },
+      manager,
+      this.#log,
+    );
+    return consumer.start();
+  }
+
+  async publish(queue: string, message: OutgoingQueueMessage): Promise<string> {
+    const id = randomUUID();
+    await this.#options.publisher.publish('', queue, Buffer.from(message.body), {
+      persistent: true,
+      type: 'message',
+      ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+      headers: {
+        ...message.headers,
+        [MESSAGE_ID_HEADER]: id,
+        [TIMESTAMP_HEADER]: String(Date.now()),
+      },
+      unroutable: () => new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`),
+    });
+    return id;
+  }
+
+  async #retry(
+    queue: string,
+    headers: Record<string, string>,
+    message: { body: Uint8Array; contentType?: string },
+    delayMs: number,
+  ): Promise<void> {
+    const { publisher, topology, manager } = this.#options;
+    const body = Buffer.from(message.body);
+    const common = {
+      persistent: true,
+      type: 'retry',
+      ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+    };
+    if (delayMs <= 0) {
+      await publisher.publish(topology.names.retries, retryKey(queue), body, {
+        ...common,
+        headers,
+        unroutable: () => new FjordError('QUEUE_NOT_FOUND', `queue "${queue}" is gone`),
+      });
+      return;
+    }
+    const tier = tierFor(delayMs);
+    await topology.ensureTier(manager.session, tier);
+    await publisher.publish(topology.names.delay, retryKey(queue), body, {
+      ...common,
+      headers: { ...headers, [DELAY_HEADER]: String(tier) },
+      unroutable: () =>
+        new FjordError(
+          'BROKER_UNAVAILABLE',
+          `delay queue ${topology.names.delayQueue(tier)} is gone`,
+        ),
+    });
+  }
+}
+
+/** The routing key a queue's retries come back by, through the retries exchange. */
+function retryKey(queue: string): string {
+  return `queue:${queue}`;
+}

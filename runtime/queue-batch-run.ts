@@ -1,0 +1,172 @@
+import type { Broker, QueueDelivery } from '../core/broker.ts';
+import type { ErrorData } from '../core/errors.ts';
+import type { ExecutionOutcome, Executor } from '../core/executor.ts';
+import { newCallId, newId } from '../core/ids.ts';
+import type { Logger } from '../core/logger.ts';
+import type { QueueTrigger } from '../core/manifest-queue.ts';
+import type {
+  FunctionSpec,
+  InvocationResult,
+  QueueBatchEvent,
+  QueueBatchOutcome,
+  QueueDecision,
+} from '../core/messages.ts';
+import { isRetryable } from '../core/retry-policy.ts';
+import { toMessageData } from './queue-message-data.ts';
+
+export interface QueueBatchDeps {
+  broker: Broker;
+  executor: Executor;
+  nodeId: string;
+  logger: Logger;
+}
+
+/** What became of a batch's messages: the invocation's recorded value. */
+export interface QueueBatchSummary {
+  queue: string;
+  messages: number;
+  acked: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/** How each message is settled, from the run's outcome. */
+interface Verdict {
+  status: 'succeeded' | 'failed';
+  error?: ErrorData;
+  decisions: QueueDecision[];
+}
+
+/**
+ * Runs one batch as one invocation (recorded with its logs like any other) and settles every
+ * message: what the function decided explicitly first; the rest are acked when the handler
+ * resolved and retried when it threw or the run failed (crash, timeout, out of memory).
+ */
+export async function runQueueBatch(
+  deps: QueueBatchDeps,
+  spec: FunctionSpec & { queue: QueueTrigger },
+  deliveries: QueueDelivery[],
+): Promise<void> {
+  const { broker, executor, nodeId } = deps;
+  const id = newId();
+  const callId = newCallId();
+  const log = deps.logger.child({ fn: spec.name, id, queue: spec.queue.queue });
+  const messages = deliveries.map((d) => toMessageData(d.message));
+  const event: QueueBatchEvent = { type: 'queue', queue: spec.queue.queue, messages };
+  const startedAt = Date.now();
+  const outcome = await executor.invoke(
+    spec,
+    { kind: 'event', data: event },
+    { id, callId, attempt: 1, deadline: startedAt + spec.timeoutMs },
+  );
+  const endedAt = Date.now();
+  const verdict = readVerdict(outcome, deliveries.length);
+  const summary: QueueBatchSummary = {
+    queue: spec.queue.queue,
+    messages: deliveries.length,
+    acked: 0,
+    retried: 0,
+    deadLettered: 0,
+  };
+  await Promise.all(
+    deliveries.map(async (delivery, index) => {
+      try {
+        const done = await settle(deps, spec, delivery, verdict, index, callId);
+        summary[done]++;
+      } catch (error) {
+        // The retry or dead letter is not durable: the broker redelivers the message instead.
+        log.warn({ err: error, message: delivery.message.id }, 'message not settled; requeued');
+        delivery.requeue();
+      }
+    }),
+  );
+  const result: InvocationResult = {
+    id,
+    callId,
+    fn: spec.name,
+    version: spec.version,
+    node: nodeId,
+    attempt: 1,
+    status: verdict.status,
+    startedAt,
+    endedAt,
+    coldStart: outcome.coldStart,
+    logs: outcome.logs,
+    value: summary,
+    ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
+    ...(verdict.error === undefined ? {} : { error: verdict.error }),
+  };
+  // The record is for people (fn status, fn logs); the messages are settled already.
+  await broker
+    .publishResult({ type: 'finished', result })
+    .catch((error: unknown) => log.warn({ err: error }, 'queue batch result not recorded'));
+  log.debug({ ...summary, status: verdict.status }, 'queue batch finished');
+}
+
+function readVerdict(outcome: ExecutionOutcome, count: number): Verdict {
+  const none: QueueDecision[] = Array.from({ length: count }, () => null);
+  if (!outcome.ok) return { status: 'failed', error: outcome.error, decisions: none };
+  const value = outcome.value as Partial<QueueBatchOutcome> | undefined;
+  if (value?.type !== 'queue-outcome' || !Array.isArray(value.decisions)) {
+    // An executor that ran the batch as a plain event (a container shim without queue()).
+    return { status: 'succeeded', decisions: none };
+  }
+  const decisions = none.map((_, i) => value.decisions?.[i] ?? null);
+  return value.error === undefined
+    ? { status: 'succeeded', decisions }
+    : { status: 'failed', error: value.error, decisions };
+}
+
+async function settle(
+  deps: QueueBatchDeps,
+  spec: FunctionSpec & { queue: QueueTrigger },
+  delivery: QueueDelivery,
+  verdict: Verdict,
+  index: number,
+  callId: string,
+): Promise<'acked' | 'retried' | 'deadLettered'> {
+  const decision = verdict.decisions[index] ?? null;
+  const retry = decision?.action === 'retry' || (decision === null && verdict.error !== undefined);
+  if (!retry) {
+    delivery.ack();
+    return 'acked';
+  }
+  const { message } = delivery;
+  const { maxRetries, retryDelaySeconds } = spec.queue;
+  const asked = decision?.action === 'retry';
+  const error: ErrorData =
+    !asked && verdict.error !== undefined
+      ? verdict.error
+      : { code: 'FUNCTION_ERROR', message: 'the function asked for a retry (msg.retry())' };
+  if (message.attempts > maxRetries || (!asked && !isRetryable(error))) {
+    await delivery.deadLetter({
+      message: {
+        id: newId(),
+        callId,
+        fn: spec,
+        mode: 'async',
+        payload: {
+          kind: 'event',
+          data: {
+            type: 'queue',
+            queue: spec.queue.queue,
+            messages: [toMessageData(message)],
+          } satisfies QueueBatchEvent,
+        },
+        acceptedAt: message.timestamp,
+      },
+      attempt: message.attempts,
+      error,
+      node: deps.nodeId,
+      deadAt: Date.now(),
+      ran: false,
+    });
+    return 'deadLettered';
+  }
+  const delaySeconds =
+    decision?.action === 'retry' && decision.delaySeconds !== undefined
+      ? decision.delaySeconds
+      : retryDelaySeconds;
+  await delivery.retry(Math.max(0, delaySeconds) * 1000);
+  return 'retried';
+}
