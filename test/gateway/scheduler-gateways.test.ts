@@ -7,7 +7,7 @@ import type { InvocationMessage } from '../../core/messages.ts';
 import { createGateway } from '../../gateway/gateway.ts';
 import { FakeBroker } from '../support/fake-broker.ts';
 import { waitFor } from '../support/inbox.ts';
-import { manifest, tempDb } from '../unit/store-fixtures.ts';
+import { manifest, tempDb } from '../contract/store-fixtures.ts';
 import { BUNDLE, errorOf, startHarness } from './harness.ts';
 
 const scheduledTime = (message: InvocationMessage): number => {

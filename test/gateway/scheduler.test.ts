@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest.ts';
-import { manifest, tempDb } from '../unit/store-fixtures.ts';
+import { manifest, tempDb } from '../contract/store-fixtures.ts';
 import { advance, ManualClock, schedulerOn, type Fired } from './scheduler-support.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);

@@ -1,30 +1,18 @@
-/** Helpers shared by the SQLite store tests: temp files, records and results to store. */
+/** Records, results and letters the store contract stores; a temp file for SQLite stores. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import type { TestContext } from 'node:test';
-import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
 import type { Manifest } from '../../core/manifest.ts';
-import type { InvocationResult, LogEntry } from '../../core/messages.ts';
+import type { DeadLetter, InvocationResult, LogEntry } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
+import { invocation } from '../support/fixtures.ts';
 
-/** A fresh database file in its own temp directory, removed after the test. */
-export async function tempDb(t: TestContext): Promise<string> {
+/** A fresh SQLite database file in its own temp directory, removed after the test. */
+export async function tempDb(t: Pick<TestContext, 'after'>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'fjord-store-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return join(dir, 'store.db');
-}
-
-export async function openStore(
-  t: TestContext,
-  path?: string,
-): Promise<{ store: SqliteStore; path: string }> {
-  const file = path ?? (await tempDb(t));
-  const store = new SqliteStore({ path: file });
-  await store.init();
-  t.after(() => store.close());
-  return { store, path: file };
 }
 
 export function manifest(name: string, overrides: Partial<Manifest> = {}): Manifest {
@@ -83,16 +71,14 @@ export function lines(...messages: string[]): LogEntry[] {
   return messages.map((message, i) => ({ ts: 3000 + i, level: 'info', message }));
 }
 
-/** Reads the file with a second connection, as an attacker with the file would. */
-export function rawQuery(path: string, sql: string): Record<string, unknown>[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    // Spread: node:sqlite rows have a null prototype.
-    return db
-      .prepare(sql)
-      .all()
-      .map((row) => ({ ...row }));
-  } finally {
-    db.close();
-  }
+export const boom = { code: 'FUNCTION_ERROR', message: 'boom' } as const;
+
+/** A dead letter for invocation `id` of function `hello`, given up on at `attempt`. */
+export function letter(
+  id: string,
+  attempt: number,
+  overrides: Partial<DeadLetter> = {},
+): DeadLetter {
+  const message = { ...invocation('hello', { n: 1 }), id, callId: `call-${id}`, acceptedAt: 1000 };
+  return { message, attempt, error: boom, node: 'node-a', deadAt: 9000, ran: true, ...overrides };
 }

@@ -1,0 +1,193 @@
+import type { ErrorData } from '../../core/errors.ts';
+import type { InvocationResult } from '../../core/messages.ts';
+import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
+import type { Queryable } from './database.ts';
+import { fromJson, toJson } from './json.ts';
+
+interface InvocationRow {
+  id: string;
+  call_id: string;
+  fn: string;
+  version: number;
+  mode: InvocationRecord['mode'];
+  trigger_kind: InvocationRecord['trigger'];
+  status: InvocationStatus;
+  attempts: number;
+  queued_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  cold_start: boolean | null;
+  cpu_ms: number | null;
+  node: string | null;
+  result: string | null;
+  error: string | null;
+  next_attempt_at: number | null;
+}
+
+const COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
+  started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
+
+/** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
+export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;
+
+/**
+ * Invocation records: created on acceptance, advanced by started and finished reports. Every
+ * guard against a regression is in the statement's WHERE, so gateways recording reports of one
+ * invocation at the same time cannot interleave a read and a write.
+ */
+export class InvocationRepository {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  /**
+   * Inserts the record. When a result got there first (a race between the gateway and the
+   * results queue), only the acceptance facts are filled in and the progress is kept.
+   */
+  async create(record: InvocationRecord): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO invocations (${COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       ON CONFLICT (id) DO UPDATE SET
+         call_id = excluded.call_id, mode = excluded.mode,
+         trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`,
+      [
+        record.id,
+        record.callId,
+        record.fn,
+        record.version,
+        record.mode,
+        record.trigger,
+        record.status,
+        record.attempts,
+        ms(record.queuedAt),
+        ms(record.startedAt),
+        ms(record.endedAt),
+        ms(record.durationMs),
+        record.coldStart ?? null,
+        record.cpuMs ?? null,
+        record.node ?? null,
+        toJson(record.result),
+        toJson(record.error),
+      ],
+    );
+  }
+
+  /**
+   * Started reports travel apart from results and may arrive after them: a final status is
+   * never regressed, nor is a later attempt's start overwritten by an earlier one.
+   */
+  async markStarted(id: string, node: string, attempt: number, startedAt: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE invocations
+       SET status = 'running', node = $2, attempts = greatest(attempts, $3),
+           started_at = $4, next_attempt_at = NULL
+       WHERE id = $1 AND status NOT IN ${FINAL_SQL} AND attempts <= $3`,
+      [id, node, attempt, ms(startedAt)],
+    );
+  }
+
+  /**
+   * Writes the outcome of one attempt, creating the record when it is missing (sync calls, or a
+   * result that overtook its acceptance). A result for an attempt older than, or the same as,
+   * the one already recorded changes nothing, nor does any result of a cancelled invocation.
+   */
+  async recordResult(result: InvocationResult): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO invocations (${COLUMNS}, result_attempt, next_attempt_at)
+       VALUES ($1, $2, $3, $4, 'sync', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15,
+               $7, $16)
+       ON CONFLICT (id) DO UPDATE SET
+         status = excluded.status, attempts = greatest(invocations.attempts, excluded.attempts),
+         started_at = excluded.started_at, ended_at = excluded.ended_at,
+         duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
+         cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
+         error = excluded.error, result_attempt = excluded.result_attempt,
+         next_attempt_at = excluded.next_attempt_at
+       WHERE (invocations.result_attempt IS NULL
+              OR invocations.result_attempt < excluded.result_attempt)
+         AND invocations.status <> 'cancelled'`,
+      [
+        result.id,
+        result.callId,
+        result.fn,
+        result.version,
+        result.response === undefined ? 'event' : 'http',
+        statusAfter(result),
+        result.attempt,
+        ms(result.startedAt),
+        ms(result.endedAt),
+        ms(result.endedAt - result.startedAt),
+        result.coldStart ?? null,
+        result.cpuMs ?? null,
+        result.node,
+        toJson(summarize(result)),
+        toJson(result.error),
+        result.next?.action === 'retry' ? ms(result.next.at) : null,
+      ],
+    );
+  }
+
+  async get(id: string): Promise<InvocationRecord | undefined> {
+    const { rows } = await this.#db.query<InvocationRow>(
+      `SELECT ${COLUMNS}, next_attempt_at FROM invocations WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async deleteForFunction(fn: string): Promise<void> {
+    await this.#db.query('DELETE FROM invocations WHERE fn = $1', [fn]);
+  }
+}
+
+/**
+ * Epoch ms (or a duration) for a bigint column. Rounded, because a fractional value from a
+ * node would otherwise make its result unrecordable.
+ */
+export function ms(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value);
+}
+
+/** The status an attempt's result leaves the invocation in. */
+function statusAfter(result: InvocationResult): InvocationStatus {
+  if (result.status === 'succeeded') return 'succeeded';
+  if (result.next?.action === 'retry') return 'retrying';
+  return result.next?.action === 'dead' ? 'dead' : 'failed';
+}
+
+/** HTTP bodies are not kept: the record says what was answered, not the bytes. */
+function summarize(result: InvocationResult): unknown {
+  const response = result.response;
+  if (response === undefined) return result.value;
+  const bodySize = response.body === undefined ? 0 : Buffer.byteLength(response.body, 'base64');
+  return { status: response.status, headers: response.headers, bodySize };
+}
+
+function toRecord(row: InvocationRow): InvocationRecord {
+  const record: InvocationRecord = {
+    id: row.id,
+    callId: row.call_id,
+    fn: row.fn,
+    version: row.version,
+    mode: row.mode,
+    trigger: row.trigger_kind,
+    status: row.status,
+    attempts: row.attempts,
+    queuedAt: row.queued_at,
+  };
+  if (row.started_at !== null) record.startedAt = row.started_at;
+  if (row.ended_at !== null) record.endedAt = row.ended_at;
+  if (row.duration_ms !== null) record.durationMs = row.duration_ms;
+  if (row.cold_start !== null) record.coldStart = row.cold_start;
+  if (row.cpu_ms !== null) record.cpuMs = row.cpu_ms;
+  if (row.node !== null) record.node = row.node;
+  if (row.result !== null) record.result = fromJson<unknown>(row.result);
+  if (row.error !== null) record.error = fromJson<ErrorData>(row.error);
+  if (row.next_attempt_at !== null) record.nextAttemptAt = row.next_attempt_at;
+  return record;
+}
