@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RabbitMqBroker } from '../adapters/broker-rabbitmq/rabbitmq-broker.ts';
 import { EmbeddedBroker } from '../adapters/broker-embedded/embedded-broker.ts';
+import { PostgresStore } from '../adapters/store-postgres/postgres-store.ts';
 import { SqliteStore } from '../adapters/store-sqlite/sqlite-store.ts';
 import type { Broker } from '../core/broker.ts';
 import { FjordError } from '../core/errors.ts';
@@ -21,14 +22,34 @@ export function openBroker(url: string | undefined, dataDir: string, logger: Log
   );
 }
 
-/** Opens the store named by `--store`: a SQLite file path, by default in the data dir. */
-export function openStore(location: string | undefined, dataDir: string): Store {
+/**
+ * Opens the store named by `--store`: a postgres:// URL (several gateways share it), or a
+ * SQLite file path, by default in the data dir.
+ */
+export function openStore(location: string | undefined, dataDir: string, logger?: Logger): Store {
   if (location !== undefined && /^postgres(ql)?:\/\//.test(location)) {
-    throw new FjordError(
-      'BAD_REQUEST',
-      'the PostgreSQL store is not available yet: use a SQLite file path',
-    );
+    return openPostgresStore(location, logger);
   }
   mkdirSync(dataDir, { recursive: true });
   return new SqliteStore({ path: location ?? join(dataDir, 'fjord.db') });
+}
+
+/**
+ * `postgres://user:password@host:port/database[?schema=NAME]`: pg's connection string, plus
+ * `schema` for the schema Fjord's tables live in (created when missing).
+ */
+function openPostgresStore(location: string, logger: Logger | undefined): Store {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw new FjordError('BAD_REQUEST', '--store is not a valid postgres:// URL');
+  }
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  return new PostgresStore({
+    url: url.toString(),
+    ...(schema === null ? {} : { schema }),
+    ...(logger === undefined ? {} : { logger: logger.child({ component: 'store' }) }),
+  });
 }

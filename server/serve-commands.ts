@@ -21,7 +21,12 @@ const LISTEN_OPTIONS = {
     placeholder: 'DIR',
     description: 'store, embedded broker and credentials (default FN_HOME, else .fn)',
   },
-  store: { type: 'string', placeholder: 'PATH', description: 'SQLite file (default DIR/fjord.db)' },
+  store: {
+    type: 'string',
+    placeholder: 'PATH|URL',
+    description:
+      'SQLite file (default DIR/fjord.db), or postgres://... shared by several gateways (else FN_STORE)',
+  },
 } as const;
 
 const BROKER_OPTION = {
@@ -143,7 +148,7 @@ function listening(
     dataDir: dataDir(values['data-dir'], io),
     host: values.host ?? '127.0.0.1',
     port: values.port === undefined ? 8080 : parseCount(command, 'port', values.port),
-    store: values.store,
+    store: values.store ?? (io.env.FN_STORE || undefined),
   };
 }
 
