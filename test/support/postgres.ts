@@ -4,7 +4,6 @@
  * it when the test ends, so parallel runs never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
-import type { TestContext } from 'node:test';
 import pg from 'pg';
 
 export const POSTGRES_URL =
@@ -28,8 +27,13 @@ export async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): 
   }
 }
 
-/** A unique schema name, dropped (if it was created) when the test ends. */
-export function testSchema(t: Pick<TestContext, 'after'>): string {
+/** Where a cleanup registers: a TestContext, or `{ after }` of node:test for a whole file. */
+export interface CleanupScope {
+  after(cleanup: () => Promise<unknown>): unknown;
+}
+
+/** A unique schema name, dropped (if it was created) when the test (or file) ends. */
+export function testSchema(t: CleanupScope): string {
   const schema = `fjord_t_${randomBytes(6).toString('hex')}`;
   t.after(() => withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)));
   return schema;
