@@ -4,8 +4,11 @@ import { RabbitMqBroker } from '../adapters/broker-rabbitmq/rabbitmq-broker.ts';
 import { EmbeddedBroker } from '../adapters/broker-embedded/embedded-broker.ts';
 import { PostgresStore } from '../adapters/store-postgres/postgres-store.ts';
 import { SqliteStore } from '../adapters/store-sqlite/sqlite-store.ts';
+import { IsolateExecutor } from '../runtime/isolate/isolate-executor.ts';
+import { IsolateHostExecutor } from '../runtime/isolate-host/isolate-host-executor.ts';
 import type { Broker } from '../core/broker.ts';
 import { FjordError } from '../core/errors.ts';
+import type { BundleSource, Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
 
@@ -52,4 +55,20 @@ function openPostgresStore(location: string, logger: Logger | undefined): Store 
     ...(schema === null ? {} : { schema }),
     ...(logger === undefined ? {} : { logger: logger.child({ component: 'store' }) }),
   });
+}
+
+/**
+ * Where a node runs its isolates (`--isolate-host`): `process`, in supervised child processes,
+ * so a V8 crash ends one of them and not the node; `inline`, in the node's own process.
+ */
+export type IsolateHostMode = 'inline' | 'process';
+
+/** Opens the isolate executor for `--isolate-host` (process by default). */
+export function openIsolateExecutor(
+  mode: IsolateHostMode | undefined,
+  options: { loadCode: BundleSource; nodeId: string; logger: Logger },
+): Executor {
+  const { loadCode, nodeId, logger } = options;
+  if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId });
+  return new IsolateHostExecutor({ loadCode, executor: { nodeId }, logger });
 }

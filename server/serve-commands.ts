@@ -41,6 +41,15 @@ const PREWARM_OPTION = {
   },
 } as const;
 
+const ISOLATE_HOST_OPTION = {
+  'isolate-host': {
+    type: 'string',
+    placeholder: 'MODE',
+    description:
+      'where isolates run: process (default; child processes, a V8 crash ends one of them, not the node) or inline (this process; about 0.2 ms less per invocation)',
+  },
+} as const;
+
 export const up = defineCommand({
   name: 'up',
   summary: 'run a gateway and a runtime node in this process',
@@ -57,6 +66,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
     ...LISTEN_OPTIONS,
     ...BROKER_OPTION,
     ...PREWARM_OPTION,
+    ...ISOLATE_HOST_OPTION,
     examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
   },
   async run({ values }, io) {
@@ -64,6 +74,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
       kind: 'up',
       ...listening(values, io, 'up'),
       ...prewarm(values.prewarm, 'up'),
+      ...isolateHost(values['isolate-host'], 'up'),
       broker: values.broker,
       examples: values.examples !== false,
       json: values.json === true,
@@ -109,6 +120,7 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
     gateway: { type: 'string', placeholder: 'URL', description: 'the gateway (else FN_GATEWAY)' },
     token: { type: 'string', placeholder: 'TOKEN', description: 'node token (else FN_TOKEN)' },
     ...PREWARM_OPTION,
+    ...ISOLATE_HOST_OPTION,
   },
   async run({ values }, io) {
     const broker = requireBroker(values.broker, 'node');
@@ -125,6 +137,7 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
       gateway: gatewayUrl,
       token,
       ...prewarm(values.prewarm, 'node'),
+      ...isolateHost(values['isolate-host'], 'node'),
       examples: false,
       json: values.json === true,
     });
@@ -154,6 +167,14 @@ function listening(
 
 function prewarm(flag: string | undefined, command: string): Pick<ServeRequest, 'prewarm'> {
   return flag === undefined ? {} : { prewarm: parseCount(command, 'prewarm', flag) };
+}
+
+function isolateHost(flag: string | undefined, command: string): Pick<ServeRequest, 'isolateHost'> {
+  if (flag === undefined) return {};
+  if (flag !== 'inline' && flag !== 'process') {
+    throw new UsageError(`--isolate-host must be "process" or "inline", got "${flag}"`, command);
+  }
+  return { isolateHost: flag };
 }
 
 function dataDir(flag: string | undefined, io: Io): string {

@@ -5,6 +5,7 @@ import type { Io } from '../cli/command.ts';
 import { CliError } from '../cli/errors.ts';
 import { writeJson, writeLine } from '../cli/output.ts';
 import { createLogger } from '../core/logger.ts';
+import type { IsolateHostMode } from './open-adapters.ts';
 import { startStack, type Stack } from './stack.ts';
 
 /** What `fn up`, `fn gateway` or `fn node` asked for. */
@@ -19,6 +20,8 @@ export interface ServeRequest {
   token?: string;
   /** Booted isolates kept idle per active function version (the agent's default when absent). */
   prewarm?: number;
+  /** Where isolates run: child processes (default) or this process. */
+  isolateHost?: IsolateHostMode;
   examples: boolean;
   json: boolean;
 }
@@ -41,6 +44,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       gateway: request.gateway,
       token: request.token,
       prewarm: request.prewarm,
+      isolateHost: request.isolateHost,
       examples: request.examples,
       logger,
     });
