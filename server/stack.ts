@@ -7,19 +7,21 @@ import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
-import { ImageStore } from '../gateway/image-store.ts';
 import { RuntimeAgent } from '../runtime/agent.ts';
 import { buildBaseImage } from '../runtime/container/base-image.ts';
 import { ContainerExecutor } from '../runtime/container/container-executor.ts';
-import { gatewayImageSource } from '../runtime/container/image-fetch.ts';
 import { ExecutorRouter } from '../runtime/executor-router.ts';
 import type { FunctionDirectory } from '../runtime/function-directory.ts';
 import { GatewaySource } from '../runtime/gateway-source.ts';
-import { IsolateExecutor } from '../runtime/isolate/isolate-executor.ts';
 import { ensureAdminCredentials, ensureToken } from './bootstrap-credentials.ts';
 import { deployExamples } from './deploy-examples.ts';
 import { listen, type Listening } from './listen.ts';
-import { openBroker, openStore } from './open-adapters.ts';
+import {
+  openBroker,
+  openIsolateExecutor,
+  openStore,
+  type IsolateHostMode,
+} from './open-adapters.ts';
 import { StoreSource } from './store-source.ts';
 
 export interface StackOptions {
@@ -38,6 +40,8 @@ export interface StackOptions {
   token?: string;
   /** Booted isolates kept idle per active function version; the agent's default when absent. */
   prewarm?: number;
+  /** Where isolates run: child processes (default) or this process. */
+  isolateHost?: IsolateHostMode;
   /** Deploy the example functions when missing (fn up). */
   examples?: boolean;
   drainGraceMs?: number;
@@ -81,7 +85,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         store,
         broker,
         logger: logger.child({ component: 'gateway' }),
-        images: new ImageStore({ dir: join(options.dataDir, 'images'), ...imageLimit() }),
       });
       running.gateway = gateway;
       await gateway.start();
@@ -104,14 +107,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         loadCode: source.loadCode,
         nodeId,
         image: () => buildBaseImage(),
-        // Function images come from the gateway, this process's own one included.
-        fetchImage: gatewayImageSource(
-          stack.credentials ?? { gateway: options.gateway ?? '', token: options.token ?? '' },
-        ),
         logger: logger.child({ component: 'containers', node: nodeId }),
       });
       const executor = new ExecutorRouter({
-        isolate: new IsolateExecutor({ loadCode: source.loadCode, nodeId }),
+        isolate: openIsolateExecutor(options.isolateHost, {
+          loadCode: source.loadCode,
+          nodeId,
+          logger: logger.child({ component: 'isolate-host', node: nodeId }),
+        }),
         container: containers,
       });
       running.executor = executor;
@@ -177,12 +180,6 @@ async function shutdown(
   await step('dispose executor', executor && (() => executor.dispose()));
   await step('close broker', () => broker.close());
   await step('close store', store && (() => store.close()));
-}
-
-/** FN_IMAGE_LIMIT_MB: the largest function image the gateway takes (default 1 GiB). */
-function imageLimit(): { maxBytes?: number } {
-  const mb = Number(process.env.FN_IMAGE_LIMIT_MB);
-  return Number.isFinite(mb) && mb > 0 ? { maxBytes: Math.round(mb * 1024 * 1024) } : {};
 }
 
 function nodeSource(
