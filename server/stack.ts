@@ -7,9 +7,11 @@ import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
+import { ImageStore } from '../gateway/image-store.ts';
 import { RuntimeAgent } from '../runtime/agent.ts';
 import { buildBaseImage } from '../runtime/container/base-image.ts';
 import { ContainerExecutor } from '../runtime/container/container-executor.ts';
+import { gatewayImageSource } from '../runtime/container/image-fetch.ts';
 import { ExecutorRouter } from '../runtime/executor-router.ts';
 import type { FunctionDirectory } from '../runtime/function-directory.ts';
 import { GatewaySource } from '../runtime/gateway-source.ts';
@@ -85,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         store,
         broker,
         logger: logger.child({ component: 'gateway' }),
+        images: new ImageStore({ dir: join(options.dataDir, 'images'), ...imageLimit() }),
       });
       running.gateway = gateway;
       await gateway.start();
@@ -107,6 +110,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         loadCode: source.loadCode,
         nodeId,
         image: () => buildBaseImage(),
+        // Function images come from the gateway, this process's own one included.
+        fetchImage: gatewayImageSource(
+          stack.credentials ?? { gateway: options.gateway ?? '', token: options.token ?? '' },
+        ),
         logger: logger.child({ component: 'containers', node: nodeId }),
       });
       const executor = new ExecutorRouter({
@@ -180,6 +187,12 @@ async function shutdown(
   await step('dispose executor', executor && (() => executor.dispose()));
   await step('close broker', () => broker.close());
   await step('close store', store && (() => store.close()));
+}
+
+/** FN_IMAGE_LIMIT_MB: the largest function image the gateway takes (default 1 GiB). */
+function imageLimit(): { maxBytes?: number } {
+  const mb = Number(process.env.FN_IMAGE_LIMIT_MB);
+  return Number.isFinite(mb) && mb > 0 ? { maxBytes: Math.round(mb * 1024 * 1024) } : {};
 }
 
 function nodeSource(

@@ -14,6 +14,11 @@ export interface BundleOptions {
   cwd?: string;
   /** Told about each step as it begins, for progress display. */
   onStep?: (step: string) => void;
+  /**
+   * Runs once fn.json is read, before bundling (`fn deploy` installs a container function's
+   * dependencies here); the packages it names stay `require()` calls in the bundle.
+   */
+  prepare?: (manifest: Manifest, folder: string) => Promise<{ external: string[] } | undefined>;
 }
 
 export interface FunctionBundle {
@@ -37,10 +42,12 @@ export async function bundleFunction(dir: string, options: BundleOptions): Promi
   const shown = displayPath(folder, cwd);
   options.onStep?.(`reading ${shown}/fn.json`);
   const { manifest, entryPath } = await readFunctionSource(folder, cwd);
+  const prepared = await options.prepare?.(manifest, folder);
   options.onStep?.(`bundling ${displayPath(entryPath, cwd)}`);
   const { code, warnings } = await bundleEntry(entryPath, manifest.runtime, {
     cwd,
     sourcemap: options.sourcemap,
+    ...(prepared === undefined ? {} : { external: prepared.external }),
   });
   if (options.typecheck) {
     options.onStep?.(`type-checking ${shown}`);

@@ -17,13 +17,15 @@ const MAX_ERRORS = 10;
 
 /**
  * Bundles a function the way the runtime loads it: one IIFE assigning the module to
- * `globalThis.__fjord_module`, dependencies from node_modules included. Rejects syntax errors,
- * unresolved imports, Node built-ins in isolate functions and a missing default export.
+ * `globalThis.__fjord_module`, dependencies from node_modules included except the `external`
+ * packages (and their subpaths), which stay `require()` calls: a container function's own image
+ * has them under /app/node_modules. Rejects syntax errors, unresolved imports, Node built-ins in
+ * isolate functions and a missing default export.
  */
 export async function bundleEntry(
   entryPath: string,
   runtime: Manifest['runtime'],
-  options: { cwd: string; sourcemap?: boolean },
+  options: { cwd: string; sourcemap?: boolean; external?: string[] },
 ): Promise<BundleOutput> {
   const shared: BuildOptions = {
     entryPoints: [entryPath],
@@ -41,6 +43,7 @@ export async function bundleEntry(
       format: 'iife',
       globalName: MODULE_GLOBAL,
       sourcemap: options.sourcemap ? 'inline' : false,
+      external: (options.external ?? []).flatMap((name) => [name, `${name}/*`]),
       ...resolution(runtime),
       plugins: [nodeBuiltins(runtime)],
     });

@@ -4,6 +4,7 @@
  * out as FjordErrors: CONTAINER_RUNTIME_UNAVAILABLE when the engine cannot be reached,
  * CONTAINER_IMAGE_UNAVAILABLE when an image is missing.
  */
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { FjordError } from '../../core/errors.ts';
 
@@ -52,6 +53,40 @@ export class DockerEngine {
       if (statusOf(error) === 404) return false;
       throw this.#error(error, `inspect image ${image}`);
     }
+  }
+
+  /**
+   * `docker load` of a `docker save` tarball, streamed from `tarball`. Resolves once the engine
+   * has loaded every image in it; rejects with the engine's own message, or with the tarball
+   * stream's error (the request is aborted then, so the engine does not wait for the rest).
+   */
+  async loadImage(tarball: Readable): Promise<void> {
+    const abort = new AbortController();
+    const onError = (error: Error): void => abort.abort(error);
+    tarball.once('error', onError);
+    try {
+      const progress = await this.#docker.loadImage(tarball, {
+        quiet: true,
+        abortSignal: abort.signal,
+      });
+      await this.#follow(progress, 'load image');
+    } catch (error) {
+      if (abort.signal.aborted) throw abort.signal.reason;
+      throw error instanceof FjordError ? error : this.#error(error, 'load image');
+    } finally {
+      tarball.off('error', onError);
+    }
+  }
+
+  /** `docker pull` of a registry reference; resolves once the image is present. */
+  async pullImage(reference: string): Promise<void> {
+    let progress: NodeJS.ReadableStream;
+    try {
+      progress = await this.#docker.pull(reference);
+    } catch (error) {
+      throw this.#error(error, `pull ${reference}`);
+    }
+    await this.#follow(progress, `pull ${reference}`);
   }
 
   /** Creates a container and returns its id. */
@@ -141,6 +176,21 @@ export class DockerEngine {
     } catch (error) {
       throw this.#error(error, 'list containers');
     }
+  }
+
+  /** Reads an engine progress stream (JSON lines) to its end; an `error` line rejects. */
+  #follow(progress: NodeJS.ReadableStream, action: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#docker.modem.followProgress(progress, (error: Error | null, output: unknown[]) => {
+        const failed = output.find(
+          (line): line is { error: string } =>
+            typeof (line as { error?: unknown } | null)?.error === 'string',
+        );
+        if (error !== null) reject(this.#error(error, action));
+        else if (failed !== undefined) reject(new Error(failed.error));
+        else resolve();
+      });
+    });
   }
 
   #error(error: unknown, action: string): FjordError {

@@ -8,6 +8,7 @@ import { FjordError } from '../../core/errors.ts';
 import type { FunctionSpec } from '../../core/messages.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import type { ResolvedOptions } from './executor-options.ts';
+import { ImageResolver } from './image-resolver.ts';
 import { removeStrays } from './stray-containers.ts';
 
 const PING_TIMEOUT_MS = 3000;
@@ -16,6 +17,7 @@ export class EngineSession {
   readonly engine: DockerEngine;
   readonly #options: ResolvedOptions;
   readonly #owner: string;
+  readonly #images: ImageResolver;
   #ready: Promise<void> | undefined;
   #baseImage: Promise<string> | undefined;
 
@@ -23,6 +25,7 @@ export class EngineSession {
     this.engine = engine;
     this.#options = options;
     this.#owner = owner;
+    this.#images = new ImageResolver(engine, options.fetchImage, options.logger);
   }
 
   /** Resolves once the engine answered and strays were removed; rejects with why not. */
@@ -45,9 +48,13 @@ export class EngineSession {
     return this.#ready;
   }
 
-  /** The image a function version runs in: its own, or the base image. */
+  /**
+   * The image a function version runs in: its own (fetched when missing, see ImageResolver), or
+   * the base image.
+   */
   image(fn: FunctionSpec): Promise<string> {
-    return fn.image === undefined ? this.baseImage() : Promise.resolve(fn.image);
+    const { image } = fn;
+    return image === undefined ? this.baseImage() : this.#images.ensure({ ...fn, image });
   }
 
   baseImage(): Promise<string> {

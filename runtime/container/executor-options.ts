@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { ImageSource } from './image-fetch.ts';
 
 export interface ContainerExecutorOptions {
   /** Fetches bundle code by sha256; each bundle is fetched once and cached. */
@@ -12,6 +13,11 @@ export interface ContainerExecutorOptions {
    * on first use. Functions that name their own `image` use that instead.
    */
   image: string | (() => Promise<string>);
+  /**
+   * Where a function's own image comes from when it is not on this node and the version has an
+   * `imageSha` (runtime/container/image-fetch.ts: the gateway). Absent: such images must be here.
+   */
+  fetchImage?: ImageSource;
   /** Names this node in container labels and the executor's own log lines. */
   nodeId: string;
   /** The Docker engine's unix socket. Default: DOCKER_HOST (unix://...) or /var/run/docker.sock. */
@@ -43,8 +49,8 @@ export interface ContainerExecutorOptions {
   logger?: Logger;
 }
 
-export type ResolvedOptions = Required<Omit<ContainerExecutorOptions, 'logger'>> &
-  Pick<ContainerExecutorOptions, 'logger'>;
+export type ResolvedOptions = Required<Omit<ContainerExecutorOptions, 'logger' | 'fetchImage'>> &
+  Pick<ContainerExecutorOptions, 'logger' | 'fetchImage'>;
 
 export function defaultDockerSocket(env: NodeJS.ProcessEnv = process.env): string {
   const host = env.DOCKER_HOST;
