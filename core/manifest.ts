@@ -34,7 +34,7 @@ export interface Manifest {
   retries?: RetryConfig;
   maxEventAgeMs?: number;
   /** Hosts fetch() may reach; absent: none. */
-  egress?: { allow: string[] };
+  egress?: { allow: string[]; allowPrivate?: boolean };
   /** CPU time per invocation (isolates); absent: only timeoutMs applies. */
   cpuMs?: number;
 }

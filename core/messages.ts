@@ -18,7 +18,7 @@ export interface FunctionSpec {
   concurrency: number;
   env: Record<string, string>;
   /** fn.json `egress`: hosts `fetch` may reach (absent: none). */
-  egress?: { allow: string[] };
+  egress?: { allow: string[]; allowPrivate?: boolean };
   /** fn.json `cpuMs`: CPU time one invocation may use (absent: only the wall-clock deadline). */
   cpuMs?: number;
   /** Container functions only (absent: the container executor's defaults). */

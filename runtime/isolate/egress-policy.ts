@@ -3,7 +3,12 @@
  * host name (`api.example.com`), a wildcard for its subdomains (`*.example.org`, which does not
  * match `example.org` itself) or an IP literal (`127.0.0.1`, `[::1]`), optionally with a port.
  * Without a port an entry allows the scheme's default port only (80 for http, 443 for https).
+ *
+ * Where an allowed host may connect is decided per address (host-fetch.ts): a name must resolve
+ * to public addresses only, unless `egress.allowPrivate` is set; an IP literal the allow-list
+ * names itself is taken as the operator's intent.
  */
+import { isIP } from 'node:net';
 
 interface Rule {
   /** Lower-case host, or the suffix after `*.` for a wildcard. */
@@ -16,15 +21,29 @@ interface Rule {
 const ENTRY = /^(\*\.)?([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
-export type EgressDecision = { allowed: true } | { allowed: false; reason: string };
+export type EgressDecision =
+  | {
+      allowed: true;
+      /** May connect to non-public addresses: allowPrivate, or an allow-list entry names the IP. */
+      trusted: boolean;
+    }
+  | { allowed: false; reason: string };
+
+/** fn.json `egress` beyond the allow-list. */
+export interface EgressOptions {
+  /** Allowed hosts may resolve to loopback, private and other non-public addresses. */
+  allowPrivate?: boolean;
+}
 
 export class EgressPolicy {
   readonly #rules: Rule[];
   readonly entries: readonly string[];
+  readonly allowPrivate: boolean;
 
   /** Throws a TypeError naming the first entry that is not a host[:port] pattern. */
-  constructor(allow: readonly string[] = []) {
+  constructor(allow: readonly string[] = [], options: EgressOptions = {}) {
     this.entries = [...allow];
+    this.allowPrivate = options.allowPrivate === true;
     this.#rules = allow.map((entry) => {
       const match = ENTRY.exec(entry.trim().toLowerCase());
       const port = match?.[3] === undefined ? null : Number(match[3]);
@@ -48,11 +67,14 @@ export class EgressPolicy {
     const host = url.hostname.toLowerCase();
     const actualPort = url.port === '' ? port : Number(url.port);
     const target = url.port === '' ? host : `${host}:${url.port}`;
-    const allowed = this.#rules.some((rule) => {
+    const rule = this.#rules.find((rule) => {
       const hostMatches = rule.wildcard ? host.endsWith(`.${rule.host}`) : host === rule.host;
       return hostMatches && (rule.port ?? port) === actualPort;
     });
-    if (allowed) return { allowed: true };
+    if (rule !== undefined) {
+      const namesIp = !rule.wildcard && isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+      return { allowed: true, trusted: this.allowPrivate || namesIp };
+    }
     const listed =
       this.entries.length === 0
         ? 'egress.allow is empty'

@@ -2,7 +2,7 @@
 import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { LogEntry } from '../../core/messages.ts';
-import type { FetchImplementation } from './host-fetch.ts';
+import type { EgressLookup } from './egress-addresses.ts';
 import type { PreludeMode } from './prelude.ts';
 
 /** One console line, as it happens (before the invocation's result carries it too). */
@@ -32,8 +32,8 @@ export interface IsolateExecutorOptions {
   maxFetches?: number;
   /** Largest response body one fetch may receive. Default 10 MiB. */
   maxFetchResponseBytes?: number;
-  /** Performs functions' fetches after the egress check; Node's fetch by default. */
-  fetch?: FetchImplementation;
+  /** Resolves host names for functions' fetches; the node's resolver by default. */
+  lookup?: EgressLookup;
   /** Bundles (and their code caches) kept in memory. Default 64. */
   maxCachedBundles?: number;
   /** How isolates get the Web APIs: from a heap snapshot (default) or by running the prelude. */
@@ -43,7 +43,7 @@ export interface IsolateExecutorOptions {
   logger?: Logger;
 }
 
-type Optional = 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'fetch';
+type Optional = 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'lookup';
 
 export type ResolvedOptions = Required<Omit<IsolateExecutorOptions, Optional>> &
   Pick<IsolateExecutorOptions, Optional>;

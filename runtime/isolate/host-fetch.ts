@@ -1,12 +1,15 @@
 /**
  * `fetch` from a function, performed by the host: every hop (the first request and each
- * redirect it follows) is checked against the function's egress policy and counted against the
- * invocation's request budget; response bodies are read whole, up to a size limit, before they
- * go back into the isolate.
+ * redirect it follows) is checked against the function's egress policy, resolved and checked
+ * for non-public addresses (egress-addresses.ts), connected to the addresses checked, and
+ * counted against the invocation's request budget; response bodies are read whole, up to a size
+ * limit, before they go back into the isolate.
  */
 import type { CallScope } from './host-calls.ts';
 import { HostCallError } from './host-calls.ts';
+import { hopAddresses, systemLookup, type EgressLookup } from './egress-addresses.ts';
 import type { EgressPolicy } from './egress-policy.ts';
+import { EgressTransport } from './egress-transport.ts';
 import type { WireFetchRequest, WireFetchResponse } from './protocol.ts';
 
 export interface FetchLimits {
@@ -17,9 +20,6 @@ export interface FetchLimits {
   /** Redirects one fetch follows before it fails, as browsers do (20). */
   maxRedirects: number;
 }
-
-/** The fetch implementation the host uses (Node's, by default); injected for tests of the loop. */
-export type FetchImplementation = typeof globalThis.fetch;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Response headers about the connection to the server, meaningless to the function. */
@@ -77,16 +77,19 @@ function describeCause(error: unknown): string {
 export class HostFetch {
   readonly #policy: EgressPolicy;
   readonly #limits: FetchLimits;
-  readonly #fetch: FetchImplementation;
+  readonly #lookup: EgressLookup;
+  readonly #transport = new EgressTransport();
 
-  constructor(
-    policy: EgressPolicy,
-    limits: FetchLimits,
-    fetchImpl: FetchImplementation = globalThis.fetch,
-  ) {
+  /** `lookup` resolves host names (the node's resolver by default). */
+  constructor(policy: EgressPolicy, limits: FetchLimits, lookup: EgressLookup = systemLookup) {
     this.#policy = policy;
     this.#limits = limits;
-    this.#fetch = fetchImpl;
+    this.#lookup = lookup;
+  }
+
+  /** Closes the connections kept alive for this function's fetches. */
+  close(): void {
+    this.#transport.close();
   }
 
   async run(input: unknown, scope: CallScope, signal: AbortSignal): Promise<WireFetchResponse> {
@@ -102,6 +105,8 @@ export class HostFetch {
     for (let hop = 0; ; hop++) {
       const decision = this.#policy.check(url);
       if (!decision.allowed) throw new HostCallError('TypeError', decision.reason, 'EGRESS_DENIED');
+      const addresses = await hopAddresses(url, decision.trusted, this.#lookup);
+      if (signal.aborted) throw new HostCallError('AbortError', 'the request was aborted');
       scope.fetches += 1;
       if (scope.fetches > this.#limits.maxRequests) {
         throw new HostCallError(
@@ -112,7 +117,7 @@ export class HostFetch {
       }
       let response: Response;
       try {
-        response = await this.#fetch(url, { method, headers, body, redirect: 'manual', signal });
+        response = await this.#transport.send({ url, method, headers, body, signal, addresses });
       } catch (error) {
         if (signal.aborted) throw new HostCallError('AbortError', 'the request was aborted');
         throw new HostCallError(

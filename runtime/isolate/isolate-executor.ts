@@ -207,7 +207,7 @@ export class IsolateExecutor implements Executor {
           maxResponseBytes: this.#options.maxFetchResponseBytes,
           maxRedirects: 20,
         },
-        ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
+        ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
       };
       const boot = {

@@ -17,7 +17,8 @@ import { EgressPolicy } from './egress-policy.ts';
 import { installBridge, type BridgeHandlers, type RuntimeRefs } from './host-bridge.ts';
 import { HostCalls } from './host-calls.ts';
 import type { HostCrypto } from './host-crypto.ts';
-import { HostFetch, type FetchImplementation, type FetchLimits } from './host-fetch.ts';
+import type { EgressLookup } from './egress-addresses.ts';
+import { HostFetch, type FetchLimits } from './host-fetch.ts';
 import { HostTimers } from './host-timers.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
 import { LogArrivals, linesSentBeforeNow } from './log-arrivals.ts';
@@ -43,7 +44,8 @@ export interface InstanceDeps {
   /** Runs crypto.subtle for every isolate (it keeps no state). */
   crypto: HostCrypto;
   fetchLimits: FetchLimits;
-  fetch?: FetchImplementation;
+  /** Resolves host names for fetch; the node's resolver by default. */
+  lookup?: EgressLookup;
   logger?: Logger;
 }
 
@@ -54,6 +56,7 @@ export class IsolateInstance {
   readonly #deps: InstanceDeps;
   readonly #timers: HostTimers;
   readonly #calls: HostCalls;
+  readonly #fetcher: HostFetch;
   #policyError: string | undefined;
   #state: InstanceState = 'new';
   #isolate: ivm.Isolate | undefined;
@@ -75,12 +78,15 @@ export class IsolateInstance {
     );
     let policy = new EgressPolicy();
     try {
-      policy = new EgressPolicy(fn.egress?.allow ?? []);
+      policy = new EgressPolicy(fn.egress?.allow ?? [], {
+        allowPrivate: fn.egress?.allowPrivate === true,
+      });
     } catch (error) {
       // Reported by boot(): an instance that cannot apply its policy never runs.
       this.#policyError = errorMessage(error);
     }
-    const fetcher = new HostFetch(policy, deps.fetchLimits, deps.fetch);
+    const fetcher = new HostFetch(policy, deps.fetchLimits, deps.lookup);
+    this.#fetcher = fetcher;
     this.#calls = new HostCalls(
       {
         crypto: (args) => deps.crypto.run(args),
@@ -246,6 +252,7 @@ export class IsolateInstance {
     this.#disposedBy = reason;
     this.#timers.begin(0);
     this.#calls.end();
+    this.#fetcher.close();
     this.#arrivals.reset();
     this.#refs = undefined;
     this.#context?.release();
