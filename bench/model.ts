@@ -1,7 +1,10 @@
 /** What the benchmark measures and writes to bench/results/latest.json. */
+import type { AgentMemoryResults } from './rows/agent-memory.ts';
 import type { AsyncResults } from './rows/async-throughput.ts';
+import type { ContainerResults } from './rows/containers.ts';
 import type { Plan } from './rows/context.ts';
 import type { ColdStartResults, MemoryResults } from './rows/isolates.ts';
+import type { FunctionsResults, NodesResults } from './rows/scale.ts';
 import type { LatencyResults } from './rows/sync-latency.ts';
 
 /** Invocations (or tasks, or messages) accepted during a load phase and all completed after. */
@@ -99,6 +102,10 @@ export interface BenchResults {
   latency?: LatencyResults;
   coldStart?: Measured<ColdStartResults>;
   memory?: MemoryResults;
+  containers?: Measured<ContainerResults>;
+  agentMemory?: AgentMemoryResults;
+  nodes?: NodesResults;
+  functions?: FunctionsResults;
   table: TableRow[];
   /** Targets whose measurement failed, with the error. */
   failures: string[];

@@ -2,7 +2,16 @@
 import { parseArgs } from 'node:util';
 import type { Plan } from './rows/context.ts';
 
-export const ROWS = ['async', 'latency', 'cold-start', 'memory'] as const;
+export const ROWS = [
+  'async',
+  'latency',
+  'cold-start',
+  'containers',
+  'memory',
+  'agent-memory',
+  'nodes',
+  'functions',
+] as const;
 export type RowName = (typeof ROWS)[number];
 export const PROFILES = [
   'async-embedded',
@@ -29,7 +38,7 @@ Measures Fjord against its anchors in one run and prints one table. A full run
 writes bench/results/latest.json and the charts and updates BENCHMARKS.md; a
 --quick or --only run writes to bench/results/partial/ instead.
 
-  --quick          a short run (about 2 minutes) instead of the full one (about 7)
+  --quick          a short run (about 4 minutes) instead of the full one (about 15)
   --only ROWS      comma-separated subset of: ${ROWS.join(', ')}
   --profile WHAT   run one Fjord target under --cpu-prof and print its top costs
                    (${PROFILES.join(', ')}); writes bench/results/profile-WHAT.*
@@ -47,6 +56,12 @@ const FULL: Plan = {
   concurrencies: [1, 10, 50],
   coldStartSamples: 200,
   memoryIsolates: 50,
+  containerColdSamples: 20,
+  containerWarmSamples: 300,
+  containerMemory: 10,
+  containerSteady: 400,
+  agentFunctions: 100,
+  functionCounts: [1, 100, 1000],
 };
 
 const QUICK: Plan = {
@@ -57,6 +72,12 @@ const QUICK: Plan = {
   latencyWarmupS: 1,
   coldStartSamples: 50,
   memoryIsolates: 20,
+  containerColdSamples: 5,
+  containerWarmSamples: 50,
+  containerMemory: 3,
+  containerSteady: 100,
+  agentFunctions: 100,
+  functionCounts: [1, 100],
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

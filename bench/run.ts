@@ -19,9 +19,12 @@ import { writePng } from './report/rasterize.ts';
 import { writeFormatted } from './report/write-formatted.ts';
 import { tableRows } from './report/table-rows.ts';
 import { consoleTable } from './report/table-text.ts';
+import { agentMemoryRow } from './rows/agent-memory.ts';
 import { asyncThroughputRow } from './rows/async-throughput.ts';
+import { containerRow } from './rows/containers.ts';
 import type { BenchContext } from './rows/context.ts';
 import { coldStartRow, memoryRow } from './rows/isolates.ts';
+import { functionsRow, nodesRow } from './rows/scale.ts';
 import { syncLatencyRow } from './rows/sync-latency.ts';
 import { Children } from './support/child.ts';
 import { machineInfo } from './support/machine.ts';
@@ -49,9 +52,22 @@ async function measure(options: BenchOptions, ctx: BenchContext, results: BenchR
     const coldStart = await ctx.attempt('isolate cold start', () => coldStartRow(ctx));
     if (coldStart !== undefined) results.coldStart = coldStart;
   }
+  if (rows.includes('containers')) {
+    const containers = await ctx.attempt('containers', () => containerRow(ctx));
+    if (containers !== undefined) results.containers = containers;
+  }
   if (rows.includes('memory')) {
     const memory = await ctx.attempt('memory', () => memoryRow(ctx));
     if (memory !== undefined) results.memory = memory;
+  }
+  if (rows.includes('agent-memory')) {
+    const agent = await ctx.attempt('agent memory', () => agentMemoryRow(ctx));
+    if (agent !== undefined) results.agentMemory = agent;
+  }
+  if (rows.includes('nodes')) results.nodes = await nodesRow(ctx);
+  if (rows.includes('functions')) {
+    const functions = await ctx.attempt('latency by deployed functions', () => functionsRow(ctx));
+    if (functions !== undefined) results.functions = functions;
   }
 }
 

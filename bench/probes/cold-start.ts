@@ -1,7 +1,8 @@
 /**
  * Isolate cold start, from the executor directly: every sample invokes a new version of the
- * hello fetch handler, so the executor must create an isolate, load the bundle and run it
- * (coldStart true, checked), then the version is evicted. The baseline is what isolated-vm alone
+ * hello fetch handler (and, separately, of the Hono example app, functions/hono-app), so the
+ * executor must create an isolate, load the bundle and run it (coldStart true, checked), then
+ * the version is evicted. Then the share of cold starts under a steady load once warm. The baseline is what isolated-vm alone
  * pays: a new isolate and context, one trivial eval; between the two, an isolate and context made
  * from Fjord's prelude snapshot, which is the part of a cold start that no function changes. A few first samples warm the prelude
  * snapshot and the JIT and are dropped. Prints one JSON line.
@@ -9,28 +10,45 @@
  * Run: node bench/probes/cold-start.ts SAMPLES
  */
 import ivm from 'isolated-vm';
+import { join } from 'node:path';
+import type { InvocationPayload } from '../../core/messages.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { Prelude } from '../../runtime/isolate/prelude.ts';
 import { summariseDurations } from '../support/stats.ts';
-import { bundled, context, expectOutcome, GET_PAYLOAD, specOf } from './executor-fixture.ts';
+import {
+  bundled,
+  context,
+  EXAMPLE_FUNCTIONS,
+  expectOutcome,
+  GET_PAYLOAD,
+  getPayload,
+  specOf,
+  type BundledFunction,
+} from './executor-fixture.ts';
+import { steadyLoad } from './steady-load.ts';
 
 const samples = Number(process.argv[2] ?? 100);
 const WARMUP = 5;
 
-async function fjordColdStarts(): Promise<{ cold: number[]; warm: number[] }> {
-  const hello = await bundled('bench-fetch');
-  const executor = new IsolateExecutor({ loadCode: async () => hello.code });
+/** Invocations per concurrent caller in the steady-load phase. */
+const STEADY_PER_CALLER = 250;
+
+async function fjordColdStarts(
+  fn: BundledFunction,
+  payload: InvocationPayload,
+): Promise<{ cold: number[]; warm: number[] }> {
+  const executor = new IsolateExecutor({ loadCode: async () => fn.code });
   const cold: number[] = [];
   const warm: number[] = [];
   try {
     for (let i = 0; i < WARMUP + samples; i++) {
-      const spec = specOf(hello, 'cold', i + 1);
+      const spec = specOf(fn, 'cold', i + 1);
       const started = performance.now();
-      const first = await executor.invoke(spec, GET_PAYLOAD, context());
+      const first = await executor.invoke(spec, payload, context());
       const coldMs = performance.now() - started;
       expectOutcome(first, true);
       const again = performance.now();
-      expectOutcome(await executor.invoke(spec, GET_PAYLOAD, context()), false);
+      expectOutcome(await executor.invoke(spec, payload, context()), false);
       const warmMs = performance.now() - again;
       if (i >= WARMUP) {
         cold.push(coldMs);
@@ -77,13 +95,31 @@ async function preludeIsolates(): Promise<number[]> {
   return times;
 }
 
-const fjord = await fjordColdStarts();
+/** The hello handler at its concurrency (4 isolates), warm, under a closed loop of 4 callers. */
+async function steadyColdStarts(fn: BundledFunction) {
+  const executor = new IsolateExecutor({ loadCode: async () => fn.code });
+  try {
+    const spec = specOf(fn, 'steady', 1, { concurrency: 4 });
+    return await steadyLoad(executor, spec, GET_PAYLOAD, 4 * STEADY_PER_CALLER);
+  } finally {
+    await executor.dispose();
+  }
+}
+
+const hello = await bundled('bench-fetch');
+const hono = await bundled(join(EXAMPLE_FUNCTIONS, 'hono-app'));
+const fjord = await fjordColdStarts(hello, GET_PAYLOAD);
+const honoApp = await fjordColdStarts(hono, getPayload('/api/books/1'));
+const steady = await steadyColdStarts(hello);
 const prelude = await preludeIsolates();
 const baseline = await isolatedVmBaseline();
 console.log(
   JSON.stringify({
     fjord: summariseDurations(fjord.cold),
     warmInvoke: summariseDurations(fjord.warm),
+    hono: summariseDurations(honoApp.cold),
+    honoWarmInvoke: summariseDurations(honoApp.warm),
+    steady,
     preludeIsolate: summariseDurations(prelude),
     isolatedVm: summariseDurations(baseline),
   }),

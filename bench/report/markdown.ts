@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { BenchResults, DurationSummary, ThroughputResult } from '../model.ts';
 import { LATENCY_TARGETS } from '../rows/sync-latency.ts';
 import { load, mb, ms, perSecond } from './format.ts';
+import { moreDetails } from './more-details.ts';
 import { markdownTable } from './table-text.ts';
 import { writeFormatted } from './write-formatted.ts';
 import { TARGET_LABELS } from './table-rows.ts';
@@ -87,6 +88,8 @@ function isolateDetails(r: BenchResults): string[] {
       '|---|---|---|---|---|---|---|',
       row('Fjord executor, cold (new version: isolate, bundle, first request)', cold.fjord),
       row('Fjord executor, the same version again (warm)', cold.warmInvoke),
+      ...(cold.hono ? [row('Fjord executor, Hono app, cold (new version)', cold.hono)] : []),
+      ...(cold.honoWarmInvoke ? [row('Fjord executor, Hono app, warm', cold.honoWarmInvoke)] : []),
       ...(cold.preludeIsolate
         ? [row('isolate + context from the prelude snapshot (no function)', cold.preludeIsolate)]
         : []),
@@ -128,6 +131,7 @@ export function resultsSection(r: BenchResults, charts: string[]): string {
     '',
     ...isolateDetails(r),
     '',
+    ...moreDetails(r),
     END,
   ].join('\n');
 }

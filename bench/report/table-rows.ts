@@ -11,17 +11,11 @@ import type {
 } from '../model.ts';
 import type { LatencyTarget } from '../rows/sync-latency.ts';
 import { mb, ms, percentiles, perSecond, ratio } from './format.ts';
+import { resourceRows } from './table-rows-resources.ts';
+import { COLD_SECTION, TARGETS } from './targets.ts';
+import { scaleRows } from './table-rows-scale.ts';
 
-/** DESIGN.md targets and the issue's, on this 2-core machine. */
-export const TARGETS = {
-  asyncPerSecond: 3000,
-  /** Share of the raw amqplib ceiling the RabbitMQ path must reach (issue #6). */
-  asyncShareOfRaw: 0.4,
-  syncP50Ms: 1.5,
-  syncP99Ms: 5,
-  coldStartMs: 10,
-  mbPerIsolate: 3,
-} as const;
+export { TARGETS } from './targets.ts';
 
 export const TARGET_LABELS: Record<LatencyTarget, string> = {
   fjordRabbitmq: 'Fjord, RabbitMQ',
@@ -113,11 +107,11 @@ function isolateRows(results: BenchResults): TableRow[] {
   const rows: TableRow[] = [];
   const cold = results.coldStart;
   if (cold !== undefined) {
-    const section = 'isolate cold start, hello (p50 / p99)';
+    const section = COLD_SECTION;
     const fjord = `${ms(cold.fjord.p50)} / ${ms(cold.fjord.p99)} ms`;
     rows.push({
       section,
-      what: 'Fjord executor, new version',
+      what: 'isolate, hello, new version',
       fjord,
       anchor: 'isolated-vm isolate + context',
       anchorValue: `${ms(cold.isolatedVm.p50)} / ${ms(cold.isolatedVm.p99)} ms`,
@@ -130,7 +124,7 @@ function isolateRows(results: BenchResults): TableRow[] {
     if (workerdMs !== undefined) {
       rows.push({
         section,
-        what: 'Fjord executor, new version',
+        what: 'isolate, hello, new version',
         fjord,
         anchor: 'workerd process, spawn to first response',
         anchorValue: `${ms(workerdMs)} ms`,
@@ -139,6 +133,19 @@ function isolateRows(results: BenchResults): TableRow[] {
         load1: cold.load1,
       });
     }
+  }
+  if (cold?.hono !== undefined) {
+    rows.push({
+      section: COLD_SECTION,
+      what: 'isolate, Hono app, new version',
+      fjord: `${ms(cold.hono.p50)} / ${ms(cold.hono.p99)} ms`,
+      anchor: 'isolate, hello, new version',
+      anchorValue: `${ms(cold.fjord.p50)} / ${ms(cold.fjord.p99)} ms`,
+      ratio: ratio(cold.hono.p50, cold.fjord.p50),
+      target: '<= 60 ms',
+      pass: cold.hono.p50 <= TARGETS.honoColdStartMs,
+      load1: cold.load1,
+    });
   }
   const memory = results.memory;
   if (memory !== undefined) {
@@ -158,5 +165,11 @@ function isolateRows(results: BenchResults): TableRow[] {
 }
 
 export function tableRows(results: BenchResults): TableRow[] {
-  return [...asyncRows(results), ...latencyRows(results), ...isolateRows(results)];
+  return [
+    ...asyncRows(results),
+    ...latencyRows(results),
+    ...isolateRows(results),
+    ...resourceRows(results),
+    ...scaleRows(results),
+  ];
 }

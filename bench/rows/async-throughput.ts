@@ -11,7 +11,8 @@ import { amqpThroughput } from '../anchors/amqp-throughput.ts';
 import { celeryThroughput } from '../anchors/celery-anchor.ts';
 import type { Measured, ThroughputResult } from '../model.ts';
 import { httpLoad } from '../support/http-load.ts';
-import { startFjord, type FjordStack } from '../targets/fjord.ts';
+import type { FjordApi } from '../targets/fjord-api.ts';
+import { startFjord } from '../targets/fjord.ts';
 import { logFile, type BenchContext } from './context.ts';
 
 export interface AsyncResults {
@@ -24,8 +25,9 @@ export interface AsyncResults {
 /** Longest wait for a backlog to drain after the load stopped. */
 const DRAIN_LIMIT_MS = 5 * 60_000;
 
-async function measureFjord(
-  stack: FjordStack,
+/** Async load on function `name` of `stack`, then waits until every accepted one finished. */
+export async function measureFjord(
+  stack: FjordApi,
   name: string,
   ctx: BenchContext,
 ): Promise<Measured<ThroughputResult>> {

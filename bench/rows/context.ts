@@ -14,6 +14,18 @@ export interface Plan {
   concurrencies: number[];
   coldStartSamples: number;
   memoryIsolates: number;
+  /** Container cold starts (and `docker run` anchors) sampled. */
+  containerColdSamples: number;
+  /** Sequential invocations of one warm container. */
+  containerWarmSamples: number;
+  /** Warm idle containers whose memory is read. */
+  containerMemory: number;
+  /** Invocations of a warm function under a steady load, counting cold starts. */
+  containerSteady: number;
+  /** Functions deployed and warmed once for the agent's RSS. */
+  agentFunctions: number;
+  /** Deployed functions at which sync latency is measured (row 5). */
+  functionCounts: number[];
 }
 
 export interface BenchContext {

@@ -5,6 +5,7 @@
  */
 import { loadavg } from 'node:os';
 import type { DurationSummary, Measured } from '../model.ts';
+import type { SteadyLoadResult } from '../probes/steady-load.ts';
 import { runJson } from '../support/child.ts';
 import { logFile, type BenchContext } from './context.ts';
 
@@ -18,6 +19,11 @@ export interface ColdStartResults {
   /** An isolate + context from the prelude snapshot: the function-independent part. */
   preludeIsolate?: DurationSummary;
   isolatedVm: DurationSummary;
+  /** A new version of the Hono example app (functions/hono-app), GET /api/books/1. */
+  hono?: DurationSummary;
+  honoWarmInvoke?: DurationSummary;
+  /** Cold starts of the hello handler under a steady load once warm (target none). */
+  steady?: SteadyLoadResult;
 }
 
 export interface MemoryProbe {
@@ -34,7 +40,10 @@ export interface MemoryResults {
 }
 
 export async function coldStartRow(ctx: BenchContext): Promise<Measured<ColdStartResults>> {
-  ctx.say(`isolate cold start: ${ctx.plan.coldStartSamples} new versions, executor vs isolated-vm`);
+  ctx.say(
+    `isolate cold start: ${ctx.plan.coldStartSamples} new versions (hello, Hono app), ` +
+      'executor vs isolated-vm',
+  );
   const load1 = loadavg()[0] ?? 0;
   const probe = await runJson<ColdStartResults>(
     process.execPath,
