@@ -10,6 +10,7 @@ import type {
   InvocationView,
   LogListResponse,
   PurgeResponse,
+  QueuePublishResponse,
   RedriveRequest,
   RedriveResponse,
   RollbackRequest,
@@ -142,6 +143,17 @@ export class GatewayClient {
     return this.#json('DELETE', `/v1/functions/${enc(name)}/dlq`);
   }
 
+  /** Publishes a message into a queue trigger's queue; resolves once the broker has it (202). */
+  async publish(
+    queue: string,
+    body: string | Uint8Array,
+    contentType: string,
+  ): Promise<QueuePublishResponse> {
+    const path = `/v1/queues/${enc(queue)}/messages`;
+    const response = await this.#send('POST', path, body, { contentType });
+    return (await response.json()) as QueuePublishResponse;
+  }
+
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#send(method, path, body);
     return (await response.json()) as T;
@@ -151,17 +163,26 @@ export class GatewayClient {
     method: string,
     path: string,
     body?: unknown,
-    { tolerateErrors = false } = {},
+    // With contentType, the body is sent as it is (a string or bytes); else as JSON.
+    {
+      tolerateErrors = false,
+      contentType,
+    }: { tolerateErrors?: boolean; contentType?: string } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
     let response: Response;
     try {
       response = await this.#fetch(`${this.gateway}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body:
+          body === undefined
+            ? undefined
+            : contentType === undefined
+              ? JSON.stringify(body)
+              : (body as string | Uint8Array<ArrayBuffer>),
         signal: this.#signal,
       });
     } catch (error) {

@@ -23,6 +23,7 @@
  * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404 |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
+ * | POST /v1/queues/QUEUE/messages | invoke | the message body, any Content-Type; `Message-Header-X: v` headers | 202 {@link QueuePublishResponse} |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
  *
@@ -206,3 +207,9 @@ export interface HealthResponse {
 
 /** The global the bundler assigns the function module to inside an isolate or container. */
 export const MODULE_GLOBAL = '__fjord_module';
+
+/** A message published into a queue trigger's queue. */
+export interface QueuePublishResponse {
+  id: string;
+  queue: string;
+}

@@ -26,6 +26,7 @@ import { httpTrigger } from './routes/http-trigger.ts';
 import { registerInvocationRoutes } from './routes/invocations.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNodeRoutes } from './routes/nodes.ts';
+import { registerQueueRoutes } from './routes/queues.ts';
 import { Scheduler } from './scheduler.ts';
 
 export type { GatewayOptions } from './gateway-options.ts';
@@ -149,6 +150,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerBundleRoutes(router, deps);
   registerImageRoutes(router, deps);
   registerNodeRoutes(router, deps);
+  registerQueueRoutes(router, deps);
   registerMetricsRoute(router, deps);
 
   app.use(callId());

@@ -1,10 +1,11 @@
-import type { Broker, QueueDelivery } from '../core/broker.ts';
+import type { Broker, QueueDelivery, QueueMessage } from '../core/broker.ts';
 import type { ErrorData } from '../core/errors.ts';
 import type { ExecutionOutcome, Executor } from '../core/executor.ts';
 import { newCallId, newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
 import type { QueueTrigger } from '../core/manifest-queue.ts';
 import type {
+  DeadLetter,
   FunctionSpec,
   InvocationResult,
   QueueBatchEvent,
@@ -139,28 +140,7 @@ async function settle(
       ? verdict.error
       : { code: 'FUNCTION_ERROR', message: 'the function asked for a retry (msg.retry())' };
   if (message.attempts > maxRetries || (!asked && !isRetryable(error))) {
-    await delivery.deadLetter({
-      message: {
-        id: newId(),
-        callId,
-        fn: spec,
-        mode: 'async',
-        payload: {
-          kind: 'event',
-          data: {
-            type: 'queue',
-            queue: spec.queue.queue,
-            messages: [toMessageData(message)],
-          } satisfies QueueBatchEvent,
-        },
-        acceptedAt: message.timestamp,
-      },
-      attempt: message.attempts,
-      error,
-      node: deps.nodeId,
-      deadAt: Date.now(),
-      ran: false,
-    });
+    await delivery.deadLetter(queueDeadLetter(spec, message, error, deps.nodeId, callId));
     return 'deadLettered';
   }
   const delaySeconds =
@@ -169,4 +149,39 @@ async function settle(
       : retryDelaySeconds;
   await delivery.retry(Math.max(0, delaySeconds) * 1000);
   return 'retried';
+}
+
+/**
+ * A message given up on, as a dead letter of its function: an async invocation of its own (with
+ * the message as a one-message batch), so `fn dlq ls/show` list it with its error and a redrive
+ * runs queue() again on it alone.
+ */
+export function queueDeadLetter(
+  spec: FunctionSpec & { queue: QueueTrigger },
+  message: QueueMessage,
+  error: ErrorData,
+  nodeId: string,
+  callId: string,
+): DeadLetter {
+  const event: QueueBatchEvent = {
+    type: 'queue',
+    queue: spec.queue.queue,
+    messages: [toMessageData(message)],
+  };
+  return {
+    message: {
+      id: newId(),
+      callId,
+      fn: spec,
+      mode: 'async',
+      payload: { kind: 'event', data: event },
+      acceptedAt: message.timestamp,
+    },
+    attempt: message.attempts,
+    error,
+    node: nodeId,
+    deadAt: Date.now(),
+    // The letter's id is its own (the batch's result went to the batch's id): no result follows.
+    ran: false,
+  };
 }

@@ -3,7 +3,8 @@ import type { QueueDelivery, Subscription } from '../core/broker.ts';
 import type { Logger } from '../core/logger.ts';
 import type { QueueTrigger } from '../core/manifest-queue.ts';
 import type { FunctionSpec } from '../core/messages.ts';
-import { runQueueBatch, type QueueBatchDeps } from './queue-batch-run.ts';
+import { newCallId } from '../core/ids.ts';
+import { queueDeadLetter, runQueueBatch, type QueueBatchDeps } from './queue-batch-run.ts';
 import { QueueBatcher } from './queue-batcher.ts';
 
 interface Follower {
@@ -70,8 +71,10 @@ export class QueueConsumers {
       binding,
       trigger.batchSize * trigger.concurrency,
       (delivery) => {
-        if (batcher.state === 'open') batcher.add(delivery);
-        else delivery.requeue();
+        if (batcher.state !== 'open') delivery.requeue();
+        else if (delivery.message.attempts > trigger.maxRetries + 1) {
+          this.#refuse((follower as Follower).spec, delivery);
+        } else batcher.add(delivery);
       },
     );
     this.#followers.set(spec.name, follower as Follower);
@@ -86,6 +89,23 @@ export class QueueConsumers {
     await follower.subscription.cancel();
     const left = await follower.batcher.stop();
     for (const delivery of left) delivery.requeue();
+  }
+
+  /**
+   * Dead-letters a message delivered more often than its attempts allow without being settled:
+   * each time, the node running it stopped (a poison message that crashes the runtime itself).
+   */
+  #refuse(spec: FunctionSpec & { queue: QueueTrigger }, delivery: QueueDelivery): void {
+    const { attempts } = delivery.message;
+    const error = {
+      code: 'DELIVERY_LIMIT_EXCEEDED',
+      message: `delivered ${attempts} times without being settled; maxRetries is ${spec.queue.maxRetries}`,
+    } as const;
+    const letter = queueDeadLetter(spec, delivery.message, error, this.#deps.nodeId, newCallId());
+    delivery.deadLetter(letter).catch((failure: unknown) => {
+      this.#log.warn({ fn: spec.name, err: failure }, 'could not dead-letter; requeued');
+      delivery.requeue();
+    });
   }
 
   /** Stops every trigger (draining): batches not started go back to their queues. */

@@ -4,6 +4,7 @@ import type {
   BrokerState,
   InvocationDelivery,
   InvocationHandler,
+  QueueTriggers,
   Subscription,
 } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
@@ -25,6 +26,7 @@ import {
   type ResolvedOptions,
 } from './embedded-broker-options.ts';
 import { retryDelayMs, type Lease } from './lease.ts';
+import { EmbeddedQueueTriggers } from './queue-triggers.ts';
 import { SyncCalls } from './sync-calls.ts';
 
 /** The results queue's name; function names start with a letter, so none can collide. */
@@ -63,12 +65,19 @@ export class EmbeddedBroker implements Broker {
   #file: BrokerFile | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  readonly queues: QueueTriggers;
 
   constructor(options: EmbeddedBrokerOptions) {
     this.#options = resolveOptions(options);
     this.#log = options.logger;
     this.#calls = new SyncCalls(this.#options.now);
     this.#control = new ControlFanout(this.#log);
+    this.queues = new EmbeddedQueueTriggers({
+      dispatcher: () => this.#require(),
+      deadLetter: (letter) =>
+        this.#require().insert(DEAD_LETTERS_QUEUE, letter.message.id, JSON.stringify(letter)),
+      now: this.#options.now,
+    });
   }
 
   get state(): BrokerState {

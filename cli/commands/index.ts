@@ -5,6 +5,7 @@ import { init } from './init.ts';
 import { invoke } from './invoke.ts';
 import { logs } from './logs.ts';
 import { ls } from './ls.ts';
+import { publish } from './publish.ts';
 import { rm } from './rm.ts';
 import { rollback } from './rollback.ts';
 import { status } from './status.ts';
@@ -15,6 +16,7 @@ export const FUNCTION_COMMANDS: readonly Command[] = [
   init,
   deploy,
   invoke,
+  publish,
   ls,
   logs,
   status,

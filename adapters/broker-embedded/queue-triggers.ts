@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  OutgoingQueueMessage,
+  QueueBinding,
+  QueueDelivery,
+  QueueTriggers,
+  Subscription,
+} from '../../core/broker.ts';
+import { FjordError } from '../../core/errors.ts';
+import type { DeadLetter } from '../../core/messages.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { Lease } from './lease.ts';
+
+/** A queue message as a row holds it. */
+interface StoredMessage {
+  id: string;
+  timestamp: number;
+  contentType?: string;
+  /** base64. */
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface EmbeddedQueueTriggersOptions {
+  /** The live dispatcher; throws BROKER_UNAVAILABLE when the broker is not up. */
+  dispatcher(): Dispatcher;
+  /** Inserts a dead letter into the broker's dead-letters queue; resolves once committed. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  now(): number;
+}
+
+/**
+ * Queue triggers on the embedded broker: a trigger's queue is rows under `queue:NAME` (function
+ * names have no colon, so no function queue can collide), published through the gateway's
+ * `POST /v1/queues/NAME/messages`. A retry releases the row with a later not-before time, so its
+ * delivery count goes on and the next delivery is the next attempt, as for invocations.
+ *
+ * There are no exchanges here: a binding's exchange and routing key are accepted (the same
+ * fn.json works on both brokers) but only publishes to the queue by name reach it. Declared queue
+ * names live in memory: the gateway declares at deploy, every node when it follows the function.
+ */
+export class EmbeddedQueueTriggers implements QueueTriggers {
+  readonly #options: EmbeddedQueueTriggersOptions;
+  readonly #declared = new Set<string>();
+
+  constructor(options: EmbeddedQueueTriggersOptions) {
+    this.#options = options;
+  }
+
+  async declare(binding: QueueBinding): Promise<void> {
+    this.#options.dispatcher();
+    this.#declared.add(binding.queue);
+  }
+
+  async consume(
+    binding: QueueBinding,
+    prefetch: number,
+    handler: (delivery: QueueDelivery) => void,
+  ): Promise<Subscription> {
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
+    }
+    const dispatcher = this.#options.dispatcher();
+    this.#declared.add(binding.queue);
+    return dispatcher.subscribe(rowQueue(binding.queue), prefetch, async (lease) => {
+      handler(this.#delivery(lease));
+    });
+  }
+
+  async publish(queue: string, message: OutgoingQueueMessage): Promise<string> {
+    const dispatcher = this.#options.dispatcher();
+    if (!this.#declared.has(queue)) {
+      throw new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`);
+    }
+    const id = randomUUID();
+    const stored: StoredMessage = {
+      id,
+      timestamp: this.#options.now(),
+      ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+      body: Buffer.from(message.body).toString('base64'),
+      headers: message.headers ?? {},
+    };
+    await dispatcher.insert(rowQueue(queue), id, JSON.stringify(stored));
+    return id;
+  }
+
+  #delivery(lease: Lease<unknown>): QueueDelivery {
+    const stored = lease.payload as StoredMessage;
+    return {
+      message: {
+        id: stored.id,
+        timestamp: stored.timestamp,
+        ...(stored.contentType === undefined ? {} : { contentType: stored.contentType }),
+        body: Buffer.from(stored.body, 'base64'),
+        headers: stored.headers,
+        attempts: lease.attempt,
+      },
+      ack: () => lease.ack(),
+      requeue: () => lease.requeue(),
+      retry: (delayMs) => lease.retry(Math.max(0, delayMs)),
+      deadLetter: async (letter) => {
+        // The ack only once the letter is durable: a crash in between redelivers the message.
+        await this.#options.deadLetter(letter);
+        lease.ack();
+      },
+    };
+  }
+}
+
+/** The rows of a trigger's queue. */
+function rowQueue(queue: string): string {
+  return `queue:${queue}`;
+}
