@@ -2,6 +2,7 @@ import { connect } from 'amqplib';
 import type { BrokerState } from '../../core/broker.ts';
 import type { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { coalesceWrites } from './coalesce-writes.ts';
 import { toFjordError, unavailable } from './codec.ts';
 import { redactUrl } from './options.ts';
 import { Session } from './session.ts';
@@ -136,6 +137,7 @@ export class ConnectionManager {
       timeout: 10_000,
       clientProperties: { connection_name: this.#options.connectionName },
     });
+    coalesceWrites(model);
     const session: Session = new Session(model, ++this.#sessions, this.#log, (error) =>
       this.#lost(session, error),
     );
