@@ -49,7 +49,10 @@ export class FunctionRepository {
     const size = Buffer.byteLength(bundle, 'utf8');
     const now = this.#now();
     const name = manifest.name;
-    await this.#db.query("SELECT pg_advisory_xact_lock(hashtext('fjord-function:' || $1))", [name]);
+    await this.#db.query(
+      "SELECT pg_advisory_xact_lock(hashtext('fjord-function:' || current_schema() || ':' || $1))",
+      [name],
+    );
     // DO UPDATE rather than DO NOTHING: it locks the bundle's row, so a concurrent delete of an
     // unreferenced bundle cannot remove it under the version about to point at it.
     await this.#db.query(

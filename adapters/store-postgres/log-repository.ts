@@ -16,16 +16,17 @@ export class LogRepository {
 
   /**
    * Inserts an attempt's logs unless they are already there, so a redelivered result adds none.
-   * Run in a transaction: an advisory lock on the attempt keeps two gateways recording the same
-   * redelivered result from both finding no lines and both inserting them.
+   * Run as the last step of a transaction: it takes a lock (per schema) held until commit, so
+   * lines become visible in seq order. Without it, a transaction could commit seq 11 before
+   * another commits seq 10, and a follower reading "after 10" right then would never see 10.
+   * The same lock keeps two gateways recording one redelivered result from both inserting.
    */
   async appendOnce(result: InvocationResult): Promise<void> {
     const { fn, id, attempt, logs, endedAt } = result;
     if (logs.length === 0) return;
-    await this.#db.query("SELECT pg_advisory_xact_lock(hashtext('fjord-logs:' || $1), $2)", [
-      id,
-      attempt,
-    ]);
+    await this.#db.query(
+      "SELECT pg_advisory_xact_lock(hashtext('fjord-log-order:' || current_schema()))",
+    );
     const seen = await this.#db.query(
       'SELECT 1 FROM logs WHERE invocation_id = $1 AND attempt = $2 LIMIT 1',
       [id, attempt],

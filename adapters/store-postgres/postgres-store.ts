@@ -170,9 +170,10 @@ export class PostgresStore implements Store {
     await this.#transaction(async (r) => {
       await r.invocations.recordResult(result);
       await r.attempts.record(result);
-      await r.logs.appendOnce(result);
       // Only a final status makes the callback due; activate() checks the status it ended in.
       if (result.next?.action !== 'retry') await r.callbacks.activate(result.id, this.#now());
+      // Last: it holds the log-order lock until commit (see appendOnce).
+      await r.logs.appendOnce(result);
     });
   }
 

@@ -105,4 +105,36 @@ export function gatewayCases({ open }: Opener): void {
     const taken = leased.flat().map((task) => task.invocationId);
     assert.deepEqual([...taken].sort(), ids, 'each callback leased exactly once');
   });
+
+  test('a follower of the logs misses no line while two gateways record results at once', async (t) => {
+    const gateways = await twoGateways(t);
+    const [a] = gateways;
+    let recording = true;
+    const seen: string[] = [];
+    const follow = async (): Promise<void> => {
+      let after = 0;
+      // One more read after the recording ended picks up whatever committed last.
+      for (let last = false; !last;) {
+        last = !recording;
+        const page = await a.listLogs('hello', { afterSeq: after, limit: 1000 });
+        for (const line of page) seen.push(line.message);
+        after = page.at(-1)?.seq ?? after;
+      }
+    };
+    const following = follow();
+    const recorded = race(gateways, async (store, n) => {
+      for (let i = 0; i < 5; i++) {
+        await store.recordResult(
+          result(`inv-${n}-${i}`, { logs: lines(`${n}.${i}.a`, `${n}.${i}.b`) }),
+        );
+      }
+    });
+    await recorded.finally(() => (recording = false));
+    await following;
+    const expected = Array.from({ length: RACERS * 2 }, (_, n) =>
+      Array.from({ length: 5 }, (_, i) => [`${n}.${i}.a`, `${n}.${i}.b`]),
+    ).flat(2);
+    assert.equal(seen.length, expected.length, 'every line seen once');
+    assert.deepEqual([...seen].sort(), [...expected].sort());
+  });
 }
