@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { DeadLetterListResponse, InvocationView, LogListResponse } from '../../core/api.ts';
+import type {
+  DeadLetterListResponse,
+  InvocationView,
+  LogListResponse,
+  QueuePublishResponse,
+} from '../../core/api.ts';
 import { waitFor } from '../support/inbox.ts';
 import { amqpPublish, pikaPublish } from './support/amqp-clients.ts';
 import { Api, readCredentials } from './support/api.ts';
@@ -123,6 +128,26 @@ describe('queue triggers on RabbitMQ', () => {
     const summary = view.result as { queue: string; messages: number; acked: number };
     assert.equal(summary.queue, queue);
     assert.equal(summary.acked, summary.messages);
+  });
+
+  test('POST /v1/queues/NAME/messages and fn publish publish into the queue on RabbitMQ too', async () => {
+    const queue = `http-${suffix}`;
+    const name = await deploy('qhttp', { queue });
+    const { status, body } = await api.json<QueuePublishResponse>(`/v1/queues/${queue}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'message-header-tenant': 'acme' },
+      body: 'over http',
+    });
+    assert.equal(status, 202);
+    const published = await runFnJson<QueuePublishResponse>(
+      ['publish', queue, '--data', '{"via":"cli"}', '--data-dir', dataDir],
+      { cwd: dir },
+    );
+    const all = await waitSeen(name, 'both published messages', (s) => s.length >= 2);
+    const http = all.find((s) => s.body === 'over http');
+    assert.equal(http?.id, body.id);
+    assert.deepEqual(http?.headers, { tenant: 'acme' });
+    assert.equal(all.find((s) => s.kind === 'object')?.id, published.id);
   });
 
   test('an exchange binding routes by key to a queue Fjord declared', async () => {
