@@ -38,7 +38,14 @@ export async function buildImage(
   if (present.code === 0) return tag;
   options.onStep?.(`building image ${tag}`);
   const run = { ...(options.signal === undefined ? {} : { signal: options.signal }) };
-  const args = ['build', '--build-arg', `BASE_IMAGE=${base}`, '--label', `fjord.base=${base}`];
+  const args = [
+    'build',
+    '--force-rm',
+    '--build-arg',
+    `BASE_IMAGE=${base}`,
+    '--label',
+    `fjord.base=${base}`,
+  ];
   args.push('-t', tag, ...(dockerfile === undefined ? [] : ['-f', '-']), plan.folder);
   failed(
     await docker(args, { ...run, ...(dockerfile === undefined ? {} : { stdin: dockerfile }) }),
@@ -49,7 +56,15 @@ export async function buildImage(
     options.onStep?.(`adding ${libraries.length} host libraries to ${tag}`);
     const context = await librariesContext(libraries);
     try {
-      const layered = ['build', '--build-arg', `FUNCTION_IMAGE=${tag}`, '-t', tag, context.dir];
+      const layered = [
+        'build',
+        '--force-rm',
+        '--build-arg',
+        `FUNCTION_IMAGE=${tag}`,
+        '-t',
+        tag,
+        context.dir,
+      ];
       failed(await docker(layered, run), plan.folder);
     } finally {
       await context.remove();
