@@ -50,21 +50,36 @@ interface Context {
 /** The name Cloudflare Workers code uses for {@link Context}. */
 type ExecutionContext = Context;
 
-/** One message of a queue trigger's batch. */
+/** One message of a queue trigger's batch (fn.json `triggers.queue`). */
 interface Message<Body = unknown> {
+  /** The publisher's AMQP message-id, or one Fjord generated; the same on every retry. */
   readonly id: string;
+  /** When it was published (the AMQP timestamp, or when Fjord first saw it). */
   readonly timestamp: Date;
+  /** application/json (and +json): parsed; text/*: a string; anything else: an ArrayBuffer. */
   readonly body: Body;
+  /** The publisher's AMQP headers, as strings. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly contentType?: string;
+  /** 1 on the first delivery; every retry and redelivery counts. */
   readonly attempts: number;
+  /** Settles the message as done, even when the handler throws later. The first call wins. */
   ack(): void;
+  /** Runs it again in a later batch (after `delaySeconds`, default fn.json `retryDelaySeconds`). */
   retry(options?: { delaySeconds?: number }): void;
 }
 
-/** What a `queue` handler receives. Queue triggers are not configurable in fn.json yet. */
+/**
+ * What a `queue` handler receives. Messages neither acked nor retried are acked when the handler
+ * resolves, and retried when it throws; after `maxRetries` retries a message goes to the
+ * function's dead-letter queue (`fn dlq ls NAME`).
+ */
 interface MessageBatch<Body = unknown> {
   readonly queue: string;
   readonly messages: readonly Message<Body>[];
+  /** Acks every message not settled yet. */
   ackAll(): void;
+  /** Retries every message not settled yet. */
   retryAll(options?: { delaySeconds?: number }): void;
 }
 
