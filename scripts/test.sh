@@ -13,6 +13,7 @@ bash scripts/ensure-amqp-clients.sh
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-docker.sh
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-example-deps.sh
 
 echo "==> typecheck, lint, format" >&2
 npx tsc --noEmit
