@@ -6,9 +6,9 @@
  * to the isolates.
  */
 import { FjordError, isErrorData } from '../../core/errors.ts';
-import type { ExecutionOutcome } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import { IsolateExecutor } from '../isolate/isolate-executor.ts';
+import { failedOutcome } from './failed-outcome.ts';
 import type { ChildMessage, HostInit, LogLevel, ParentMessage } from './host-protocol.ts';
 
 function send(message: ChildMessage): void {
@@ -60,17 +60,6 @@ class CodeRequests {
   }
 }
 
-/** The executor reports faults as outcomes; anything it throws is a platform fault all the same. */
-function platformFault(error: unknown): ExecutionOutcome {
-  return {
-    ok: false,
-    error: FjordError.from(error).toData(),
-    coldStart: false,
-    durationMs: 0,
-    logs: [],
-  };
-}
-
 function serve(init: HostInit): void {
   const code = new CodeRequests();
   const executor = new IsolateExecutor({
@@ -85,7 +74,8 @@ function serve(init: HostInit): void {
       case 'invoke':
         void executor
           .invoke(message.fn, message.payload, message.ctx)
-          .catch((error: unknown) => platformFault(error))
+          // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
+          .catch((error: unknown) => failedOutcome(error))
           .then((outcome) =>
             send({ type: 'outcome', id: message.id, outcome, instances: instances() }),
           );

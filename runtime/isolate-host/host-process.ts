@@ -11,6 +11,8 @@ import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { ResolvedHostOptions } from './host-options.ts';
 import type { ChildMessage, ParentMessage } from './host-protocol.ts';
+import { failedOutcome } from './failed-outcome.ts';
+import { PendingReplies } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
 
 /** Lifecycle of one host process. */
@@ -24,10 +26,6 @@ export type HostState =
   /** Stopped for good (the executor is disposed). */
   | 'stopped';
 
-type Pending =
-  | { kind: 'invoke'; resolve: (outcome: ExecutionOutcome) => void; watchdog: NodeJS.Timeout }
-  | { kind: 'control'; resolve: () => void };
-
 /** How long a prewarm waits for a starting process. */
 const PREWARM_WAIT_MS = 30_000;
 
@@ -36,11 +34,10 @@ type Request<T extends ParentMessage['type']> = Omit<Extract<ParentMessage, { ty
 
 export class HostProcess {
   readonly #options: ResolvedHostOptions;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new PendingReplies();
   readonly #waiters = new ReadyWaiters();
   #child: ChildProcess | undefined;
   #state: HostState = 'starting';
-  #nextId = 1;
   /** Deaths in a row before reaching 'ready'. */
   #failedStarts = 0;
   #lastExit = '';
@@ -79,16 +76,15 @@ export class HostProcess {
     try {
       await this.#waiters.wait(ctx.deadline, () => this.#verdict());
     } catch (error) {
-      return failure(FjordError.from(error), startedAt);
+      return failedOutcome(error, startedAt);
     }
     return new Promise((resolve) => {
-      const id = this.#nextId++;
       // The child enforces the deadline itself; silence well past it means the process is wedged.
       const watchdog = setTimeout(
         () => this.#kill(`it did not answer invocation ${ctx.id} after its deadline`),
         Math.max(0, ctx.deadline - Date.now()) + this.#options.unresponsiveGraceMs,
       );
-      this.#pending.set(id, { kind: 'invoke', resolve, watchdog });
+      const id = this.#pending.invocation(resolve, watchdog);
       this.#send({ type: 'invoke', id, fn, payload, ctx });
     });
   }
@@ -105,9 +101,7 @@ export class HostProcess {
       return; // The invocations report why the process is unavailable.
     }
     await new Promise<void>((resolve) => {
-      const id = this.#nextId++;
-      this.#pending.set(id, { kind: 'control', resolve });
-      this.#send({ ...request, id });
+      this.#send({ ...request, id: this.#pending.control(resolve) });
     });
   }
 
@@ -160,16 +154,10 @@ export class HostProcess {
         this.#waiters.settle(this.#verdict());
         return;
       case 'outcome':
-      case 'done': {
+      case 'done':
         this.#instances = message.instances;
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        if (pending?.kind === 'invoke' && message.type === 'outcome') {
-          clearTimeout(pending.watchdog);
-          pending.resolve(message.outcome);
-        } else if (pending?.kind === 'control') pending.resolve();
+        this.#pending.answer(message.id, message.type === 'outcome' ? message.outcome : undefined);
         return;
-      }
       case 'code':
         this.#options.loadCode(message.sha).then(
           (code) => this.#send({ type: 'code', id: message.id, code }),
@@ -200,23 +188,14 @@ export class HostProcess {
     const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
     this.#lastExit = how;
     const stopped = this.#state === 'stopped';
-    for (const [id, pending] of this.#pending) {
-      this.#pending.delete(id);
-      if (pending.kind === 'control') pending.resolve();
-      else {
-        clearTimeout(pending.watchdog);
-        pending.resolve(
-          failure(
-            stopped
-              ? new FjordError('NO_CAPACITY', 'the executor shut down during the invocation')
-              : new FjordError(
-                  'ISOLATE_HOST_CRASHED',
-                  `the isolate host process ${how} during the invocation`,
-                ),
+    this.#pending.failAll(
+      stopped
+        ? new FjordError('NO_CAPACITY', 'the executor shut down during the invocation')
+        : new FjordError(
+            'ISOLATE_HOST_CRASHED',
+            `the isolate host process ${how} during the invocation`,
           ),
-        );
-      }
-    }
+    );
     if (stopped) return;
     if (this.#state !== 'ready') this.#failedStarts += 1;
     const { restartBackoffMs, maxRestartBackoffMs } = this.#options;
@@ -260,14 +239,4 @@ export class HostProcess {
     // A send to a dying child is lost; its 'close' then settles whatever waits for an answer.
     if (this.#child?.connected === true) this.#child.send(message);
   }
-}
-
-function failure(error: FjordError, startedAt = performance.now()): ExecutionOutcome {
-  return {
-    ok: false,
-    error: error.toData(),
-    coldStart: false,
-    durationMs: performance.now() - startedAt,
-    logs: [],
-  };
 }

@@ -11,7 +11,7 @@ import type { IsolateExecutorOptions, LiveLogEvent } from '../isolate/isolate-ex
 /** The IsolateExecutor options that survive a trip through IPC (no functions). */
 export type HostedExecutorOptions = Omit<
   IsolateExecutorOptions,
-  'loadCode' | 'fetch' | 'onLog' | 'logger'
+  'loadCode' | 'lookup' | 'onLog' | 'logger'
 >;
 
 /** What the parent sends first: the child builds its IsolateExecutor from it. */

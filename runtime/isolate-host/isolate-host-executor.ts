@@ -7,8 +7,8 @@
  *
  * What crosses the IPC channel per invocation is one message each way: the spec, payload and
  * context out, the outcome (with logs, cpuMs, coldStart) back. Bundle code crosses once per
- * bundle and process. Deliberately left out: the inline executor's `fetch` override (a function
- * cannot cross processes); host bridges use the child's own Node fetch, crypto and timers.
+ * bundle and process. Deliberately left out: the inline executor's `lookup` override (a function
+ * cannot cross processes); host bridges use the child's own resolver, fetch, crypto and timers.
  */
 import type {
   ExecutionOutcome,
