@@ -46,6 +46,7 @@ export const ERROR_STATUS = {
   STORE_UNAVAILABLE: 503,
   CONTAINER_RUNTIME_UNAVAILABLE: 503,
   CONTAINER_IMAGE_UNAVAILABLE: 503,
+  BUNDLE_UNAVAILABLE: 503,
   NO_CAPACITY: 503,
   /** The isolate host process keeps failing to start; it is restarted with backoff. */
   ISOLATE_HOST_UNAVAILABLE: 503,
@@ -69,6 +70,7 @@ export interface ErrorData {
 /** Codes for which another attempt may succeed. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'BROKER_UNAVAILABLE',
+  'BUNDLE_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'CONTAINER_RUNTIME_UNAVAILABLE',
   'NO_CAPACITY',

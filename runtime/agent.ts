@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { ErrorData } from '../core/errors.ts';
 import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../core/messages.ts';
 import { refuseDelivery } from '../core/retry-policy.ts';
+import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from './bundle-wait.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { QueueConsumers } from './queue-consumers.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   runtimes?: readonly FunctionSpec['runtime'][];
   /** Instances started ahead of invocations when a function version becomes active. Default 1. */
   prewarm?: number;
+  /** How an async invocation waits for a bundle no gateway can serve yet (runtime/bundle-wait.ts). */
+  bundleWait?: BundleWaitPolicy;
 }
 
 interface Consumer {
@@ -57,6 +60,8 @@ export class RuntimeAgent {
   readonly #cancelled = new Map<string, number>();
   #controlSubscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Aborted by drain(): invocations waiting for their bundle go back to the queue. */
+  readonly #stopping = new AbortController();
   /** Functions with a queue trigger consume their queue here, beside their invocation queue. */
   readonly #queues: QueueConsumers;
 
@@ -95,6 +100,7 @@ export class RuntimeAgent {
   async drain(graceMs = 30_000): Promise<number> {
     if (this.#state === 'stopped' || this.#state === 'idle') return 0;
     this.#state = 'draining';
+    this.#stopping.abort();
     clearInterval(this.#heartbeat);
     await this.#announce();
     await this.#controlSubscription?.cancel().catch(() => undefined);
@@ -254,7 +260,20 @@ export class RuntimeAgent {
         .catch((error: unknown) => log.debug({ err: error }, 'started report lost'));
     }
     try {
-      const result = await runInvocation(delivery, executor, nodeId);
+      const result = await runWaitingForBundle(
+        message,
+        () => runInvocation(delivery, executor, nodeId),
+        {
+          policy: this.#options.bundleWait ?? DEFAULT_BUNDLE_WAIT,
+          signal: this.#stopping.signal,
+          onWait: (waitMs, failed) =>
+            log.warn(
+              { waitMs, err: failed.error },
+              'bundle unavailable; same attempt after a wait',
+            ),
+        },
+      );
+      if (result === undefined) return delivery.requeue();
       if (message.mode === 'sync') {
         await delivery
           .reply(result)
