@@ -4,6 +4,7 @@
 // The same rules and messages as the isolate runtime's prelude.
 import { inspect } from 'node:util';
 import { describe } from './function-module.mjs';
+import { isQueueEvent, queueCall } from './queue-batch.mjs';
 import { errorReply, thrownReply } from './replies.mjs';
 
 /**
@@ -47,6 +48,12 @@ export async function dispatchHttp(loaded, wire, wctx, log) {
  * @param {object} log
  */
 export async function dispatchEvent(loaded, event, wctx, log) {
+  // A queue batch goes to queue(batch, env, ctx), or message by message to a handler.
+  if (isQueueEvent(event)) {
+    const call = queueCall(loaded.main, loaded.shape, event, loaded.env);
+    if (call === undefined) return errorReply('FUNCTION_ERROR', 'function has no queue handler');
+    return run(wctx, loaded.env, log, call, toEventReply);
+  }
   // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
   const scheduled = loaded.shape === 'object' ? loaded.main.scheduled : undefined;
   if (typeof scheduled === 'function' && isScheduledEvent(event)) {

@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
-import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type {
+  FunctionSpec,
+  InvocationPayload,
+  QueueBatchEvent,
+  QueueMessageData,
+} from '../../core/messages.ts';
 import {
   bodyBytes,
   errorOf,
@@ -27,6 +32,21 @@ export interface ConformanceCase {
   check: (outcome: ExecutionOutcome) => void;
   /** What must be equal across executors; by default everything but timings and stacks. */
   comparable?: (outcome: ExecutionOutcome) => unknown;
+}
+
+/** A queue trigger's batch event (runtime/queue-batch-run.ts builds these). */
+function queueBatch(bodies: QueueMessageData['body'][]): QueueBatchEvent {
+  return {
+    type: 'queue',
+    queue: 'orders',
+    messages: bodies.map((body, i) => ({
+      id: `m${i}`,
+      timestamp: 1_700_000_000_000,
+      attempts: 1,
+      headers: {},
+      body,
+    })),
+  };
 }
 
 const ctx = (id: string) => (): InvocationContext =>
@@ -211,6 +231,42 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
         outcome.logs.map((entry) => entry.message),
         ['tick scheduled 1700000000000 0 3 * * * nightly'],
       );
+    },
+  },
+  {
+    name: 'a queue batch goes to queue(batch, env, ctx): per-message decisions, bodies by type',
+    fixture: 'queue-recorder',
+    payload: eventPayload(
+      queueBatch([{ json: { action: 'retry-once' } }, { text: 'hi' }, { base64: 'AP8=' }]),
+    ),
+    ctx: ctx('queue-batch'),
+    check: (outcome) => {
+      assert.deepEqual(valueOf(outcome), {
+        type: 'queue-outcome',
+        decisions: [{ action: 'retry' }, { action: 'ack' }, { action: 'ack' }],
+      });
+      assert.deepEqual(
+        outcome.logs.map((entry) => (JSON.parse(entry.message) as { body: unknown }).body),
+        [{ action: 'retry-once' }, 'hi', [0, 255]],
+      );
+    },
+  },
+  {
+    name: 'a queue handler that throws keeps its explicit decisions and reports the error',
+    fixture: 'queue-settle',
+    payload: eventPayload(queueBatch([{ text: 'ack' }, { text: 'throw' }])),
+    ctx: ctx('queue-throw'),
+    check: (outcome) => {
+      const value = valueOf(outcome) as { decisions: unknown; error: { name: string } };
+      assert.deepEqual(value.decisions, [{ action: 'ack' }, null]);
+      assert.equal(value.error.name, 'TypeError');
+    },
+    comparable: (outcome) => {
+      const value = (outcome.ok ? outcome.value : outcome.error) as {
+        decisions?: unknown;
+        error?: { code: string; message: string };
+      };
+      return [value.decisions, value.error?.code, value.error?.message];
     },
   },
   {
