@@ -6,10 +6,15 @@
  * addresses come from an injected resolver and are denied before any connection.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createManifestValidator } from '../../core/manifest.ts';
 import type { FunctionSpec } from '../../core/messages.ts';
@@ -186,6 +191,51 @@ describe('isolate executor: fetch to non-public addresses', () => {
     denied(
       await fetchWith(`http://mapped.test:${port}/`, { allow: [`mapped.test:${port}`] }),
       /mapped\.test resolves to ::ffff:7f00:1, a loopback address/,
+    );
+  });
+
+  test('https verifies the certificate of the host name (a self-signed one fails)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fjord-tls-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = createTlsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (_req, res) => res.end('secret'),
+    );
+    tls.listen(0, '127.0.0.1');
+    await once(tls, 'listening');
+    t.after(() => tls.close());
+    const tlsPort = (tls.address() as AddressInfo).port;
+    const result = await fetchWith(`https://localhost:${tlsPort}/`, {
+      allow: [`localhost:${tlsPort}`],
+      allowPrivate: true,
+    });
+    assert.equal(result.error?.name, 'TypeError', JSON.stringify(result));
+    assert.match(
+      result.error?.message ?? '',
+      /fetch to localhost:\d+ failed: .*self-signed certificate/,
     );
   });
 
