@@ -105,6 +105,9 @@ function serve(init: HostInit): void {
 
 // Without its parent this process has nobody to answer to: it must not linger as an orphan.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches the whole process group and systemd signals the whole cgroup: the node drains
+// first and then disposes this process, which must not die under its in-flight work meanwhile.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
 process.once('message', (message: ParentMessage) => {
   if (message.type === 'init') serve(message);
 });

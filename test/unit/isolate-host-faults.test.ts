@@ -149,6 +149,20 @@ test('a host process that stops answering is killed once the deadline and grace 
   assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 1);
 });
 
+test('SIGINT and SIGTERM (Ctrl-C, a cgroup-wide stop) leave a host process serving until the node disposes it', async () => {
+  const host = executor();
+  const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 1);
+  const [pid] = host.pids;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGINT');
+  process.kill(pid, 'SIGTERM');
+  // Unhandled, either signal would end the process before it reads the next message.
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 2);
+  assert.deepEqual(host.pids, [pid]);
+  assert.equal(host.restarts, 0);
+});
+
 test('dispose ends every host process and later invocations fail with NO_CAPACITY', async () => {
   const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 2 });
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
