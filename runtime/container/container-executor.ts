@@ -31,6 +31,7 @@ import {
   type ResolvedOptions,
 } from './executor-options.ts';
 import { EngineSession } from './engine-session.ts';
+import { RecentLoad } from './recent-load.ts';
 import { processOwner } from './stray-containers.ts';
 
 export type { ContainerExecutorOptions } from './executor-options.ts';
@@ -53,6 +54,8 @@ export class ContainerExecutor implements Executor {
   readonly #bundles: BundleCache<string>;
   readonly #owner = processOwner();
   readonly #pools = new Map<string, ContainerPool>();
+  /** Recent peak concurrency by function name (across its versions): the warm pool's size. */
+  readonly #load = new Map<string, RecentLoad>();
   /** Every container not yet removed, whichever pool it belongs to. */
   readonly #live = new Set<ContainerInstance>();
   readonly #reaper: NodeJS.Timeout;
@@ -127,6 +130,7 @@ export class ContainerExecutor implements Executor {
       const lease = await pool.acquire(signal);
       instance = lease.instance;
       coldStart = lease.cold;
+      this.#loadOf(fn.name).record(pool.inFlight);
     } catch (error) {
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
@@ -148,12 +152,12 @@ export class ContainerExecutor implements Executor {
         if (signal.aborted) {
           // The function may be spinning or awaiting forever: only removal stops it.
           void instance.remove('timeout');
-          pool.prewarm(1);
+          pool.prewarm(this.#warmTarget(fn.name));
           return finish({ ok: false, error: timeoutError(budgetMs) });
         }
         const error = await instance.fault();
         void instance.remove('broken');
-        pool.prewarm(1);
+        pool.prewarm(this.#warmTarget(fn.name));
         return finish({ ok: false, error });
       }
     } finally {
@@ -170,12 +174,14 @@ export class ContainerExecutor implements Executor {
   }
 
   /**
-   * Starts up to `count` containers of `fn` ahead of invocations, so they find them warm.
-   * Resolves once they are created; they boot in the background.
+   * Starts up to `count` containers of `fn` ahead of invocations, so they find them warm, or as
+   * many as the function's recent peak of concurrent invocations when that is more (a new
+   * version takes over the load of the old one). Resolves once they are created; they boot in
+   * the background.
    */
   async prewarm(fn: FunctionSpec, count: number): Promise<void> {
     if (this.#state === 'disposed') return;
-    this.#poolFor(fn).prewarm(count);
+    this.#poolFor(fn).prewarm(Math.max(count, this.#load.get(fn.name)?.peak() ?? 0));
   }
 
   stats(): ExecutorStats {
@@ -247,11 +253,28 @@ export class ContainerExecutor implements Executor {
     return instance;
   }
 
+  #loadOf(name: string): RecentLoad {
+    let load = this.#load.get(name);
+    if (load === undefined) {
+      load = new RecentLoad({ windowMs: this.#options.loadWindowMs });
+      this.#load.set(name, load);
+    }
+    return load;
+  }
+
+  /** Containers to keep warm for a function: its recent peak, at least one after a loss. */
+  #warmTarget(name: string): number {
+    return Math.max(1, this.#load.get(name)?.peak() ?? 0);
+  }
+
   #reap(): void {
     const idleSince = Date.now() - this.#options.idleTimeoutMs;
     for (const [key, pool] of this.#pools) {
-      pool.reap(idleSince);
+      pool.reap(idleSince, this.#load.get(pool.name)?.peak() ?? 0);
       if (pool.empty) this.#pools.delete(key);
+    }
+    for (const [name, load] of this.#load) {
+      if (load.peak() === 0) this.#load.delete(name);
     }
   }
 }

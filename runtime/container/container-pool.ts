@@ -20,6 +20,11 @@ export class ContainerPool extends WarmPool<ContainerInstance> {
     return this.#instances;
   }
 
+  /** Invocations running in this pool's containers now. */
+  get inFlight(): number {
+    return this.#instances.reduce((sum, instance) => sum + instance.active, 0);
+  }
+
   /** Gives a slot back after an invocation. */
   release(instance: ContainerInstance): void {
     instance.active -= 1;
@@ -42,9 +47,15 @@ export class ContainerPool extends WarmPool<ContainerInstance> {
     if (this.#instances.length !== before) this.serveWaiters();
   }
 
-  /** Removes containers with nothing to do since before `idleSince` (epoch ms). */
-  reap(idleSince: number): void {
+  /**
+   * Removes containers with nothing to do since before `idleSince` (epoch ms), except the `keep`
+   * most recently used ones: what the recent load needed stays warm.
+   */
+  reap(idleSince: number, keep = 0): void {
+    const live = this.#instances.filter((i) => i.state !== 'removed');
+    const kept = new Set(keep > 0 ? live.slice(-keep) : []);
     for (const instance of this.#instances) {
+      if (kept.has(instance)) continue;
       if (instance.active === 0 && instance.state === 'ready' && instance.lastUsedAt < idleSince) {
         void instance.remove('reaped');
       }

@@ -31,6 +31,11 @@ export interface ContainerExecutorOptions {
   invocationsPerContainer?: number;
   /** Idle containers are removed after this long. Default 5 minutes. */
   idleTimeoutMs?: number;
+  /**
+   * How far back the peak of concurrent invocations per function is remembered: that many
+   * containers stay warm (and a new version is prewarmed to it). Default `idleTimeoutMs`.
+   */
+  loadWindowMs?: number;
   /** How long a container may take to start and load its function. Default 30 s. */
   startTimeoutMs?: number;
   /** Size of the writable /tmp of each container (tmpfs; counts against its memory). Default 32. */
@@ -64,6 +69,7 @@ export function resolveOptions(options: ContainerExecutorOptions): ResolvedOptio
     workDir: options.workDir ?? join(tmpdir(), 'fjord-containers'),
     invocationsPerContainer: Math.max(1, options.invocationsPerContainer ?? 1),
     idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
+    loadWindowMs: options.loadWindowMs ?? options.idleTimeoutMs ?? 5 * 60_000,
     startTimeoutMs: options.startTimeoutMs ?? 30_000,
     tmpfsMb: options.tmpfsMb ?? 32,
     defaultCpus: options.defaultCpus ?? 1,
