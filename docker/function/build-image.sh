@@ -5,6 +5,9 @@
 # folder): native addons then come from the host and the image needs no network. Prints the tag,
 # `fjord-fn/NAME:<hash of the base image and the folder's files>`, to set as "image" in fn.json.
 #
+# `fn deploy` does all of this itself (and uploads the image to the gateway, from where nodes
+# load it); this script is for nodes that run a hand-built image without a gateway to load from.
+#
 #   bash docker/function/build-image.sh functions/thumbnail [NAME]
 set -euo pipefail
 DIR="$(cd "${1:?usage: build-image.sh FUNCTION_DIR [NAME]}" && pwd)"
