@@ -1,6 +1,8 @@
 import type { Logger } from '../core/logger.ts';
 import type { DeadLetter } from '../core/messages.ts';
 import type { Store } from '../core/store.ts';
+import type { EventHub } from './events.ts';
+import { deadLetterEvents } from './events-summaries.ts';
 
 /**
  * Writes the dead letters nodes (and the broker) give up on into their function's dead-letter
@@ -10,6 +12,7 @@ import type { Store } from '../core/store.ts';
 export function createDeadLetterRecorder(
   store: Store,
   logger: Logger,
+  events: EventHub,
   onRecorded: () => void,
 ): (letter: DeadLetter) => Promise<void> {
   return async (letter) => {
@@ -26,6 +29,7 @@ export function createDeadLetterRecorder(
       },
       'invocation dead-lettered',
     );
+    for (const event of deadLetterEvents(letter)) events.publish(event);
     onRecorded();
   };
 }

@@ -3,6 +3,9 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ManifestValidator } from '../core/manifest.ts';
 import type { TokenRecord } from '../core/store.ts';
+import type { RecentInvocations } from './dashboard/recent-invocations.ts';
+import type { SessionStore } from './dashboard/sessions.ts';
+import type { EventHub } from './events.ts';
 import type { FunctionCatalog } from './function-catalog.ts';
 import type { ResolvedGatewayOptions } from './gateway-options.ts';
 import type { Invoker } from './invoker.ts';
@@ -15,6 +18,8 @@ export interface GatewayState {
   callId: string;
   /** The token the request authenticated with, once a route required one. */
   token?: TokenRecord;
+  /** The token record of the dashboard session a read request came with (session-cookie.ts). */
+  session?: TokenRecord;
   /** The code of the error the request ended with, for the request log. */
   errorCode?: ErrorCode;
 }
@@ -33,4 +38,10 @@ export interface GatewayDeps extends ResolvedGatewayOptions {
   nodes: NodeRegistry;
   metrics: GatewayMetrics;
   validateManifest: ManifestValidator;
+  /** Live events of this gateway (GET /v1/events, the dashboard). */
+  events: EventHub;
+  /** Dashboard logins. */
+  sessions: SessionStore;
+  /** The invocations this gateway saw last, for GET /v1/overview. */
+  recent: RecentInvocations;
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
 import type { ImageStore } from './image-store.ts';
 import { DEFAULT_CALLBACK_OPTIONS, type CallbackOptions } from './callbacks/callback-options.ts';
+import { DEFAULT_DASHBOARD_OPTIONS, type DashboardOptions } from './dashboard/dashboard-options.ts';
 
 /** Largest request bodies the gateway reads, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. */
 export interface BodyLimits {
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   idempotencyWindowMs?: number;
   /** Delivery of `X-Callback-Url` callbacks. */
   callbacks?: Partial<CallbackOptions>;
+  /** The dashboard's sessions and the live event stream. */
+  dashboard?: Partial<DashboardOptions>;
   /** Clock, injectable for tests. */
   now?: () => number;
   /** Where function images uploaded by `fn deploy` live; absent: the image routes answer 404. */
@@ -49,10 +52,11 @@ export interface GatewayOptions {
 
 /** {@link GatewayOptions} with every default filled in. */
 export type ResolvedGatewayOptions = Required<
-  Omit<GatewayOptions, 'limits' | 'callbacks' | 'images'>
+  Omit<GatewayOptions, 'limits' | 'callbacks' | 'images' | 'dashboard'>
 > & {
   limits: BodyLimits;
   callbacks: CallbackOptions;
+  dashboard: DashboardOptions;
   images?: ImageStore;
 };
 
@@ -79,6 +83,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     trustProxy: options.trustProxy ?? false,
     idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * 60 * 60 * 1000,
     callbacks: { ...DEFAULT_CALLBACK_OPTIONS, ...options.callbacks },
+    dashboard: { ...DEFAULT_DASHBOARD_OPTIONS, ...options.dashboard },
     now: options.now ?? Date.now,
     ...(options.images === undefined ? {} : { images: options.images }),
   };

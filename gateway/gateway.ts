@@ -4,7 +4,10 @@ import type { Subscription } from '../core/broker.ts';
 import { createManifestValidator } from '../core/manifest.ts';
 import type { ControlEvent, ResultEvent } from '../core/messages.ts';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.ts';
+import { createDashboardState, registerDashboardRoutes } from './dashboard/dashboard.ts';
 import { createDeadLetterRecorder } from './dead-letter-recorder.ts';
+import { EventHub } from './events.ts';
+import { functionEvent, nodeEvent } from './events-summaries.ts';
 import { FunctionCatalog } from './function-catalog.ts';
 import type { GatewayDeps, GatewayState } from './gateway-context.ts';
 import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.ts';
@@ -13,6 +16,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { callId } from './middleware/call-id.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { sessionCookie } from './middleware/session-cookie.ts';
 import { unmatchedRoute } from './middleware/unmatched-route.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { createResultRecorder } from './result-recorder.ts';
@@ -43,12 +47,17 @@ export interface Gateway {
   /** The Koa app; serve `app.callback()` with node:http. */
   readonly app: Koa<GatewayState>;
   readonly state: GatewayLifecycle;
+  /** This gateway's live events (what GET /v1/events streams). */
+  readonly events: EventHub;
   /**
    * Starts recording results and dead letters from the broker, following heartbeats and
    * deploys, delivering callbacks and firing schedules.
    */
   start(): Promise<void>;
-  /** Cancels the broker subscriptions. Idempotent; does not close the broker or the store. */
+  /**
+   * Cancels the broker subscriptions and ends the event streams (which would otherwise keep the
+   * HTTP server from closing). Idempotent; does not close the broker or the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -61,17 +70,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   const resolved = resolveGatewayOptions(options);
   const { store, broker, logger } = resolved;
   const metrics = new GatewayMetrics(broker);
+  const events = new EventHub(logger);
   const deps: GatewayDeps = {
     ...resolved,
+    ...createDashboardState(resolved, events),
     metrics,
+    events,
     functions: new FunctionCatalog(store, resolved.functionCacheTtlMs, resolved.now),
     nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
-    invoker: new Invoker({ ...resolved, metrics }),
+    invoker: new Invoker({ ...resolved, metrics, events }),
     validateManifest: createManifestValidator(),
   };
   const app = createApp(deps);
   const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
-  const recordResult = createResultRecorder(store, metrics);
+  const recordResult = createResultRecorder(store, metrics, events);
   const onResult = async (event: ResultEvent): Promise<void> => {
     await recordResult(event);
     // An invocation may have ended here: its callback is due now, not at the next poll.
@@ -81,18 +93,22 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...resolved,
     accept: (request, options) => deps.invoker.accept(request, options),
   });
-  const onDeadLetter = createDeadLetterRecorder(store, logger, () => callbacks.wake());
+  const onDeadLetter = createDeadLetterRecorder(store, logger, events, () => callbacks.wake());
 
   let state: GatewayLifecycle = 'idle';
   const subscriptions: Subscription[] = [];
   const onControl = (event: ControlEvent): void => {
-    if (event.type === 'heartbeat') deps.nodes.record(event.node);
+    if (event.type === 'heartbeat') events.publish(nodeEvent(deps.nodes.record(event.node)));
     else if (event.type === 'deployed') deps.functions.evict(event.fn.name);
     else if (event.type === 'deleted') deps.functions.evict(event.name);
+    // Deploys, rollbacks and deletes of any gateway reach every gateway's dashboard this way.
+    const change = functionEvent(event);
+    if (change !== undefined) events.publish(change);
   };
 
   return {
     app,
+    events,
     get state() {
       return state;
     },
@@ -114,6 +130,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async stop() {
       if (state === 'stopped') return;
       state = 'stopped';
+      events.close();
       await cancelAll(subscriptions);
       await callbacks.stop();
       await scheduler.stop();
@@ -152,11 +169,13 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerNodeRoutes(router, deps);
   registerQueueRoutes(router, deps);
   registerMetricsRoute(router, deps);
+  registerDashboardRoutes(router, deps);
 
   app.use(callId());
   app.use(requestLog(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(unmatchedRoute());
+  app.use(sessionCookie(deps.sessions));
   app.use(httpTrigger(deps));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -4,6 +4,8 @@ import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
 import type { InvocationMessage, InvocationPayload, InvocationResult } from '../core/messages.ts';
 import type { Store } from '../core/store.ts';
+import type { EventHub } from './events.ts';
+import { acceptedEvent } from './events-summaries.ts';
 import type { ActiveFunction } from './function-catalog.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -20,6 +22,7 @@ export interface InvokerOptions {
   broker: Broker;
   logger: Logger;
   metrics: GatewayMetrics;
+  events: EventHub;
   syncMarginMs: number;
   now: () => number;
 }
@@ -94,6 +97,7 @@ export class Invoker {
         'invocation queued but its record could not be written yet',
       );
     }
+    this.#options.events.publish(acceptedEvent(message));
     return message;
   }
 

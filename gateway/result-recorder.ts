@@ -1,5 +1,7 @@
 import type { ResultEvent } from '../core/messages.ts';
 import type { Store } from '../core/store.ts';
+import type { EventHub } from './events.ts';
+import { resultEvent } from './events-summaries.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 /**
@@ -14,13 +16,15 @@ import type { GatewayMetrics } from './metrics.ts';
 export function createResultRecorder(
   store: Store,
   metrics: GatewayMetrics,
+  events: EventHub,
 ): (event: ResultEvent) => Promise<void> {
   return async (event) => {
     if (event.type === 'started') {
       await store.markStarted(event.id, event.node, event.attempt, event.startedAt);
-      return;
+    } else {
+      await store.recordResult(event.result);
+      metrics.finished(event.result);
     }
-    await store.recordResult(event.result);
-    metrics.finished(event.result);
+    events.publish(resultEvent(event));
   };
 }

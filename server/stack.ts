@@ -181,6 +181,8 @@ async function shutdown(
   };
   const { agent, gateway, executor, store } = running;
   const httpClosed = running.http?.close();
+  // Event streams (the dashboard's) never end by themselves: end them, or the close would wait.
+  gateway?.events.close();
   await step('drain node', agent && (() => agent.drain(graceMs)));
   await step('close http', httpClosed && (() => httpClosed));
   await step('stop gateway', gateway && (() => gateway.stop()));

@@ -31,6 +31,9 @@ export async function authenticate(
   accepted: readonly TokenScope[],
 ): Promise<TokenRecord> {
   const match = BEARER.exec(ctx.get('Authorization'));
+  // A dashboard session (a cookie, reads only: see session-cookie.ts) stands in for the token.
+  const { session } = ctx.state;
+  if (match?.[1] === undefined && session !== undefined) return allow(ctx, session, accepted);
   if (match?.[1] === undefined) {
     ctx.set('WWW-Authenticate', 'Bearer realm="fjord"');
     throw new FjordError(
@@ -43,6 +46,15 @@ export async function authenticate(
     ctx.set('WWW-Authenticate', 'Bearer realm="fjord", error="invalid_token"');
     throw new FjordError('UNAUTHORIZED', 'invalid or revoked token');
   }
+  return allow(ctx, token, accepted);
+}
+
+/** Checks the scope of an authenticated token and remembers it for the request. */
+function allow(
+  ctx: GatewayContext,
+  token: TokenRecord,
+  accepted: readonly TokenScope[],
+): TokenRecord {
   if (!accepted.some((scope) => grants(token.scope, scope))) {
     throw new FjordError(
       'FORBIDDEN',
