@@ -18,13 +18,15 @@ function send(message: ChildMessage): void {
 
 /** A Logger whose lines go to the parent's logger. */
 function ipcLogger(bindings: Record<string, unknown>): Logger {
-  const line = (level: LogLevel) => (obj: object, msg?: string) =>
-    send({
-      type: 'log',
-      level,
-      obj: { ...bindings, ...obj },
-      ...(msg === undefined ? {} : { msg }),
-    });
+  const line = (level: LogLevel) => (obj: object, msg?: string) => {
+    const text = msg === undefined ? {} : { msg };
+    try {
+      send({ type: 'log', level, obj: { ...bindings, ...obj }, ...text });
+    } catch {
+      // A field structured clone cannot copy (a function, a handle): the line still gets out.
+      send({ type: 'log', level, obj: { ...bindings, fields: 'not serializable' }, ...text });
+    }
+  };
   return {
     debug: line('debug'),
     info: line('info'),

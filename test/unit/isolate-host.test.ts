@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Logger } from '../../core/logger.ts';
 import type { LiveLogEvent } from '../../runtime/isolate/isolate-executor.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { IsolateHostExecutor } from '../../runtime/isolate-host/isolate-host-executor.ts';
@@ -21,6 +22,19 @@ import { uniqueName } from '../support/fixtures.ts';
 describe('isolate host: the same results as the inline isolate executor', () => {
   const bundles = new FixtureBundles();
   const live: LiveLogEvent[] = [];
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const line =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
+    };
+  const logger: Logger = {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: () => logger,
+  };
   let inline: IsolateExecutor;
   let hosted: IsolateHostExecutor;
 
@@ -30,6 +44,7 @@ describe('isolate host: the same results as the inline isolate executor', () => 
       loadCode: bundles.load,
       processes: 2,
       onLog: (event) => live.push(event),
+      logger,
     });
   });
   after(() => Promise.all([inline.dispose(), hosted.dispose()]));
@@ -87,6 +102,18 @@ describe('isolate host: the same results as the inline isolate executor', () => 
     );
     assert.equal(responseOf(outcome).status, 201);
     assert.equal(outcome.coldStart, false);
+  });
+
+  test("the host processes' own log lines reach the node's logger", async () => {
+    const fn = await bundles.spec('init-throws', { name: uniqueName('init-throws') });
+    await hosted.prewarm(fn, 1);
+    const warned = lines.find(
+      (l) =>
+        l.msg?.startsWith('prewarming an isolate failed') && 'fn' in l.obj && l.obj.fn === fn.name,
+    );
+    assert.ok(warned, JSON.stringify(lines));
+    assert.equal(warned.level, 'warn');
+    assert.ok('pid' in warned.obj && hosted.pids.includes(Number(warned.obj.pid)));
   });
 
   test('evict disposes the warm isolates of other versions in every host process', async () => {
