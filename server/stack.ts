@@ -80,7 +80,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await broker.start();
     const stack: Stack = { broker, examples: [], stop };
     if (parts.gateway) {
-      const store = openStore(options.store, options.dataDir);
+      const store = openStore(options.store, options.dataDir, logger);
       running.store = store;
       await store.init();
       const gateway = createGateway({
