@@ -33,6 +33,11 @@ export class EventHub {
     this.#logger = logger;
   }
 
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** How many listeners are subscribed right now. */
   get subscribers(): number {
     return this.#listeners.size;

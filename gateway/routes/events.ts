@@ -17,6 +17,13 @@ export function registerEventRoutes(router: GatewayRouter, deps: GatewayDeps): v
 
   router.get('/v1/events', requireScope(deps.store, 'invoke'), (ctx) => {
     const { req, res } = ctx;
+    if (events.closed) {
+      // The gateway is stopping. 204 tells EventSource not to reconnect here, and closing the
+      // connection keeps a browser from holding the stopping server open with retries.
+      ctx.set('Connection', 'close');
+      ctx.status = 204;
+      return;
+    }
     // The stream is written by hand: Koa must neither send a body nor end the response.
     ctx.respond = false;
     req.socket.setTimeout(0);
@@ -58,7 +65,8 @@ export function registerEventRoutes(router: GatewayRouter, deps: GatewayDeps): v
       (event) => send(formatEvent(event)),
       () => {
         close();
-        res.end();
+        // Ending the connection too: a kept-alive one would carry the browser's reconnect.
+        res.end(() => req.socket.end());
       },
     );
     if (open) heartbeat = setInterval(() => send(': heartbeat\n\n'), eventHeartbeatMs);

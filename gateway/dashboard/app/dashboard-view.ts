@@ -5,7 +5,7 @@ import { ago, clock, duration, shortId } from './format.ts';
 import type { Model } from './model.ts';
 
 /** How the event stream is doing, as the header shows it. */
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 /** The dashboard's layout and its sections; the sections are re-rendered from the model. */
 export class DashboardView {
@@ -67,7 +67,7 @@ export class DashboardView {
       nodes.length === 0
         ? h('p', { class: 'muted' }, 'No node has reported in.')
         : table(
-            ['Node', 'State', 'In flight', 'Functions', 'Heartbeat'],
+            ['Node', 'State', 'In flight', 'Heartbeat'],
             nodes.map((node) => nodeRow(node, this.#model)),
           ),
     );
@@ -212,10 +212,18 @@ function nodeRow(node: NodeSummary, model: Model): HTMLTableRowElement {
   return h(
     'tr',
     { 'data-testid': 'node-row', 'data-id': node.id, 'data-state': state },
-    h('td', { class: 'mono', title: node.hostname }, node.id),
+    h(
+      'td',
+      {},
+      h('div', { class: 'mono nowrap' }, node.id),
+      h(
+        'div',
+        { class: 'muted small' },
+        `${node.hostname} · ${node.functions.length} functions · up ${ago(node.startedAt, model.now()).replace(' ago', '')}`,
+      ),
+    ),
     h('td', {}, badge(state)),
     h('td', { class: 'num' }, node.inflight),
-    h('td', {}, node.functions.length),
-    h('td', {}, ago(node.lastSeen, model.now())),
+    h('td', { class: 'nowrap' }, ago(node.lastSeen, model.now())),
   );
 }

@@ -11,6 +11,8 @@ import { Model } from './model.ts';
 
 /** Events that change what the overview would say beyond one row: reload it, at most this often. */
 const RELOAD_DEBOUNCE_MS = 250;
+/** How long the page waits before it tries again when the gateway went away. */
+const RESTART_MS = 5000;
 /** Relative times and node liveness move on even when nothing happens. */
 const TICK_MS = 1000;
 
@@ -28,8 +30,13 @@ async function start(): Promise<void> {
   let who: SessionView;
   try {
     who = await api.session();
-  } catch {
-    showLogin();
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 401) {
+      showLogin();
+    } else {
+      document.body.replaceChildren(unreachable());
+      setTimeout(() => void start(), RESTART_MS);
+    }
     return;
   }
   const model = new Model();
@@ -80,7 +87,12 @@ async function start(): Promise<void> {
       if (reconnected) reloadSoon();
     },
     onDrop: () => dashboard.setLive('reconnecting'),
-    onClosed: () => showLogin(),
+    // The gateway refused the stream: the session ended, or the gateway is stopping.
+    onClosed: () => {
+      dashboard.setLive('offline');
+      stop?.();
+      setTimeout(() => void start(), RESTART_MS);
+    },
     onEvent: (event) => {
       if (event.type === 'invocation') {
         model.invocation(event.data);
@@ -100,6 +112,13 @@ async function start(): Promise<void> {
     stopFollowing();
     clearInterval(ticker);
   };
+}
+
+function unreachable(): HTMLElement {
+  const message = document.createElement('p');
+  message.className = 'muted unreachable';
+  message.textContent = 'The gateway cannot be reached; trying again…';
+  return message;
 }
 
 void start();
