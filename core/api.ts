@@ -23,6 +23,11 @@
  * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404 |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
+ * | GET /v1/overview | invoke (or session) | | `OverviewResponse` (gateway/dashboard/wire.ts) |
+ * | GET /v1/events | invoke (or session) | | text/event-stream of `GatewayEvent`s (same file) |
+ * | POST /v1/session | none | `{"token": "..."}` | 201 `SessionView` + session cookie |
+ * | GET /v1/session, DELETE /v1/session | invoke (or session), none | | `SessionView`, 204 |
+ * | GET / | none | | the dashboard page |
  * | POST /v1/queues/QUEUE/messages | invoke | the message body, any Content-Type; `Message-Header-X: v` headers | 202 {@link QueuePublishResponse} |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
