@@ -85,6 +85,8 @@ export interface QueueMessage {
   headers: Record<string, string>;
   /** 1 on first delivery; every redelivery and retry counts. */
   attempts: number;
+  /** Queues it went through from functions' ctx.queues.send() (0 from any other publisher). */
+  hops: number;
 }
 
 export interface QueueDelivery {
@@ -107,6 +109,8 @@ export interface OutgoingQueueMessage {
   body: Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Set when a function sends it: the hops of the message that function was handling, + 1. */
+  hops?: number;
 }
 
 /**

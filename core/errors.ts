@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   INVALID_MANIFEST: 400,
   INVALID_IDEMPOTENCY_KEY: 400,
   INVALID_CALLBACK_URL: 400,
+  /** A function's ctx.queues.send() would pass MAX_QUEUE_HOPS: a loop between queues, likely. */
+  QUEUE_LOOP_DETECTED: 400,
   BUNDLE_REJECTED: 400,
   IMAGE_DIGEST_MISMATCH: 400,
   UNAUTHORIZED: 401,

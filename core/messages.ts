@@ -190,4 +190,16 @@ export interface QueueBatchOutcome {
   type: 'queue-outcome';
   decisions: QueueDecision[];
   error?: ErrorData;
+  /** What the handler sent with ctx.queues.send(), in order; published before any settling. */
+  sends?: QueueSend[];
 }
+
+/** One message a function sent into a queue (ctx.queues.send / sendBatch). */
+export interface QueueSend {
+  queue: string;
+  body: QueueMessageData['body'];
+  contentType: string;
+}
+
+/** How many queues a message may pass through functions' sends: a loop ends here. */
+export const MAX_QUEUE_HOPS = 16;

@@ -14,6 +14,7 @@ import type {
 } from '../core/messages.ts';
 import { isRetryable } from '../core/retry-policy.ts';
 import { toMessageData } from './queue-message-data.ts';
+import { publishSends } from './queue-sends.ts';
 
 export interface QueueBatchDeps {
   broker: Broker;
@@ -60,8 +61,15 @@ export async function runQueueBatch(
     { kind: 'event', data: event },
     { id, callId, attempt: 1, deadline: startedAt + spec.timeoutMs },
   );
-  const endedAt = Date.now();
   const verdict = readVerdict(outcome, deliveries.length);
+  const sent = await sendAll(broker, outcome, deliveries);
+  // Sends that could not be published fail the batch: its messages go the way of a throw.
+  if (sent !== undefined) {
+    verdict.status = 'failed';
+    verdict.error = sent;
+    verdict.decisions = verdict.decisions.map(() => null);
+  }
+  const endedAt = Date.now();
   const summary: QueueBatchSummary = {
     queue: spec.queue.queue,
     messages: deliveries.length,
@@ -102,6 +110,21 @@ export async function runQueueBatch(
     .publishResult({ type: 'finished', result })
     .catch((error: unknown) => log.warn({ err: error }, 'queue batch result not recorded'));
   log.debug({ ...summary, status: verdict.status }, 'queue batch finished');
+}
+
+/** Publishes the batch's ctx.queues sends before any of its messages is settled. */
+async function sendAll(
+  broker: Broker,
+  outcome: ExecutionOutcome,
+  deliveries: QueueDelivery[],
+): Promise<ErrorData | undefined> {
+  const sends = outcome.ok ? (outcome.value as Partial<QueueBatchOutcome> | undefined)?.sends : [];
+  if (!Array.isArray(sends) || sends.length === 0) return undefined;
+  if (broker.queues === undefined) {
+    return { code: 'QUEUE_NOT_FOUND', message: 'queues.send: this broker has no queues' };
+  }
+  const hops = Math.max(0, ...deliveries.map((d) => d.message.hops));
+  return publishSends(broker.queues, sends, hops);
 }
 
 function readVerdict(outcome: ExecutionOutcome, count: number): Verdict {

@@ -83,6 +83,29 @@ interface MessageBatch<Body = unknown> {
   retryAll(options?: { delaySeconds?: number }): void;
 }
 
+/** `ctx.queues` of a queue handler: publish into another queue trigger's queue (chaining). */
+interface QueueSender {
+  /**
+   * Published when the handler ends (returned or threw), before its batch is settled. contentType
+   * "json" (default) encodes the value, "text" sends a string, "bytes" an ArrayBuffer or typed
+   * array. A chain of more than 16 queues fails the batch with QUEUE_LOOP_DETECTED.
+   */
+  send(
+    queue: string,
+    body: unknown,
+    options?: { contentType?: 'json' | 'text' | 'bytes' },
+  ): Promise<void>;
+  sendBatch(
+    queue: string,
+    messages: Iterable<{ body: unknown; contentType?: 'json' | 'text' | 'bytes' }>,
+  ): Promise<void>;
+}
+
+/** What a `queue` handler receives as `ctx`. */
+interface QueueContext extends Context {
+  readonly queues: QueueSender;
+}
+
 /**
  * What a `scheduled` handler receives on each tick of fn.json `triggers.schedule` (a default
  * export function gets the same object as its event).
@@ -106,7 +129,7 @@ interface ScheduledEvent {
 interface FjordHandler<E = Env> {
   /** HTTP trigger: `ANY /fn/NAME/...` with the `/fn/NAME` prefix removed from the URL. */
   fetch?(request: Request, env: E, ctx: Context): Response | Promise<Response>;
-  queue?(batch: MessageBatch, env: E, ctx: Context): void | Promise<void>;
+  queue?(batch: MessageBatch, env: E, ctx: QueueContext): void | Promise<void>;
   scheduled?(event: ScheduledEvent, env: E, ctx: Context): void | Promise<void>;
 }
 

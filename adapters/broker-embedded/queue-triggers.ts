@@ -19,6 +19,8 @@ interface StoredMessage {
   /** base64. */
   body: string;
   headers: Record<string, string>;
+  /** Absent: 0. */
+  hops?: number;
 }
 
 export interface EmbeddedQueueTriggersOptions {
@@ -79,6 +81,7 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
       ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
       body: Buffer.from(message.body).toString('base64'),
       headers: message.headers ?? {},
+      ...(message.hops === undefined ? {} : { hops: message.hops }),
     };
     await dispatcher.insert(rowQueue(queue), id, JSON.stringify(stored));
     return id;
@@ -94,6 +97,7 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
         body: Buffer.from(stored.body, 'base64'),
         headers: stored.headers,
         attempts: lease.attempt,
+        hops: stored.hops ?? 0,
       },
       ack: () => lease.ack(),
       requeue: () => lease.requeue(),

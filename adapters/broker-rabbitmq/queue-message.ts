@@ -10,6 +10,8 @@ import { attemptOf } from './codec.ts';
 export const ATTEMPTS_HEADER = 'x-fjord-attempts';
 export const MESSAGE_ID_HEADER = 'x-fjord-message-id';
 export const TIMESTAMP_HEADER = 'x-fjord-timestamp';
+/** Queues the message went through from functions' sends (absent: 0, any other publisher). */
+export const HOPS_HEADER = 'x-fjord-hops';
 
 /** Headers RabbitMQ or Fjord set, which the function does not see. */
 function internal(name: string): boolean {
@@ -64,6 +66,7 @@ export function readQueueMessage(raw: ConsumeMessage, now: number): QueueMessage
     body: raw.content,
     headers,
     attempts: (numberHeader(all, ATTEMPTS_HEADER) ?? 0) + attemptOf(raw),
+    hops: numberHeader(all, HOPS_HEADER) ?? 0,
   };
 }
 
@@ -74,5 +77,6 @@ export function retryHeaders(message: QueueMessage): Record<string, string> {
     [ATTEMPTS_HEADER]: String(message.attempts),
     [MESSAGE_ID_HEADER]: message.id,
     [TIMESTAMP_HEADER]: String(message.timestamp),
+    [HOPS_HEADER]: String(message.hops),
   };
 }

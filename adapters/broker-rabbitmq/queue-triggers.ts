@@ -17,6 +17,7 @@ import { tierFor } from './delay-tiers.ts';
 import { ManagedConsumer } from './managed-consumer.ts';
 import type { ConfirmPublisher } from './publisher.ts';
 import {
+  HOPS_HEADER,
   MESSAGE_ID_HEADER,
   TIMESTAMP_HEADER,
   readQueueMessage,
@@ -31,6 +32,8 @@ export interface RabbitQueueTriggersOptions {
   /** Publishes a dead letter durably (the broker's dead-letters queue). */
   deadLetter(letter: DeadLetter): Promise<void>;
   deliveryLimit: number;
+  /** The first segment of Fjord's own queues: no trigger may consume or publish into them. */
+  prefix: string;
   logger: Logger;
 }
 
@@ -55,6 +58,12 @@ export class RabbitQueueTriggers implements QueueTriggers {
   }
 
   async declare(binding: QueueBinding): Promise<void> {
+    if (this.#reserved(binding.queue)) {
+      throw new FjordError(
+        'INVALID_MANIFEST',
+        `field "triggers.queue.queue": "${binding.queue}" is one of Fjord's own queues (names starting with "${this.#options.prefix}.")`,
+      );
+    }
     const { manager, topology } = this.#options;
     const session = manager.session;
     const { queue, exchange, routingKey } = binding;
@@ -143,6 +152,9 @@ export class RabbitQueueTriggers implements QueueTriggers {
   }
 
   async publish(queue: string, message: OutgoingQueueMessage): Promise<string> {
+    if (this.#reserved(queue)) {
+      throw new FjordError('FORBIDDEN', `"${queue}" is one of Fjord's own queues`);
+    }
     const id = randomUUID();
     await this.#options.publisher.publish('', queue, Buffer.from(message.body), {
       persistent: true,
@@ -152,10 +164,15 @@ export class RabbitQueueTriggers implements QueueTriggers {
         ...message.headers,
         [MESSAGE_ID_HEADER]: id,
         [TIMESTAMP_HEADER]: String(Date.now()),
+        ...(message.hops === undefined ? {} : { [HOPS_HEADER]: String(message.hops) }),
       },
       unroutable: () => new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`),
     });
     return id;
+  }
+
+  #reserved(queue: string): boolean {
+    return queue.startsWith(`${this.#options.prefix}.`);
   }
 
   async #retry(

@@ -69,6 +69,7 @@ export class RabbitMqBroker implements Broker {
       publisher: this.#publisher,
       deadLetter: (letter) => this.#deadLetter(letter),
       deliveryLimit,
+      prefix,
       logger: this.#log,
     });
   }

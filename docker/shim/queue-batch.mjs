@@ -2,6 +2,7 @@
 // (runtime/isolate/prelude/queue-batch.ts), with the same rules: the first call that settles a
 // message wins, the outcome travels as {type: 'queue-outcome', decisions, error?}, and a
 // default-export function runs once per message with its body as the event.
+import { createQueueSender } from './queue-sender.mjs';
 import { thrownReply } from './replies.mjs';
 
 /** @param {unknown} event */
@@ -67,19 +68,25 @@ function createBatch(event) {
  * @param {Readonly<Record<string, string>>} env
  */
 export function queueCall(main, shape, event, env) {
-  if (shape === 'object') {
-    if (typeof main.queue !== 'function') return undefined;
-    return async (ctx) => {
+  if (shape === 'object' && typeof main.queue !== 'function') return undefined;
+  return async (plain) => {
+    const sends = [];
+    const ctx = { ...plain, queues: createQueueSender(sends) };
+    const outcome = (decisions, error) => ({
+      type: 'queue-outcome',
+      decisions,
+      ...(error === undefined ? {} : { error }),
+      ...(sends.length === 0 ? {} : { sends }),
+    });
+    if (shape === 'object') {
       const { batch, decisions } = createBatch(event);
       try {
         await main.queue(batch, env, ctx);
-        return { type: 'queue-outcome', decisions };
+        return outcome(decisions, undefined);
       } catch (thrown) {
-        return { type: 'queue-outcome', decisions, error: thrownReply(thrown).error };
+        return outcome(decisions, thrownReply(thrown).error);
       }
-    };
-  }
-  return async (ctx) => {
+    }
     const decisions = [];
     let error;
     for (const message of event.messages) {
@@ -91,6 +98,6 @@ export function queueCall(main, shape, event, env) {
         decisions.push({ action: 'retry' });
       }
     }
-    return { type: 'queue-outcome', decisions, ...(error === undefined ? {} : { error }) };
+    return outcome(decisions, error);
   };
 }

@@ -252,6 +252,19 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     },
   },
   {
+    name: 'ctx.queues.send() in a queue handler is collected for the host to publish',
+    fixture: 'queue-chain',
+    spec: { env: { NEXT: 'next-q', NOTE: 'yes' } },
+    payload: eventPayload(queueBatch([{ json: { hop: 1 } }])),
+    ctx: ctx('queue-send'),
+    check: (outcome) => {
+      assert.deepEqual((valueOf(outcome) as { sends: unknown }).sends, [
+        { queue: 'next-q', body: { json: { hop: 2 } }, contentType: 'application/json' },
+        { queue: 'next-q', body: { text: 'forwarded m0' }, contentType: 'text/plain' },
+      ]);
+    },
+  },
+  {
     name: 'a queue handler that throws keeps its explicit decisions and reports the error',
     fixture: 'queue-settle',
     payload: eventPayload(queueBatch([{ text: 'ack' }, { text: 'throw' }])),

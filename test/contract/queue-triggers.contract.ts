@@ -48,6 +48,7 @@ export function queueTriggersContract(adapter: string, create: () => Promise<Bro
       assert.equal(got.message.contentType, 'application/json');
       assert.deepEqual(got.message.headers, { tenant: 'acme' });
       assert.equal(got.message.attempts, 1);
+      assert.equal(got.message.hops, 0, 'not sent by a function');
       assert.equal(typeof got.message.timestamp, 'number');
       assert.equal(text(got), '{"a":1}');
       got.ack();
@@ -61,14 +62,17 @@ export function queueTriggersContract(adapter: string, create: () => Promise<Bro
         body: Buffer.from('again'),
         contentType: 'text/plain',
         headers: { k: 'v' },
+        hops: 3,
       });
       const first = await inbox.next();
+      assert.equal(first.message.hops, 3);
       await first.retry(0);
       const second = await inbox.next();
       assert.equal(second.message.attempts, 2);
       assert.equal(second.message.id, id);
       assert.equal(second.message.contentType, 'text/plain');
       assert.deepEqual(second.message.headers, { k: 'v' });
+      assert.equal(second.message.hops, 3, 'a retry is no hop');
       assert.equal(second.message.timestamp, first.message.timestamp);
       assert.equal(text(second), 'again');
       await second.retry(200);

@@ -135,6 +135,45 @@ describe('queue triggers on the embedded broker', () => {
     assert.deepEqual(attempts(ids.ok), [1]);
   });
 
+  test('ctx.queues.send() chains one function into another', async () => {
+    const [first, second] = [`ca-${suffix}`, `cb-${suffix}`];
+    const sink = await deploy('qsink', second);
+    await api.deployFixture(`qsource-${suffix}`, 'queue-chain', {
+      env: { NEXT: second, NOTE: 'yes' },
+      triggers: { queue: { queue: first, maxWaitMs: 100 } },
+    });
+    const { body } = await post(first, '{"n":1}', { 'content-type': 'application/json' });
+    const all = await waitSeen(sink, 'the forwarded message and the note', (s) => s.length >= 2);
+    assert.deepEqual(all.find((s) => s.kind === 'object')?.body, { n: 1, hop: 1 });
+    assert.equal(all.find((s) => s.kind === 'string')?.body, `forwarded ${body.id}`);
+  });
+
+  test('a loop between queues ends in the dead-letter queue with QUEUE_LOOP_DETECTED', async () => {
+    const queue = `loop-${suffix}`;
+    const name = `qloop-${suffix}`;
+    await api.deployFixture(name, 'queue-chain', {
+      env: { NEXT: queue },
+      triggers: { queue: { queue, maxWaitMs: 50 } },
+    });
+    await post(queue, '{}', { 'content-type': 'application/json' });
+    const dead = await waitFor(
+      async () => {
+        const page = await fnJson<DeadLetterListResponse>(['dlq', 'ls', name]);
+        return page.deadLetters.length > 0 ? page : undefined;
+      },
+      { what: 'the looping message in fn dlq ls', timeoutMs: 60_000 },
+    );
+    assert.equal(dead.deadLetters[0]?.error.code, 'QUEUE_LOOP_DETECTED');
+    assert.equal(dead.deadLetters[0]?.attempt, 1, 'a loop is not retried');
+    const { body } = await api.json<LogListResponse>(`/v1/functions/${name}/logs?limit=1000`);
+    const hops = body.logs.map((l) => (JSON.parse(l.message) as { hop: number }).hop);
+    assert.deepEqual(
+      hops.sort((a, b) => a - b),
+      Array.from({ length: 17 }, (_, i) => i),
+      'hops 0 to 16 ran once each; the 17th send was refused',
+    );
+  });
+
   test('bad publishes fail with specific errors', async () => {
     const queue = `strict-${suffix}`;
     await deploy('qembstrict', queue);

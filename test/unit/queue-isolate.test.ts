@@ -93,6 +93,26 @@ describe('isolate executor: queue(batch, env, ctx)', () => {
     assert.equal(failed.error?.name, 'TypeError');
   });
 
+  test('ctx.queues.send() records JSON and text sends in order', async () => {
+    const fn = await fixtures.spec('queue-chain', { env: { NEXT: 'next-q', NOTE: 'yes' } });
+    const event = batch({ json: { hop: 2, n: 1 } });
+    const outcome = valueOf(
+      await executor.invoke(fn, eventPayload(event), invocationContext()),
+    ) as QueueBatchOutcome;
+    assert.deepEqual(outcome.decisions, [null]);
+    assert.deepEqual(outcome.sends, [
+      { queue: 'next-q', body: { json: { hop: 3, n: 1 } }, contentType: 'application/json' },
+      { queue: 'next-q', body: { text: 'forwarded m0' }, contentType: 'text/plain' },
+    ]);
+  });
+
+  test('a send to an empty queue name rejects with a TypeError', async () => {
+    const outcome = await outcomeOf('queue-chain', batch({ json: { bad: true } }));
+    assert.equal(outcome.error?.name, 'TypeError');
+    assert.match(outcome.error?.message ?? '', /queue name/);
+    assert.equal(outcome.sends, undefined);
+  });
+
   test('a module without queue() fails the batch with FUNCTION_ERROR', async () => {
     const error = errorOf(await run('scheduled-module', batch(text('x'))));
     assert.equal(error.code, 'FUNCTION_ERROR');

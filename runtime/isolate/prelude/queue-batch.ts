@@ -12,10 +12,12 @@ import type {
   QueueBatchOutcome,
   QueueDecision,
   QueueMessageData,
+  QueueSend,
 } from '../../../core/messages.ts';
 import { atob } from './base64.ts';
 import type { FunctionContext } from './function-context.ts';
 import { functionError } from './function-errors.ts';
+import { createQueueSender } from './queue-sender.ts';
 
 type QueueHandler = (batch: unknown, env: unknown, ctx: FunctionContext) => unknown;
 type EventHandler = (event: unknown, ctx: FunctionContext) => unknown;
@@ -93,20 +95,27 @@ export function queueCall(
   event: QueueBatchEvent,
   env: unknown,
 ): ((ctx: FunctionContext) => Promise<QueueBatchOutcome>) | undefined {
-  if (shape === 'object') {
-    const queue = (entry as { queue?: unknown }).queue;
-    if (typeof queue !== 'function') return undefined;
-    return async (ctx) => {
+  const queue = shape === 'object' ? (entry as { queue?: unknown }).queue : undefined;
+  if (shape === 'object' && typeof queue !== 'function') return undefined;
+  return async (plain) => {
+    const sends: QueueSend[] = [];
+    const ctx = { ...plain, queues: createQueueSender(sends) };
+    const outcome = (decisions: QueueDecision[], error: ErrorData | undefined) =>
+      ({
+        type: 'queue-outcome',
+        decisions,
+        ...(error === undefined ? {} : { error }),
+        ...(sends.length === 0 ? {} : { sends }),
+      }) as const;
+    if (shape === 'object') {
       const { batch, decisions } = createBatch(event);
       try {
         await (queue as QueueHandler).call(entry, batch, env, ctx);
-        return { type: 'queue-outcome', decisions };
+        return outcome(decisions, undefined);
       } catch (thrown) {
-        return { type: 'queue-outcome', decisions, error: toErrorData(thrown) };
+        return outcome(decisions, toErrorData(thrown));
       }
-    };
-  }
-  return async (ctx) => {
+    }
     const decisions: QueueDecision[] = [];
     let error: ErrorData | undefined;
     for (const message of event.messages) {
@@ -118,6 +127,6 @@ export function queueCall(
         decisions.push({ action: 'retry' });
       }
     }
-    return { type: 'queue-outcome', decisions, ...(error === undefined ? {} : { error }) };
+    return outcome(decisions, error);
   };
 }
