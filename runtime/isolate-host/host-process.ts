@@ -11,6 +11,7 @@ import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { ResolvedHostOptions } from './host-options.ts';
 import type { ChildMessage, ParentMessage } from './host-protocol.ts';
+import { childEnv } from './child-env.ts';
 import { failedOutcome } from './failed-outcome.ts';
 import { PendingReplies } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
@@ -126,6 +127,7 @@ export class HostProcess {
       serialization: 'advanced',
       // The parent's flags (e.g. --test) are not the child's business.
       execArgv: [],
+      env: childEnv(process.env),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child = child;

@@ -163,6 +163,22 @@ test('SIGINT and SIGTERM (Ctrl-C, a cgroup-wide stop) leave a host process servi
   assert.equal(host.restarts, 0);
 });
 
+test("a host process does not inherit the node's tokens or URLs, only what Node needs", async () => {
+  process.env.FN_TOKEN = 'fn-secret-token';
+  let host: IsolateHostExecutor;
+  try {
+    host = executor();
+  } finally {
+    delete process.env.FN_TOKEN;
+  }
+  const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  const [pid] = host.pids;
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  assert.ok(!environ.some((entry) => entry.includes('fn-secret-token')), environ.join(' '));
+  assert.ok(environ.some((entry) => entry.startsWith('PATH=')));
+});
+
 test('dispose ends every host process and later invocations fail with NO_CAPACITY', async () => {
   const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 2 });
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
