@@ -81,7 +81,8 @@ test('a gateway that refuses connections, answers 5xx or never answers: BUNDLE_U
   assert.equal(missing.code, 'ROUTE_NOT_FOUND');
 });
 
-test('an invocation published while the gateway is down succeeds once it is back, as attempt 1', async (t) => {
+/** A node whose bundles come from a stand-in gateway behind a proxy that starts cut. */
+async function nodeWithGatewayDown(t: TestContext) {
   const fixtures = new FixtureBundles();
   const fn = await fixtures.spec('event-echo', { name: uniqueName() });
   const bundles = await serve(t, (path, reply) => {
@@ -113,23 +114,33 @@ test('an invocation published while the gateway is down succeeds once it is back
     },
     child: () => logger,
   };
-  const agent = new RuntimeAgent({
-    broker,
-    executor,
-    directory: { list: async () => [fn] },
-    logger,
-    nodeId: 'bundle-node',
-    prewarm: 0,
-    bundleWait: { initialMs: 50, maxMs: 200, maxWaitMs: 60_000 },
-  });
-  await agent.start();
+  const agents: RuntimeAgent[] = [];
+  const startAgent = async (): Promise<RuntimeAgent> => {
+    const agent = new RuntimeAgent({
+      broker,
+      executor,
+      directory: { list: async () => [fn] },
+      logger,
+      nodeId: `bundle-node-${agents.length + 1}`,
+      prewarm: 0,
+      bundleWait: { initialMs: 50, maxMs: 200, maxWaitMs: 60_000 },
+    });
+    agents.push(agent);
+    await agent.start();
+    return agent;
+  };
   t.after(async () => {
-    await agent.drain(1000);
+    for (const agent of agents) await agent.drain(1000);
     await broker.close();
     await executor.dispose();
     await proxy.close();
   });
+  return { fn, proxy, broker, results, letters, waits, startAgent };
+}
 
+test('an invocation published while the gateway is down succeeds once it is back, as attempt 1', async (t) => {
+  const { fn, proxy, broker, results, letters, waits, startAgent } = await nodeWithGatewayDown(t);
+  await startAgent();
   const message = invocation(fn.name, { hello: 'again' }, { fn });
   await broker.enqueue(message);
   // Two waits: the node tried, failed, waited, and tried again while the gateway was still down.
@@ -146,5 +157,26 @@ test('an invocation published while the gateway is down succeeds once it is back
   const seen = result.value as { event: unknown; attempt: number };
   assert.deepEqual(seen.event, { hello: 'again' });
   assert.equal(seen.attempt, 1, 'the function saw attempt 1 too');
+  assert.equal(letters.size, 0);
+});
+
+test('a node that stops while waiting for a bundle hands the invocation back unrun', async (t) => {
+  const { fn, proxy, broker, results, letters, waits, startAgent } = await nodeWithGatewayDown(t);
+  const first = await startAgent();
+  const message = invocation(fn.name, { hello: 'elsewhere' }, { fn });
+  await broker.enqueue(message);
+  await waits.next(10_000, 'the wait for the bundle');
+  // The drain does not sit out the wait: nothing is left running when it returns.
+  assert.equal(await first.drain(30_000), 0);
+  assert.equal(results.size, 0, 'nothing was recorded for it');
+
+  proxy.restore();
+  await startAgent();
+  const result = await results.next(10_000, 'the result on the next node');
+  assert.equal(result.id, message.id);
+  assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+  assert.equal(result.node, 'bundle-node-2');
+  // The broker counts the hand-back as a delivery, as it does any node that stops mid-work.
+  assert.equal(result.attempt, 2);
   assert.equal(letters.size, 0);
 });
