@@ -1,6 +1,6 @@
 import type { InvocationView } from '../../../core/api.ts';
 import type { InvocationSummary, NodeSummary, OverviewFunction } from '../wire.ts';
-import { byId, fill, h } from './dom.ts';
+import { byId, fill, h, syncRows } from './dom.ts';
 import { ago, clock, duration, shortId } from './format.ts';
 import type { Model } from './model.ts';
 
@@ -51,38 +51,29 @@ export class DashboardView {
   }
 
   renderFunctions(): void {
-    const rows = this.#model.functions.map((fn) => functionRow(fn, this.#model));
-    fill(
+    renderTable(
       byId('functions-body'),
-      rows.length === 0
-        ? h('p', { class: 'muted' }, 'No functions yet: deploy one with fn deploy.')
-        : table(['Name', 'Version', 'Runtime', 'Triggers', 'URL', 'Waiting', 'Dead letters'], rows),
+      ['Name', 'Version', 'Runtime', 'Triggers', 'URL', 'Waiting', 'Dead letters'],
+      this.#model.functions.map((fn) => functionRow(fn, this.#model)),
+      'No functions yet: deploy one with fn deploy.',
     );
   }
 
   renderNodes(): void {
-    const nodes = [...this.#model.nodes.values()];
-    fill(
+    renderTable(
       byId('nodes-body'),
-      nodes.length === 0
-        ? h('p', { class: 'muted' }, 'No node has reported in.')
-        : table(
-            ['Node', 'State', 'In flight', 'Heartbeat'],
-            nodes.map((node) => nodeRow(node, this.#model)),
-          ),
+      ['Node', 'State', 'In flight', 'Heartbeat'],
+      [...this.#model.nodes.values()].map((node) => nodeRow(node, this.#model)),
+      'No node has reported in.',
     );
   }
 
   renderInvocations(): void {
-    const invocations = this.#model.invocations();
-    fill(
+    renderTable(
       byId('invocations-body'),
-      invocations.length === 0
-        ? h('p', { class: 'muted' }, 'No invocations since this gateway started.')
-        : table(
-            ['Id', 'Function', 'Status', 'Attempts', 'Duration', 'Time'],
-            invocations.map((invocation) => this.#invocationRow(invocation)),
-          ),
+      ['Id', 'Function', 'Status', 'Attempts', 'Duration', 'Time'],
+      this.#model.invocations().map((invocation) => this.#invocationRow(invocation)),
+      'No invocations since this gateway started.',
     );
   }
 
@@ -140,6 +131,7 @@ export class DashboardView {
         class: `clickable${invocation.id === this.#selected ? ' selected' : ''}`,
         tabindex: 0,
         'data-testid': 'invocation-row',
+        'data-key': invocation.id,
         'data-id': invocation.id,
         'data-status': invocation.status,
         onclick: select,
@@ -166,11 +158,21 @@ function section(id: string, title: string, bodyId: string): HTMLElement {
   );
 }
 
-function table(headers: string[], rows: HTMLTableRowElement[]): HTMLTableElement {
-  return h(
-    'table',
-    {},
-    h(
+/** A table of `rows` in `body`, updated in place (see syncRows), or `empty` without rows. */
+function renderTable(
+  body: HTMLElement,
+  headers: string[],
+  rows: HTMLTableRowElement[],
+  empty: string,
+): void {
+  if (rows.length === 0) {
+    fill(body, h('p', { class: 'muted' }, empty));
+    return;
+  }
+  let tbody = body.querySelector('tbody');
+  if (tbody === null) {
+    tbody = h('tbody');
+    const head = h(
       'thead',
       {},
       h(
@@ -178,9 +180,10 @@ function table(headers: string[], rows: HTMLTableRowElement[]): HTMLTableElement
         {},
         headers.map((title) => h('th', {}, title)),
       ),
-    ),
-    h('tbody', {}, rows),
-  );
+    );
+    fill(body, h('table', {}, head, tbody));
+  }
+  syncRows(tbody, rows);
 }
 
 function badge(status: string): HTMLElement {
@@ -191,7 +194,7 @@ function functionRow(fn: OverviewFunction, model: Model): HTMLTableRowElement {
   const dead = fn.deadLetters;
   return h(
     'tr',
-    { 'data-testid': 'function-row', 'data-name': fn.name },
+    { 'data-testid': 'function-row', 'data-key': fn.name, 'data-name': fn.name },
     h('td', { class: 'strong' }, fn.name),
     h('td', { class: 'num' }, `v${fn.version}`),
     h('td', {}, fn.runtime),
@@ -211,7 +214,7 @@ function nodeRow(node: NodeSummary, model: Model): HTMLTableRowElement {
   const state = up ? node.state : 'down';
   return h(
     'tr',
-    { 'data-testid': 'node-row', 'data-id': node.id, 'data-state': state },
+    { 'data-testid': 'node-row', 'data-key': node.id, 'data-id': node.id, 'data-state': state },
     h(
       'td',
       {},

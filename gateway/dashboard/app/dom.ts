@@ -44,3 +44,39 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (element === null) throw new Error(`no element #${id}`);
   return element as T;
 }
+
+/**
+ * Keeps a table's rows in step with freshly built ones, matched by `data-key`: a row whose
+ * markup is unchanged is left alone, a changed one takes the new attributes and cells, so rows
+ * stay the same elements (and keep focus, selection and their listeners) across re-renders.
+ */
+export function syncRows(tbody: HTMLTableSectionElement, rows: HTMLTableRowElement[]): void {
+  const existing = new Map<string, HTMLTableRowElement>();
+  for (const row of tbody.rows) existing.set(row.dataset.key ?? '', row);
+  const wanted: HTMLTableRowElement[] = [];
+  for (const fresh of rows) {
+    const key = fresh.dataset.key ?? '';
+    const signature = fresh.outerHTML;
+    const current = existing.get(key);
+    existing.delete(key);
+    if (current === undefined) {
+      fresh.dataset.signature = signature;
+      wanted.push(fresh);
+      continue;
+    }
+    if (current.dataset.signature !== signature) {
+      for (const name of current.getAttributeNames()) current.removeAttribute(name);
+      for (const name of fresh.getAttributeNames()) {
+        current.setAttribute(name, fresh.getAttribute(name) ?? '');
+      }
+      current.dataset.signature = signature;
+      current.replaceChildren(...fresh.childNodes);
+    }
+    wanted.push(current);
+  }
+  for (const gone of existing.values()) gone.remove();
+  // Appending an attached row moves it: within one task, so nothing sees it detached.
+  wanted.forEach((row, i) => {
+    if (tbody.rows[i] !== row) tbody.insertBefore(row, tbody.rows[i] ?? null);
+  });
+}
