@@ -31,6 +31,7 @@ import { LogRepository } from './log-repository.ts';
 import { ScheduleRepository } from './schedule-repository.ts';
 import { migrate } from './schema.ts';
 import { TokenRepository } from './token-repository.ts';
+import { WriteBatch } from './write-batch.ts';
 
 export interface SqliteStoreOptions {
   /** Database file, created when missing, or `:memory:`. */
@@ -48,6 +49,7 @@ export interface SqliteStoreOptions {
 
 interface Open {
   connection: Connection;
+  batch: WriteBatch;
   tokens: TokenRepository;
   functions: FunctionRepository;
   invocations: InvocationRepository;
@@ -91,6 +93,7 @@ export class SqliteStore implements Store {
     }
     this.#open = {
       connection,
+      batch: new WriteBatch(connection),
       tokens: new TokenRepository(connection, now),
       functions: new FunctionRepository(connection, now),
       invocations: new InvocationRepository(connection),
@@ -107,6 +110,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const open = this.#open;
     this.#open = undefined;
+    open?.batch.flush();
     open?.connection.close();
   }
 
@@ -166,25 +170,23 @@ export class SqliteStore implements Store {
 
   async createInvocation(
     record: InvocationRecord,
-    options: { callbackUrl?: string } = {},
+    { callbackUrl }: { callbackUrl?: string } = {},
   ): Promise<void> {
-    const { connection, invocations, callbacks } = this.#use();
-    const { callbackUrl } = options;
-    // A single statement needs no explicit transaction: the hot path stays one write.
-    if (callbackUrl === undefined) return invocations.create(record);
-    connection.transaction(() => {
+    const { batch, invocations, callbacks } = this.#use();
+    await batch.run(() => {
       invocations.create(record);
-      callbacks.create(record.id, record.fn, callbackUrl, this.#now());
+      if (callbackUrl) callbacks.create(record.id, record.fn, callbackUrl, this.#now());
     });
   }
 
   async markStarted(id: string, node: string, attempt: number, startedAt: number): Promise<void> {
-    this.#use().invocations.markStarted(id, node, attempt, startedAt);
+    const { batch, invocations } = this.#use();
+    await batch.run(() => invocations.markStarted(id, node, attempt, startedAt));
   }
 
   async recordResult(result: InvocationResult): Promise<void> {
-    const { connection, invocations, attempts, logs, callbacks } = this.#use();
-    connection.transaction(() => {
+    const { batch, invocations, attempts, logs, callbacks } = this.#use();
+    await batch.run(() => {
       invocations.recordResult(result);
       attempts.record(result);
       logs.appendOnce(result);
