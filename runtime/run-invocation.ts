@@ -2,6 +2,7 @@ import type { InvocationDelivery } from '../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../core/executor.ts';
 import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
 import { followUp } from '../core/retry-policy.ts';
+import { judgeRedrivenBatch } from './queue-redrive.ts';
 
 /** The deadline of one attempt: the function's timeout, and never past a sync caller's patience. */
 export function attemptDeadline(message: InvocationMessage, now: number): number {
@@ -25,12 +26,14 @@ export async function runInvocation(
 ): Promise<InvocationResult> {
   const { message, attempt } = delivery;
   const startedAt = Date.now();
-  const outcome = await executor.invoke(message.fn, message.payload, {
-    id: message.id,
-    callId: message.callId,
-    attempt,
-    deadline: attemptDeadline(message, startedAt),
-  });
+  const outcome = judgeRedrivenBatch(
+    await executor.invoke(message.fn, message.payload, {
+      id: message.id,
+      callId: message.callId,
+      attempt,
+      deadline: attemptDeadline(message, startedAt),
+    }),
+  );
   return toResult(message, outcome, { nodeId, attempt, startedAt, endedAt: Date.now() });
 }
 

@@ -15,6 +15,7 @@ import type {
   ErrorBody,
   LogListResponse,
   QueuePublishResponse,
+  RedriveResponse,
 } from '../../core/api.ts';
 import { waitFor } from '../support/inbox.ts';
 import { Api, readCredentials } from './support/api.ts';
@@ -50,9 +51,15 @@ describe('queue triggers on the embedded broker', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const deploy = async (prefix: string, queue: string, extra: Record<string, unknown> = {}) => {
+  const deploy = async (
+    prefix: string,
+    queue: string,
+    extra: Record<string, unknown> = {},
+    manifest: Record<string, unknown> = {},
+  ) => {
     const name = `${prefix}-${suffix}`;
     await api.deployFixture(name, 'queue-recorder', {
+      ...manifest,
       triggers: { queue: { queue, maxWaitMs: 100, ...extra } },
     });
     return name;
@@ -108,7 +115,9 @@ describe('queue triggers on the embedded broker', () => {
 
   test('an explicit retry runs as attempt 2; a message that always throws is dead-lettered', async () => {
     const queue = `work-${suffix}`;
-    const name = await deploy('qembretry', queue, { batchSize: 10, maxRetries: 1 });
+    // Fast retries for the redrive below, which runs as an ordinary async invocation.
+    const retries = { maxAttempts: 2, backoff: { initialMs: 100, maxMs: 200 } };
+    const name = await deploy('qembretry', queue, { batchSize: 10, maxRetries: 1 }, { retries });
     const ids: Record<string, string> = {};
     for (const action of ['retry-once', 'throw', 'ok']) {
       const { status, body } = await post(queue, JSON.stringify({ action }), {
@@ -133,6 +142,15 @@ describe('queue triggers on the embedded broker', () => {
     assert.deepEqual(attempts(ids.throw), [1, 2]);
     assert.deepEqual(attempts(ids['retry-once']), [1, 2]);
     assert.deepEqual(attempts(ids.ok), [1]);
+
+    // A redrive runs queue() on the message alone, as an invocation with the retry policy: it
+    // throws again, so it fails every attempt and is dead once more.
+    const letterId = dead.deadLetters[0]?.id ?? '';
+    const redriven = await fnJson<RedriveResponse>(['dlq', 'redrive', name, '--id', letterId]);
+    assert.deepEqual(redriven, { redriven: 1, missing: [] });
+    const view = await api.settled(letterId, 60_000);
+    assert.equal(view.status, 'dead');
+    assert.match(view.error?.message ?? '', /always fails/);
   });
 
   test('ctx.queues.send() chains one function into another', async () => {
