@@ -16,6 +16,16 @@ test('a late progress report never turns a finished invocation back', () => {
   assert.equal(late, done);
 });
 
+test('an older state never replaces a newer one; a later attempt does', () => {
+  const running = mergeInvocation(base, { ...base, status: 'running', attempts: 1, at: 2 });
+  assert.equal(mergeInvocation(running, base), running);
+  const retrying = mergeInvocation(running, { ...base, status: 'retrying', attempts: 1, at: 3 });
+  assert.equal(retrying.status, 'retrying');
+  assert.equal(mergeInvocation(retrying, running).status, 'retrying');
+  const second = mergeInvocation(retrying, { ...base, status: 'running', attempts: 2, at: 9 });
+  assert.deepEqual([second.status, second.attempts], ['running', 2]);
+});
+
 test('a dead invocation stays dead when its last result arrives, until a redrive', () => {
   const dead = mergeInvocation(base, { ...base, status: 'dead', attempts: 3, at: 5 });
   const result = mergeInvocation(dead, {

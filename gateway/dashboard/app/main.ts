@@ -80,7 +80,8 @@ async function start(): Promise<void> {
     if (error instanceof api.ApiError && error.status === 401) showLogin();
   };
 
-  await reload().catch(onFailure);
+  // Following first, then loading: nothing that happens in between is missed, and the merge
+  // keeps whichever of the two is newer.
   const stopFollowing = follow({
     onOpen: (reconnected) => {
       dashboard.setLive('live');
@@ -107,11 +108,14 @@ async function start(): Promise<void> {
       }
     },
   });
-  const ticker = setInterval(() => dashboard.renderNodes(), TICK_MS);
+  let ticker: ReturnType<typeof setInterval> | undefined;
   stop = () => {
     stopFollowing();
     clearInterval(ticker);
   };
+  await reload().catch(onFailure);
+  // The load may have ended in the login form (a session that expired meanwhile).
+  if (dashboard.root.isConnected) ticker = setInterval(() => dashboard.renderNodes(), TICK_MS);
 }
 
 function unreachable(): HTMLElement {
