@@ -23,6 +23,12 @@ export interface ThroughputResult {
   totalS: number;
   /** Requests refused or failed during the load (non-202, errors, timeouts). */
   rejected?: number;
+  /**
+   * CPU time of the Fjord processes (every thread, child processes included) from the first
+   * request to the last completion, per completed invocation, in ms: unlike a rate, it barely
+   * moves with the load of other work on the machine.
+   */
+  cpuMsPerInvocation?: number;
   /** Completions counted in each second from the start, when sampled. */
   timeline?: number[];
 }

@@ -25,3 +25,8 @@ export function percentiles(p: { p50: number; p99: number; p999: number }): stri
 export function load(x: number): string {
   return x.toFixed(2);
 }
+
+/** CPU time per invocation, e.g. "0.82 ms"; blank when not measured (anchors). */
+export function cpu(x: number | undefined): string {
+  return x === undefined ? '' : `${ms(x)} ms`;
+}

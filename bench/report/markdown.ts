@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BenchResults, DurationSummary, ThroughputResult } from '../model.ts';
 import { LATENCY_TARGETS } from '../rows/sync-latency.ts';
-import { load, mb, ms, perSecond } from './format.ts';
+import { cpu, load, mb, ms, perSecond } from './format.ts';
 import { moreDetails } from './more-details.ts';
 import { markdownTable } from './table-text.ts';
 import { writeFormatted } from './write-formatted.ts';
@@ -44,14 +44,14 @@ function throughputDetails(r: BenchResults): string[] {
     ['Celery', a.celery],
   ];
   const out = [
-    '| async | completed | sustained | accepted while loading | load | until all done | rejected | load avg |',
-    '|---|---|---|---|---|---|---|---|',
+    '| async | completed | sustained | accepted while loading | load | until all done | rejected | CPU per invocation | load avg |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, t] of rows) {
     if (t === undefined) continue;
     out.push(
       `| ${name} | ${t.completed.toLocaleString('en-US')} | ${perSecond(t.perSecond)} | ${perSecond(t.acceptedPerSecond)} | ` +
-        `${t.loadS.toFixed(1)} s | ${t.totalS.toFixed(1)} s | ${t.rejected ?? 0} | ${load(t.load1)} |`,
+        `${t.loadS.toFixed(1)} s | ${t.totalS.toFixed(1)} s | ${t.rejected ?? 0} | ${cpu(t.cpuMsPerInvocation)} | ${load(t.load1)} |`,
     );
   }
   return out;

@@ -3,8 +3,8 @@
  * every sample summary behind the one-line figures of the main table.
  */
 import type { BenchResults, DurationSummary } from '../model.ts';
-import type { TreeMemory } from '../support/process-memory.ts';
-import { load, mb, ms, perSecond } from './format.ts';
+import type { TreeMemory } from '../support/process-tree.ts';
+import { cpu, load, mb, ms, perSecond } from './format.ts';
 
 const durationRow = (name: string, d: DurationSummary): string =>
   `| ${name} | ${d.count} | ${ms(d.p50)} | ${ms(d.p90)} | ${ms(d.p99)} | ${ms(d.min)} | ${ms(d.max)} |`;
@@ -49,13 +49,13 @@ function scaleDetails(r: BenchResults): string[] {
   const byNodes = r.nodes?.byNodes ?? {};
   if (Object.keys(byNodes).length > 0) {
     out.push(
-      '| async, split deployment | completed | sustained | accepted while loading | until all done | rejected | load avg |',
-      '|---|---|---|---|---|---|---|',
+      '| async, split deployment | completed | sustained | accepted while loading | until all done | rejected | CPU per invocation | load avg |',
+      '|---|---|---|---|---|---|---|---|',
     );
     for (const [nodes, t] of Object.entries(byNodes)) {
       out.push(
         `| fn gateway + ${nodes} fn node | ${t.completed.toLocaleString('en-US')} | ${perSecond(t.perSecond)} | ` +
-          `${perSecond(t.acceptedPerSecond)} | ${t.totalS.toFixed(1)} s | ${t.rejected ?? 0} | ${load(t.load1)} |`,
+          `${perSecond(t.acceptedPerSecond)} | ${t.totalS.toFixed(1)} s | ${t.rejected ?? 0} | ${cpu(t.cpuMsPerInvocation)} | ${load(t.load1)} |`,
       );
     }
     out.push('');

@@ -5,7 +5,7 @@
  */
 import { loadavg } from 'node:os';
 import { bounded } from '../targets/fjord-api.ts';
-import { treeMemory, type TreeMemory } from '../support/process-memory.ts';
+import { treeMemory, type TreeMemory } from '../support/process-tree.ts';
 import { startSplit } from '../targets/fjord-split.ts';
 import type { BenchContext } from './context.ts';
 

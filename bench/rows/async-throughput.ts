@@ -11,6 +11,7 @@ import { amqpThroughput } from '../anchors/amqp-throughput.ts';
 import { celeryThroughput } from '../anchors/celery-anchor.ts';
 import type { Measured, ThroughputResult } from '../model.ts';
 import { httpLoad } from '../support/http-load.ts';
+import { treeCpuMs } from '../support/process-tree.ts';
 import type { FjordApi } from '../targets/fjord-api.ts';
 import { startFjord } from '../targets/fjord.ts';
 import { logFile, type BenchContext } from './context.ts';
@@ -25,13 +26,17 @@ export interface AsyncResults {
 /** Longest wait for a backlog to drain after the load stopped. */
 const DRAIN_LIMIT_MS = 5 * 60_000;
 
-/** Async load on function `name` of `stack`, then waits until every accepted one finished. */
+/**
+ * Async load on function `name` of `stack`, then waits until every accepted one finished; the
+ * CPU time of the stack's processes (`pids`) is read at both ends.
+ */
 export async function measureFjord(
-  stack: FjordApi,
+  stack: FjordApi & { pids(): number[] },
   name: string,
   ctx: BenchContext,
 ): Promise<Measured<ThroughputResult>> {
   const load1 = loadavg()[0] ?? 0;
+  const cpuBefore = await treeCpuMs(stack.pids());
   const timeline: number[] = [];
   let last = 0;
   const started = performance.now();
@@ -66,7 +71,9 @@ export async function measureFjord(
       ]);
     }
     const totalS = (performance.now() - started) / 1000;
+    const cpuMs = (await treeCpuMs(stack.pids())) - cpuBefore;
     return {
+      cpuMsPerInvocation: cpuMs / (succeeded + failed),
       completed: succeeded,
       failed,
       perSecond: succeeded / totalS,

@@ -9,7 +9,7 @@ import type { LatencySummary, Measured, ThroughputResult } from '../model.ts';
 import { httpRunner } from '../support/http-load.ts';
 import { summariseLatency } from '../support/stats.ts';
 import { bounded } from '../targets/fjord-api.ts';
-import { treeMemory, type TreeMemory } from '../support/process-memory.ts';
+import { treeMemory, type TreeMemory } from '../support/process-tree.ts';
 import { startSplit } from '../targets/fjord-split.ts';
 import { DEPLOY_CONCURRENCY } from './agent-memory.ts';
 import { measureFjord } from './async-throughput.ts';

@@ -23,6 +23,8 @@ export interface SplitOptions {
 export interface SplitStack extends FjordApi {
   /** Process ids of the `fn node` processes, in start order. */
   nodePids(): number[];
+  /** The gateway's and the nodes' process ids. */
+  pids(): number[];
   /** Starts one more `fn node`. */
   addNode(): Promise<void>;
   /** Stops the nodes, then the gateway (SIGTERM, drained), then deletes the vhost. */
@@ -75,6 +77,7 @@ export async function startSplit(options: SplitOptions): Promise<SplitStack> {
     return {
       ...fjordApi(url, await adminToken(gateway.ready.credentials)),
       nodePids: () => nodes.map((node) => node.child.pid ?? NaN),
+      pids: () => [gateway?.child.pid ?? NaN, ...nodes.map((node) => node.child.pid ?? NaN)],
       addNode,
       stop,
     };

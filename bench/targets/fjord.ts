@@ -25,6 +25,8 @@ export interface FjordOptions {
 }
 
 export interface FjordStack extends FjordApi {
+  /** The `fn up` process. */
+  pids(): number[];
   /** SIGTERM: drains, stops and (when profiling) writes the CPU profile. */
   stop(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function startFjord(options: FjordOptions): Promise<FjordStack> {
   const url = server.ready.url.replace(/\/+$/, '');
   return {
     ...fjordApi(url, await adminToken(server.ready.credentials)),
+    pids: () => [server.child.pid ?? NaN],
     stop: () => server.stop('SIGTERM'),
   };
 }
