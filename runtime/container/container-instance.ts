@@ -167,13 +167,16 @@ export class ContainerInstance {
 
   async #boot(): Promise<BootResult> {
     const { engine, options } = this.#deps;
-    const timeout = AbortSignal.timeout(options.startTimeoutMs);
+    let timeout = AbortSignal.timeout(options.startTimeoutMs);
     try {
       const [image, code] = await Promise.all([
         this.#deps.image(),
         this.#deps.code(),
         this.#makeSocketDir(),
       ]);
+      // The start timeout is the container's: loading a large image from the gateway first
+      // (once per node) must not use it up.
+      timeout = AbortSignal.timeout(options.startTimeoutMs);
       if (this.#removal !== undefined) return this.#aborted();
       const config = containerConfig(
         this.fn,
