@@ -15,6 +15,7 @@ import { parseOptions, ROWS, USAGE, type BenchOptions } from './options.ts';
 import { latencyChart, throughputChart, timelineChart } from './report/charts.ts';
 import { resultsSection, updateBenchmarksMd } from './report/markdown.ts';
 import { formatProfile, summariseProfile } from './report/profile-summary.ts';
+import { functionsChart } from './report/scale-chart.ts';
 import { writePng } from './report/rasterize.ts';
 import { writeFormatted } from './report/write-formatted.ts';
 import { tableRows } from './report/table-rows.ts';
@@ -86,6 +87,7 @@ async function writeReport(results: BenchResults, workDir: string, full: boolean
     ['throughput', throughputChart(results)],
     ['async-timeline', timelineChart(results)],
     ['latency', latencyChart(results)],
+    ['functions', functionsChart(results)],
   ];
   for (const [name, svg] of drawn) {
     if (svg === undefined) continue;

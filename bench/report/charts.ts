@@ -76,14 +76,21 @@ export function latencyChart(results: BenchResults): string | undefined {
 }
 
 /** A chart's title and the line under it that says how to read it. */
-function heading(width: number, title: string, subtitle: string): string[] {
+export function heading(width: number, title: string, subtitle: string): string[] {
   return [
     text(width / 2, 28, title, { size: 18, anchor: 'middle', weight: 'bold' }),
     text(width / 2, 50, subtitle, { size: 13, anchor: 'middle', fill: '#555' }),
   ];
 }
 
-function legend(body: string[], labels: string[], left: number, y: number, right: number): void {
+/** Colour keys of the series, three to a row. */
+export function legend(
+  body: string[],
+  labels: string[],
+  left: number,
+  y: number,
+  right: number,
+): void {
   const perRow = 3;
   const column = (right - left) / perRow;
   labels.forEach((label, i) => {
