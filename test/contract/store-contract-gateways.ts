@@ -119,6 +119,9 @@ export function gatewayCases({ open }: Opener): void {
         const page = await a.listLogs('hello', { afterSeq: after, limit: 1000 });
         for (const line of page) seen.push(line.message);
         after = page.at(-1)?.seq ?? after;
+        // Not a wait: a turn of the event loop, so a store that commits in a later task (a
+        // group commit, a network round trip) is never starved by this loop of reads.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     };
     const following = follow();
