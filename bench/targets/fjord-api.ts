@@ -14,7 +14,11 @@ export interface FjordApi {
   deploy(folder: string, name: string, manifest?: Record<string, unknown>): Promise<void>;
   /** Invocations of `name` the gateway has recorded as finished with `status`. */
   finished(name: string, status?: 'succeeded' | 'failed'): Promise<number>;
-  /** GET /fn/NAME/?n=1 once; throws unless it answered 2xx. */
+  /**
+   * GET /fn/NAME/?n=1 until it answers 2xx: a function deployed a moment ago may time out (504)
+   * or find no capacity (503) while the node is still picking it up on a busy machine. Throws
+   * on any other status, or after a minute.
+   */
   call(name: string): Promise<void>;
 }
 
@@ -51,9 +55,17 @@ export function fjordApi(url: string, token: string): FjordApi {
       return finishedCount(text, name, status);
     },
     async call(name) {
-      const response = await fetch(`${url}/fn/${name}/?n=1`);
-      const text = await response.text();
-      if (!response.ok) throw new Error(`GET /fn/${name}/ answered ${response.status}: ${text}`);
+      const deadline = performance.now() + 60_000;
+      for (;;) {
+        const response = await fetch(`${url}/fn/${name}/?n=1`);
+        const text = await response.text();
+        if (response.ok) return;
+        const retry = response.status === 503 || response.status === 504;
+        if (!retry || performance.now() > deadline) {
+          throw new Error(`GET /fn/${name}/ answered ${response.status}: ${text}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     },
   };
 }
