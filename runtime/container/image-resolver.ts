@@ -14,7 +14,7 @@ export class ImageResolver {
   readonly #engine: DockerEngine;
   readonly #source: ImageSource | undefined;
   readonly #logger: Logger | undefined;
-  /** Fetches in progress, by image tag: concurrent cold starts share one. */
+  /** Checks and fetches in progress, by image tag: concurrent cold starts share one. */
   readonly #fetching = new Map<string, Promise<void>>();
 
   constructor(engine: DockerEngine, source: ImageSource | undefined, logger?: Logger) {
@@ -26,10 +26,12 @@ export class ImageResolver {
   /** Resolves with `fn.image` once it is present; CONTAINER_IMAGE_UNAVAILABLE saying why not. */
   async ensure(fn: FunctionSpec & { image: string }): Promise<string> {
     const { image } = fn;
-    if (await this.#engine.imageExists(image)) return image;
+    // Shared from the first look on: cold starts in the same moment make one check, one fetch.
     let fetching = this.#fetching.get(image);
     if (fetching === undefined) {
-      fetching = this.#fetch(fn).finally(() => this.#fetching.delete(image));
+      fetching = (async () => {
+        if (!(await this.#engine.imageExists(image))) await this.#fetch(fn);
+      })().finally(() => this.#fetching.delete(image));
       this.#fetching.set(image, fetching);
     }
     await fetching;
