@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel } from 'amqplib';
 import type {
   OutgoingQueueMessage,
   QueueBinding,
@@ -10,12 +9,12 @@ import type {
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DeadLetter } from '../../core/messages.ts';
-import { amqpCode, toFjordError } from './codec.ts';
 import type { ConnectionManager } from './connection-manager.ts';
 import type { DeclaredTopology } from './declared-topology.ts';
 import { tierFor } from './delay-tiers.ts';
 import { ManagedConsumer } from './managed-consumer.ts';
 import type { ConfirmPublisher } from './publisher.ts';
+import { retryKey, type QueueDeclarations } from './queue-declarations.ts';
 import {
   HOPS_HEADER,
   MESSAGE_ID_HEADER,
@@ -31,18 +30,13 @@ export interface RabbitQueueTriggersOptions {
   publisher: ConfirmPublisher;
   /** Publishes a dead letter durably (the broker's dead-letters queue). */
   deadLetter(letter: DeadLetter): Promise<void>;
-  deliveryLimit: number;
-  /** The first segment of Fjord's own queues: no trigger may consume or publish into them. */
-  prefix: string;
+  declarations: QueueDeclarations;
   logger: Logger;
 }
 
 /**
- * Queue triggers on RabbitMQ. The trigger's queue is a durable quorum queue with the adapter's
- * delivery limit (a message that crashes its node every time is dropped by the broker in the
- * end); a queue that already exists with other arguments (a classic queue someone declared) is
- * used as it is. An exchange that exists is used as it is, whatever its type; a missing one is
- * declared as a durable topic exchange.
+ * Queue triggers on RabbitMQ: queues and bindings as QueueDeclarations declares them, consumed
+ * with manual acks on a managed consumer.
  *
  * Retries travel as the invocations' do: a copy goes through the delay tier of its delay and
  * comes back through the retries exchange, routed by `queue:NAME` (function names have no
@@ -58,55 +52,7 @@ export class RabbitQueueTriggers implements QueueTriggers {
   }
 
   async declare(binding: QueueBinding): Promise<void> {
-    if (this.#reserved(binding.queue)) {
-      throw new FjordError(
-        'INVALID_MANIFEST',
-        `field "triggers.queue.queue": "${binding.queue}" is one of Fjord's own queues (names starting with "${this.#options.prefix}.")`,
-      );
-    }
-    const { manager, topology } = this.#options;
-    const session = manager.session;
-    const { queue, exchange, routingKey } = binding;
-    try {
-      await session
-        .withChannel('declare', (channel) =>
-          channel.assertQueue(queue, {
-            durable: true,
-            arguments: {
-              'x-queue-type': 'quorum',
-              'x-delivery-limit': this.#options.deliveryLimit,
-            },
-          }),
-        )
-        .catch(async (error: unknown) => {
-          if (amqpCode(error) !== 406) throw error;
-          this.#log.warn({ queue }, 'queue exists with other arguments; consuming it as it is');
-          await session.withChannel('declare', (channel) => channel.checkQueue(queue));
-        });
-      await session.withChannel('declare', async (channel) => {
-        await channel.bindQueue(queue, topology.names.retries, retryKey(queue));
-      });
-      if (exchange !== undefined) {
-        await session
-          .withChannel('declare', (channel) => channel.checkExchange(exchange))
-          .catch(async (error: unknown) => {
-            if (amqpCode(error) !== 404) throw error;
-            await session.withChannel('declare', (channel) =>
-              channel.assertExchange(exchange, 'topic', { durable: true }),
-            );
-          });
-        await session.withChannel('declare', (channel) =>
-          channel.bindQueue(queue, exchange, routingKey ?? '#'),
-        );
-      }
-    } catch (error) {
-      const conflict = amqpCode(error) === 406 || amqpCode(error) === 403;
-      throw toFjordError(
-        error,
-        `could not declare queue "${queue}"${exchange === undefined ? '' : ` bound to exchange "${exchange}"`}`,
-        conflict ? 'CONFLICT' : 'BROKER_UNAVAILABLE',
-      );
-    }
+    await this.#options.declarations.declare(this.#options.manager.session, binding);
   }
 
   async consume(
@@ -123,11 +69,8 @@ export class RabbitQueueTriggers implements QueueTriggers {
         label: `queue ${binding.queue} of ${binding.fn}`,
         noAck: false,
         prefetch,
-        // Declared again on every (re)connection: a rebuilt broker has lost the queue.
-        prepare: async (_channel: Channel) => {
-          await this.declare(binding);
-          return binding.queue;
-        },
+        // Declared before (and on every new connection, by QueueDeclarations).
+        prepare: async () => binding.queue,
         onMessage: (raw, settle) => {
           const message = readQueueMessage(raw, Date.now());
           handler({
@@ -152,7 +95,7 @@ export class RabbitQueueTriggers implements QueueTriggers {
   }
 
   async publish(queue: string, message: OutgoingQueueMessage): Promise<string> {
-    if (this.#reserved(queue)) {
+    if (this.#options.declarations.reserved(queue)) {
       throw new FjordError('FORBIDDEN', `"${queue}" is one of Fjord's own queues`);
     }
     const id = randomUUID();
@@ -169,10 +112,6 @@ export class RabbitQueueTriggers implements QueueTriggers {
       unroutable: () => new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`),
     });
     return id;
-  }
-
-  #reserved(queue: string): boolean {
-    return queue.startsWith(`${this.#options.prefix}.`);
   }
 
   async #retry(
@@ -208,9 +147,4 @@ export class RabbitQueueTriggers implements QueueTriggers {
         ),
     });
   }
-}
-
-/** The routing key a queue's retries come back by, through the retries exchange. */
-function retryKey(queue: string): string {
-  return `queue:${queue}`;
 }

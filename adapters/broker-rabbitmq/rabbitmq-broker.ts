@@ -26,6 +26,7 @@ import { invocationConsumer } from './invocation-consumer.ts';
 import { ManagedConsumer, type ConsumerSpec } from './managed-consumer.ts';
 import { resolveOptions, type RabbitMqBrokerOptions, type ResolvedOptions } from './options.ts';
 import { ConfirmPublisher } from './publisher.ts';
+import { QueueDeclarations } from './queue-declarations.ts';
 import { RabbitQueueTriggers } from './queue-triggers.ts';
 import { RpcClient } from './rpc-client.ts';
 import { DELAY_HEADER, namesFor } from './topology.ts';
@@ -58,18 +59,23 @@ export class RabbitMqBroker implements Broker {
     });
     this.#publisher = new ConfirmPublisher({ confirmTimeoutMs, logger: this.#log });
     this.#rpc = new RpcClient({ logger: this.#log });
+    const declarations = new QueueDeclarations({
+      names: this.#topology.names,
+      prefix,
+      deliveryLimit,
+      logger: this.#log,
+    });
     this.#manager = new ConnectionManager({
       ...this.#options,
       logger: this.#log,
-      core: [this.#topology, this.#publisher, this.#rpc],
+      core: [this.#topology, this.#publisher, this.#rpc, declarations],
     });
     this.queues = new RabbitQueueTriggers({
       manager: this.#manager,
       topology: this.#topology,
       publisher: this.#publisher,
+      declarations,
       deadLetter: (letter) => this.#deadLetter(letter),
-      deliveryLimit,
-      prefix,
       logger: this.#log,
     });
   }
