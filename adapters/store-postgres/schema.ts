@@ -159,8 +159,11 @@ export async function migrate(
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('fjord-migrations:' || $1))", [
       schema ?? '',
     ]);
-    if (schema !== undefined)
-      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    // Created only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege on
+    // the database even when the schema exists, which a role given only its schema lacks.
+    if (schema !== undefined && !(await schemaExists(tx, schema))) {
+      await tx.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    }
     await tx.query(
       `CREATE TABLE IF NOT EXISTS fjord_migrations (
          version    integer PRIMARY KEY,
@@ -189,4 +192,9 @@ export async function readVersion(db: Queryable): Promise<number> {
     'SELECT max(version) AS version FROM fjord_migrations',
   );
   return rows[0]?.version ?? 0;
+}
+
+async function schemaExists(db: Queryable, schema: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  return rowCount > 0;
 }
