@@ -40,6 +40,14 @@ function executor(options: Partial<ConstructorParameters<typeof IsolateHostExecu
   return created;
 }
 
+/**
+ * A deadline no busy machine reaches: a restarted process builds its prelude again before its
+ * first cold start, which can take seconds when the machine is loaded.
+ */
+function roomy() {
+  return invocationContext({ deadline: Date.now() + 120_000 });
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -55,7 +63,7 @@ test('kill -9 of the host process mid-invocation: ISOLATE_HOST_CRASHED, then a r
     onLog: (event: LiveLogEvent) => started.dispatchEvent(new Event(event.invocationId)),
   });
   const hang = await bundles.spec('timers-then-hang', { name: uniqueName('hang') });
-  const ctx = invocationContext({ deadline: Date.now() + 60_000 });
+  const ctx = roomy();
   const running = once(started, ctx.id);
   const inFlight = host.invoke(hang, eventPayload(null), ctx);
   await running; // The function logged: it is running inside the host process now.
@@ -70,7 +78,7 @@ test('kill -9 of the host process mid-invocation: ISOLATE_HOST_CRASHED, then a r
   assert.equal(outcome.ok ? undefined : outcome.error.retryable, true);
 
   const counter = await bundles.spec('counter', { name: uniqueName('counter') });
-  const next = await host.invoke(counter, eventPayload(null), invocationContext());
+  const next = await host.invoke(counter, eventPayload(null), roomy());
   assert.equal(valueOf(next), 1);
   assert.equal(host.restarts, 1);
   assert.notEqual(host.pids[0], pid, 'a new process');
@@ -87,17 +95,17 @@ test('with two host processes, killing one leaves the warm isolates of the other
     }
   };
   const [onVictim, onSurvivor] = [await counterOn(0), await counterOn(1)];
-  assert.equal(valueOf(await host.invoke(onVictim, eventPayload(null), invocationContext())), 1);
-  assert.equal(valueOf(await host.invoke(onSurvivor, eventPayload(null), invocationContext())), 1);
+  assert.equal(valueOf(await host.invoke(onVictim, eventPayload(null), roomy())), 1);
+  assert.equal(valueOf(await host.invoke(onSurvivor, eventPayload(null), roomy())), 1);
   const [victim] = host.pids;
   assert.ok(victim !== undefined);
   process.kill(victim, 'SIGKILL');
   await waitFor(() => !alive(victim) && host.restarts === 1, { what: 'the victim to be replaced' });
 
-  const survivor = await host.invoke(onSurvivor, eventPayload(null), invocationContext());
+  const survivor = await host.invoke(onSurvivor, eventPayload(null), roomy());
   assert.equal(valueOf(survivor), 2, 'module state in the other process survived');
   assert.equal(survivor.coldStart, false);
-  const restarted = await host.invoke(onVictim, eventPayload(null), invocationContext());
+  const restarted = await host.invoke(onVictim, eventPayload(null), roomy());
   assert.equal(valueOf(restarted), 1, 'the killed process took its isolates with it');
   assert.equal(restarted.coldStart, true);
 });
@@ -116,16 +124,14 @@ test('a host process that crashes at start backs off and reports ISOLATE_HOST_UN
     crashLoopAfter: 3,
   });
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
-  const error = errorOf(
-    await host.invoke(fn, eventPayload(null), invocationContext({ deadline: Date.now() + 30_000 })),
-  );
+  const error = errorOf(await host.invoke(fn, eventPayload(null), roomy()));
   assert.equal(error.code, 'ISOLATE_HOST_UNAVAILABLE');
   assert.match(error.message, /failed to start 3 times in a row \(last: it exited with code 3\)/);
   assert.match(error.message, /backoff \(400 ms\)/, 'the delay doubled: 100, 200, 400 ms');
 
   // In backoff, an invocation fails at once; the starts so far are the failures it reports (plus
   // perhaps the one under way), not a tight loop.
-  const later = errorOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  const later = errorOf(await host.invoke(fn, eventPayload(null), roomy()));
   assert.equal(later.code, 'ISOLATE_HOST_UNAVAILABLE');
   const failed = Number(/failed to start (\d+) times/.exec(later.message)?.[1]);
   const count = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;
@@ -135,7 +141,7 @@ test('a host process that crashes at start backs off and reports ISOLATE_HOST_UN
 test('a host process that stops answering is killed once the deadline and grace have passed', async () => {
   const host = executor({ unresponsiveGraceMs: 200 });
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
-  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  valueOf(await host.invoke(fn, eventPayload(null), roomy()));
   const [pid] = host.pids;
   assert.ok(pid !== undefined);
   process.kill(pid, 'SIGSTOP'); // Wedged: alive, but never answers.
@@ -146,19 +152,19 @@ test('a host process that stops answering is killed once the deadline and grace 
   );
   assert.equal(errorOf(outcome).code, 'ISOLATE_HOST_CRASHED');
   assert.equal(alive(pid), false);
-  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 1);
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), roomy())), 1);
 });
 
 test('SIGINT and SIGTERM (Ctrl-C, a cgroup-wide stop) leave a host process serving until the node disposes it', async () => {
   const host = executor();
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
-  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 1);
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), roomy())), 1);
   const [pid] = host.pids;
   assert.ok(pid !== undefined);
   process.kill(pid, 'SIGINT');
   process.kill(pid, 'SIGTERM');
   // Unhandled, either signal would end the process before it reads the next message.
-  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), invocationContext())), 2);
+  assert.equal(valueOf(await host.invoke(fn, eventPayload(null), roomy())), 2);
   assert.deepEqual(host.pids, [pid]);
   assert.equal(host.restarts, 0);
 });
@@ -172,7 +178,7 @@ test("a host process does not inherit the node's tokens or URLs, only what Node 
     delete process.env.FN_TOKEN;
   }
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
-  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  valueOf(await host.invoke(fn, eventPayload(null), roomy()));
   const [pid] = host.pids;
   const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   assert.ok(!environ.some((entry) => entry.includes('fn-secret-token')), environ.join(' '));
@@ -182,12 +188,12 @@ test("a host process does not inherit the node's tokens or URLs, only what Node 
 test('dispose ends every host process and later invocations fail with NO_CAPACITY', async () => {
   const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 2 });
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
-  valueOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  valueOf(await host.invoke(fn, eventPayload(null), roomy()));
   const pids = host.pids;
   assert.equal(pids.length, 2);
   await host.dispose();
   assert.deepEqual(pids.filter(alive), []);
   assert.deepEqual(host.pids, []);
-  const error = errorOf(await host.invoke(fn, eventPayload(null), invocationContext()));
+  const error = errorOf(await host.invoke(fn, eventPayload(null), roomy()));
   assert.equal(error.code, 'NO_CAPACITY');
 });

@@ -8,7 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Logger } from '../../core/logger.ts';
 import type { LiveLogEvent } from '../../runtime/isolate/isolate-executor.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
-import { IsolateHostExecutor } from '../../runtime/isolate-host/isolate-host-executor.ts';
+import {
+  IsolateHostExecutor,
+  stickyIndex,
+} from '../../runtime/isolate-host/isolate-host-executor.ts';
 import { CONFORMANCE_CASES, comparableOutcome } from '../container/executor-cases.ts';
 import { bundleFunction, FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import {
@@ -38,7 +41,7 @@ describe('isolate host: the same results as the inline isolate executor', () => 
   let inline: IsolateExecutor;
   let hosted: IsolateHostExecutor;
 
-  before(() => {
+  before(async () => {
     inline = new IsolateExecutor({ loadCode: bundles.load });
     hosted = new IsolateHostExecutor({
       loadCode: bundles.load,
@@ -46,6 +49,18 @@ describe('isolate host: the same results as the inline isolate executor', () => 
       onLog: (event) => live.push(event),
       logger,
     });
+    // Each process (and the inline executor) builds its prelude on its first cold start, which
+    // takes seconds on a loaded machine: done here, with a deadline no case has.
+    const roomy = () => invocationContext({ deadline: Date.now() + 120_000 });
+    const warmUps = [0, 1].map(async (index) => {
+      for (;;) {
+        const fn = await bundles.spec('sleep', { name: uniqueName('warm-up') });
+        if (stickyIndex(fn, 2) === index)
+          return valueOf(await hosted.invoke(fn, eventPayload(null), roomy()));
+      }
+    });
+    const fn = await bundles.spec('sleep', { name: uniqueName('warm-up') });
+    await Promise.all([...warmUps, inline.invoke(fn, eventPayload(null), roomy()).then(valueOf)]);
   });
   after(() => Promise.all([inline.dispose(), hosted.dispose()]));
 
