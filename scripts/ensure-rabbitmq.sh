@@ -4,11 +4,13 @@
 # A fast no-op when it is already up, so tests and CI can call it every time.
 set -euo pipefail
 
-DEADLINE_SECONDS="${FN_RABBITMQ_START_TIMEOUT:-60}"
+DEADLINE_SECONDS="${FN_RABBITMQ_START_TIMEOUT:-300}"
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # The CLI tools read the Erlang cookie of the user running the server, hence root when not root.
-ping_rabbitmq() { as_root rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
+# `ping` answers as soon as the Erlang node is up, while the broker may still be recovering its
+# queues (minutes with thousands of quorum queues); `check_running` waits for the rabbit app.
+ping_rabbitmq() { as_root rabbitmq-diagnostics -q check_running >/dev/null 2>&1; }
 
 # rabbitmq-diagnostics lives in /usr/sbin, which is not on every user's PATH.
 export PATH="$PATH:/usr/sbin:/sbin"

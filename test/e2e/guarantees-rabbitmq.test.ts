@@ -125,18 +125,19 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
     const warm = await api.settled(await api.invokeAsync(sleepy, { ms: 0 }));
     assert.equal(warm.status, 'succeeded');
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await api.invokeAsync(sleepy, { ms: 200 }));
-    await waitFor(async () => (await api.invocation(ids[0] as string)).status === 'running', {
-      what: 'the first invocation running on the node',
+    // 12 runs of 1 s at concurrency 2 keep the node busy for about 6 s after the first starts,
+    // so the kill below lands while most of them are still queued or running, even under load.
+    for (let i = 0; i < 12; i++) ids.push(await api.invokeAsync(sleepy, { ms: 1000 }));
+    await waitFor(async () => (await api.invocation(ids[0] as string)).status !== 'queued', {
+      what: 'the first invocation picked up by the node',
       timeoutMs: 30_000,
     });
 
     await gateway.stop('SIGKILL');
     const killedAt = Date.now();
-    // The node keeps working without a gateway: its reports wait in the durable results queue.
-    // At least 10 invocations had not started at the kill, so 20 reports (started + finished)
-    // come after it; with 20 waiting, at least 5 runs ended while no gateway ran.
-    await waitFor(async () => resultsWaiting(AMQP_URL) >= 20, {
+    // The node keeps working without a gateway: its reports (started, finished) wait in the
+    // durable results queue. Four of them hold at least one run that ended after the kill.
+    await waitFor(async () => resultsWaiting(AMQP_URL) >= 4, {
       what: 'results queued while no gateway runs',
       timeoutMs: 30_000,
       intervalMs: 200,
@@ -153,7 +154,7 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
       const ended = Date.parse(v.endedAt ?? '');
       return ended >= killedAt && ended <= restartedAt;
     });
-    assert.ok(endedWhileDown.length >= 5, 'results of runs that ended while it was down recorded');
+    assert.ok(endedWhileDown.length >= 1, 'results of runs that ended while it was down recorded');
     await waitFor(async () => resultsWaiting(AMQP_URL) === 0, {
       what: 'the results queue drained by the restarted gateway',
       intervalMs: 200,

@@ -16,7 +16,7 @@ function rabbitmqctl(...args: string[]): void {
   try {
     execFileSync('rabbitmqctl', ['-q', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 60_000,
+      timeout: 180_000,
     });
   } catch (error) {
     const what = `rabbitmqctl ${args.join(' ')} failed (run scripts/ensure-rabbitmq.sh)`;
