@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { LiveLogEvent } from '../isolate/isolate-executor.ts';
+import { DEFAULT_PREWARM_BUDGET } from '../isolate/executor-options.ts';
 import type { HostedExecutorOptions } from './host-protocol.ts';
 
 export interface IsolateHostOptions {
@@ -14,7 +15,10 @@ export interface IsolateHostOptions {
    * invocations than one on 2 cores, and a crash then stops half of the warm isolates, not all.
    */
   processes?: number;
-  /** Options of the IsolateExecutor inside each process (only what survives IPC). */
+  /**
+   * Options of the IsolateExecutor inside each process (only what survives IPC). Its
+   * `prewarmBudget` is the node's: each process gets its share (versions stick to one process).
+   */
   executor?: HostedExecutorOptions;
   /** Sees every console line as it is written, forwarded from the host processes. */
   onLog?: (event: LiveLogEvent) => void;
@@ -47,10 +51,15 @@ export type ResolvedHostOptions = Required<
 export const DEFAULT_ENTRY = fileURLToPath(new URL('./host-child.ts', import.meta.url));
 
 export function resolveHostOptions(options: IsolateHostOptions): ResolvedHostOptions {
+  const processes = Math.max(
+    1,
+    Math.floor(options.processes ?? Math.min(availableParallelism(), 2)),
+  );
+  const budget = options.executor?.prewarmBudget ?? DEFAULT_PREWARM_BUDGET;
   return {
     ...options,
-    processes: Math.max(1, Math.floor(options.processes ?? Math.min(availableParallelism(), 2))),
-    executor: options.executor ?? {},
+    processes,
+    executor: { ...options.executor, prewarmBudget: Math.ceil(budget / processes) },
     restartBackoffMs: options.restartBackoffMs ?? 100,
     maxRestartBackoffMs: options.maxRestartBackoffMs ?? 10_000,
     crashLoopAfter: options.crashLoopAfter ?? 3,

@@ -43,6 +43,8 @@ export class IsolateExecutor implements Executor {
   readonly #options: ResolvedOptions;
   readonly #bundles: IsolateBundleCache;
   readonly #pools = new Map<string, VersionPool>();
+  /** Pools within the prewarm budget, least recently invoked or prewarmed first. */
+  readonly #recent = new Map<string, VersionPool>();
   /** Evicted pools whose busy isolates have not finished yet. */
   readonly #retired = new Set<VersionPool>();
   readonly #reaper: NodeJS.Timeout;
@@ -103,6 +105,8 @@ export class IsolateExecutor implements Executor {
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
     if (coldStart) this.#coldStarts += 1;
+    // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
+    this.#touch(pool);
     const leased = instance;
     const { result, cpuMs } = await runLeased({
       instance,
@@ -130,6 +134,7 @@ export class IsolateExecutor implements Executor {
     for (const [key, pool] of this.#pools) {
       if (pool.name !== name || pool.version === keepVersion) continue;
       this.#pools.delete(key);
+      this.#recent.delete(key);
       pool.retire();
       if (!pool.empty) this.#retired.add(pool);
     }
@@ -148,7 +153,9 @@ export class IsolateExecutor implements Executor {
       return; // Logged by #loadPrelude; the next invocation builds it again.
     }
     if (this.#state === 'disposed') return;
-    await this.#poolFor(fn, prelude).prewarm(count);
+    const pool = this.#poolFor(fn, prelude);
+    this.#touch(pool);
+    await pool.prewarm(count);
   }
 
   stats(): ExecutorStats {
@@ -165,6 +172,7 @@ export class IsolateExecutor implements Executor {
     await Promise.allSettled([...this.#draining]);
     for (const pool of [...this.#pools.values(), ...this.#retired]) pool.close();
     this.#pools.clear();
+    this.#recent.clear();
     this.#retired.clear();
     this.#bundles.clear();
   }
@@ -226,11 +234,30 @@ export class IsolateExecutor implements Executor {
     return pool;
   }
 
+  /**
+   * Makes `pool` the most recently active one within the prewarm budget; the least recently
+   * active pool beyond the budget stops keeping idle isolates.
+   */
+  #touch(pool: VersionPool): void {
+    const key = `${pool.name}@${pool.version}`;
+    if (this.#pools.get(key) !== pool) return; // Evicted meanwhile.
+    this.#recent.delete(key);
+    this.#recent.set(key, pool);
+    pool.keep(true);
+    for (const [oldKey, old] of this.#recent) {
+      if (this.#recent.size <= this.#options.prewarmBudget) break;
+      this.#recent.delete(oldKey);
+      old.keep(false);
+    }
+  }
+
   #reap(): void {
     const idleSince = Date.now() - this.#options.idleTimeoutMs;
     for (const [key, pool] of this.#pools) {
       pool.reap(idleSince);
-      if (pool.empty) this.#pools.delete(key);
+      if (!pool.empty) continue;
+      this.#pools.delete(key);
+      this.#recent.delete(key);
     }
     for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
   }

@@ -3,6 +3,7 @@
  * `limit` exist at once, and further invocations wait (until their deadline) for one to free up.
  * A prewarmed pool keeps at least that many isolates booted and idle: when an invocation takes
  * one, another boots in the background (within the limit), and idle reaping stops at that floor.
+ * A pool outside the node's prewarm budget ({@link VersionPool.keep}) keeps nothing idle at all.
  */
 import { WarmPool, type Lease } from '../warm-pool.ts';
 import type { IsolateInstance } from './isolate-instance.ts';
@@ -17,8 +18,10 @@ export class VersionPool extends WarmPool<IsolateInstance> {
   /** Booting ahead of invocations; they count against the limit. */
   readonly #warming = new Map<IsolateInstance, Promise<void>>();
   readonly #bootAhead: BootAhead;
-  /** Booted idle isolates to keep; 0 until {@link prewarm}, and again after a failed boot. */
-  #minIdle = 0;
+  /** Booted idle isolates asked for; 0 until {@link prewarm}, and again after a failed boot. */
+  #floor = 0;
+  /** Within the executor's prewarm budget: may keep idle isolates (and its floor). */
+  #kept = true;
 
   constructor(
     name: string,
@@ -41,9 +44,26 @@ export class VersionPool extends WarmPool<IsolateInstance> {
    * isolate booting ahead has booted or failed to.
    */
   async prewarm(count: number): Promise<void> {
-    this.#minIdle = count;
+    this.#floor = count;
     this.#topUp();
     await Promise.all(this.#warming.values());
+  }
+
+  /**
+   * Whether the pool is within the executor's prewarm budget. Outside it, idle isolates are
+   * disposed now and released ones as they come back, so memory stays bounded however many
+   * versions a node follows; back inside, it boots up to its floor again.
+   */
+  keep(kept: boolean): void {
+    if (this.#kept === kept) return;
+    this.#kept = kept;
+    if (kept) return this.#topUp();
+    for (const instance of this.#idle.splice(0)) instance.dispose('reaped');
+  }
+
+  /** Booted idle isolates to keep now. */
+  get #minIdle(): number {
+    return this.#kept ? this.#floor : 0;
   }
 
   /** Gives an instance back after an invocation; disposed ones free their slot. */
@@ -55,6 +75,7 @@ export class VersionPool extends WarmPool<IsolateInstance> {
         return;
       }
       if (this.retired || this.closed) instance.dispose(this.closed ? 'shutdown' : 'evicted');
+      else if (!this.#kept) instance.dispose('reaped');
       else this.#idle.push(instance);
     }
     this.serveWaiters();
@@ -122,7 +143,7 @@ export class VersionPool extends WarmPool<IsolateInstance> {
     const ready = await this.#bootAhead(instance);
     this.#warming.delete(instance);
     // A broken bundle would fail every boot: stop topping up and let invocations report it.
-    if (!ready) this.#minIdle = 0;
+    if (!ready) this.#floor = 0;
     if (ready && instance.state === 'ready') {
       // Through release(): a waiting invocation gets it, or it goes idle (or away, if retired).
       this.#busy.add(instance);
