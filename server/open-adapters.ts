@@ -66,9 +66,10 @@ export type IsolateHostMode = 'inline' | 'process';
 /** Opens the isolate executor for `--isolate-host` (process by default). */
 export function openIsolateExecutor(
   mode: IsolateHostMode | undefined,
-  options: { loadCode: BundleSource; nodeId: string; logger: Logger },
+  options: { loadCode: BundleSource; nodeId: string; logger: Logger; prewarmBudget?: number },
 ): Executor {
-  const { loadCode, nodeId, logger } = options;
-  if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId });
-  return new IsolateHostExecutor({ loadCode, executor: { nodeId }, logger });
+  const { loadCode, nodeId, logger, prewarmBudget } = options;
+  const budget = prewarmBudget === undefined ? {} : { prewarmBudget };
+  if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId, ...budget });
+  return new IsolateHostExecutor({ loadCode, executor: { nodeId, ...budget }, logger });
 }

@@ -39,6 +39,12 @@ const PREWARM_OPTION = {
     placeholder: 'N',
     description: 'booted isolates kept idle per active function version (default 1; 0 disables)',
   },
+  'prewarm-budget': {
+    type: 'string',
+    placeholder: 'N',
+    description:
+      'function versions that keep idle isolates, the most recently used (default 64): the others start cold',
+  },
 } as const;
 
 const ISOLATE_HOST_OPTION = {
@@ -73,7 +79,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
     await serve(io, {
       kind: 'up',
       ...listening(values, io, 'up'),
-      ...prewarm(values.prewarm, 'up'),
+      ...prewarm(values, 'up'),
       ...isolateHost(values['isolate-host'], 'up'),
       broker: values.broker,
       examples: values.examples !== false,
@@ -136,7 +142,7 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
       broker,
       gateway: gatewayUrl,
       token,
-      ...prewarm(values.prewarm, 'node'),
+      ...prewarm(values, 'node'),
       ...isolateHost(values['isolate-host'], 'node'),
       examples: false,
       json: values.json === true,
@@ -165,8 +171,18 @@ function listening(
   };
 }
 
-function prewarm(flag: string | undefined, command: string): Pick<ServeRequest, 'prewarm'> {
-  return flag === undefined ? {} : { prewarm: parseCount(command, 'prewarm', flag) };
+function prewarm(
+  values: { prewarm?: string; 'prewarm-budget'?: string },
+  command: string,
+): Pick<ServeRequest, 'prewarm' | 'prewarmBudget'> {
+  const count = values.prewarm;
+  const budget = values['prewarm-budget'];
+  return {
+    ...(count === undefined ? {} : { prewarm: parseCount(command, 'prewarm', count) }),
+    ...(budget === undefined
+      ? {}
+      : { prewarmBudget: parseCount(command, 'prewarm-budget', budget) }),
+  };
 }
 
 function isolateHost(flag: string | undefined, command: string): Pick<ServeRequest, 'isolateHost'> {

@@ -20,6 +20,8 @@ export interface ServeRequest {
   token?: string;
   /** Booted isolates kept idle per active function version (the agent's default when absent). */
   prewarm?: number;
+  /** Function versions that keep idle isolates (the executor's default when absent). */
+  prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
   examples: boolean;
@@ -44,6 +46,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       gateway: request.gateway,
       token: request.token,
       prewarm: request.prewarm,
+      prewarmBudget: request.prewarmBudget,
       isolateHost: request.isolateHost,
       examples: request.examples,
       logger,

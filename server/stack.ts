@@ -42,6 +42,8 @@ export interface StackOptions {
   token?: string;
   /** Booted isolates kept idle per active function version; the agent's default when absent. */
   prewarm?: number;
+  /** Function versions that keep idle isolates; the executor's default when absent. */
+  prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
   /** Deploy the example functions when missing (fn up). */
@@ -121,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           loadCode: source.loadCode,
           nodeId,
           logger: logger.child({ component: 'isolate-host', node: nodeId }),
+          prewarmBudget: options.prewarmBudget,
         }),
         container: containers,
       });

@@ -52,4 +52,15 @@ describe('fn up / fn node --prewarm', () => {
     assert.equal(node.code, 2);
     assert.match(node.out, /--prewarm must be a whole number, got "1.5"/);
   });
+
+  it('--prewarm-budget is listed in the help of both commands and must be a whole number', async () => {
+    for (const command of ['up', 'node']) {
+      const { code, out } = await fn(command, '--help');
+      assert.equal(code, 0);
+      assert.match(out, /--prewarm-budget N +function versions that keep idle isolates/);
+    }
+    const up = await fn('up', '--prewarm-budget', 'many');
+    assert.equal(up.code, 2);
+    assert.match(up.out, /--prewarm-budget must be a whole number, got "many"/);
+  });
 });
