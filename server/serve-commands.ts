@@ -43,7 +43,7 @@ const PREWARM_OPTION = {
     type: 'string',
     placeholder: 'N',
     description:
-      'function versions that keep idle isolates, the most recently used (default 64): the others start cold',
+      'function versions that keep idle isolates, the most recently used (default 32): the others start cold',
   },
 } as const;
 
