@@ -1,7 +1,7 @@
 /**
  * Row 5, scale, on the split deployment (`fn gateway` + `fn node` on RabbitMQ, a vhost per
  * stack): async throughput with 1 and with 2 node processes (what a second node buys on this
- * machine), and sync latency at c=1 with 1, 100 and 1,000 functions deployed (each invoked once
+ * machine), and sync latency at c=1 with 1, 100 and 300 functions deployed (`--functions-max`; each invoked once
  * before the measurement, so the node follows and has warmed all of them).
  */
 import { loadavg } from 'node:os';

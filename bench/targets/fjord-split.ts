@@ -43,14 +43,18 @@ export async function startSplit(options: SplitOptions): Promise<SplitStack> {
   const nodes: ReadyChild<object>[] = [];
   let gateway: ReadyChild<GatewayReady> | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
-    await gateway?.stop('SIGTERM');
-    // The figures are taken by now: a broker too busy to delete the vhost in time (a thousand
-    // quorum queues take a while) must not discard them. The next run's vhost has another name.
-    await vhost.remove().catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`vhost of ${options.name} not deleted: ${message}\n`);
-    });
+    try {
+      await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
+      await gateway?.stop('SIGTERM');
+    } finally {
+      // Even when a process would not stop: a vhost left behind keeps its queues on the shared
+      // broker. The figures are taken by now: a broker too busy to delete the vhost in time
+      // must not discard them. The next run's vhost has another name.
+      await vhost.remove().catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`vhost of ${options.name} not deleted: ${message}\n`);
+      });
+    }
   };
   try {
     const dataDir = join(options.workDir, `${options.name}-gateway`);
