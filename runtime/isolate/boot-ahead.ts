@@ -35,6 +35,8 @@ export async function bootAhead(
   const booting = instance.boot(generation);
   try {
     const fault = await Promise.race([booting, deadline.expired.then(() => 'timeout' as const)]);
+    // Disposed by its pool meanwhile (evicted, out of the prewarm budget): nothing failed.
+    if (instance.state === 'disposed' && fault !== 'timeout') return false;
     if (fault === 'timeout') {
       booting.catch(() => {});
       instance.dispose('timeout');
@@ -46,6 +48,7 @@ export async function bootAhead(
     }
     return instance.state === 'ready';
   } catch (error) {
+    if (instance.state === 'disposed') return false;
     return warn(instance.failure(error));
   } finally {
     deadline.cancel();

@@ -50,15 +50,18 @@ export class VersionPool extends WarmPool<IsolateInstance> {
   }
 
   /**
-   * Whether the pool is within the executor's prewarm budget. Outside it, idle isolates are
-   * disposed now and released ones as they come back, so memory stays bounded however many
-   * versions a node follows; back inside, it boots up to its floor again.
+   * Whether the pool is within the executor's prewarm budget. Outside it, idle and booting
+   * isolates are disposed now and released ones as they come back, so memory stays bounded
+   * however many versions a node follows (or prewarms at once, as at its start); back inside,
+   * it boots up to its floor again.
    */
   keep(kept: boolean): void {
     if (this.#kept === kept) return;
     this.#kept = kept;
     if (kept) return this.#topUp();
-    for (const instance of this.#idle.splice(0)) instance.dispose('reaped');
+    for (const instance of [...this.#idle.splice(0), ...this.#warming.keys()]) {
+      instance.dispose('reaped');
+    }
   }
 
   /** Booted idle isolates to keep now. */
@@ -143,7 +146,8 @@ export class VersionPool extends WarmPool<IsolateInstance> {
     const ready = await this.#bootAhead(instance);
     this.#warming.delete(instance);
     // A broken bundle would fail every boot: stop topping up and let invocations report it.
-    if (!ready) this.#floor = 0;
+    // (A boot cut short because the pool left the budget says nothing about the bundle.)
+    if (!ready && this.#kept) this.#floor = 0;
     if (ready && instance.state === 'ready') {
       // Through release(): a waiting invocation gets it, or it goes idle (or away, if retired).
       this.#busy.add(instance);

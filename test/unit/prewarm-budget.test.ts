@@ -6,6 +6,7 @@ import { resolveHostOptions } from '../../runtime/isolate-host/host-options.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
 import { uniqueName } from '../support/fixtures.ts';
+import { waitFor } from '../support/inbox.ts';
 
 describe('isolate executor: prewarm budget', () => {
   const fixtures = new FixtureBundles();
@@ -42,6 +43,41 @@ describe('isolate executor: prewarm budget', () => {
     assert.equal(executor.stats().instances, 2, 'running a took the budget slot of e');
     assert.equal((await invoke(d)).coldStart, false, 'd was used more recently than e');
     assert.equal((await invoke(e)).coldStart, true, 'e lost its isolate to a');
+  });
+
+  test('five versions prewarmed at once leave warm isolates only for the last two', async () => {
+    // As at a node's start: the isolates of versions that leave the budget stop booting.
+    await Promise.all(fns.map((fn) => executor.prewarm(fn, 1)));
+    assert.equal(executor.stats().instances, 2);
+    const [a, , , d, e] = fns as [
+      FunctionSpec,
+      FunctionSpec,
+      FunctionSpec,
+      FunctionSpec,
+      FunctionSpec,
+    ];
+    assert.equal((await invoke(e)).coldStart, false);
+    assert.equal((await invoke(d)).coldStart, false);
+    const outside = await invoke(a);
+    assert.equal(outside.coldStart, true);
+    assert.equal(valueOf(outside), 1);
+  });
+
+  test('a version back within the budget boots to its prewarm floor again', async () => {
+    const [b, c] = fns.slice(1) as [FunctionSpec, FunctionSpec];
+    const a = { ...(fns[0] as FunctionSpec), concurrency: 2 };
+    await executor.prewarm(a, 1);
+    await executor.prewarm(b, 1);
+    await executor.prewarm(c, 1); // a leaves the budget.
+    assert.equal(executor.stats().instances, 2, 'b and c');
+    assert.equal((await invoke(a)).coldStart, true);
+    // a is back (b left): besides the isolate it ran on, one boots for its floor of 1.
+    await waitFor(() => executor.stats().instances === 3, { what: 'a booting to its floor' });
+    const both = await Promise.all([invoke(a), invoke(a)]);
+    assert.deepEqual(
+      both.map((o) => o.coldStart),
+      [false, false],
+    );
   });
 
   test('the most recently invoked versions keep theirs, and regain their prewarm floor', async () => {
