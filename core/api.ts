@@ -20,7 +20,7 @@
  * | DELETE /v1/functions/NAME/dlq | deploy | | {@link PurgeResponse} |
  * | GET /v1/bundles/SHA | node | | the bundle, application/javascript |
  * | PUT /v1/images/SHA | deploy | a `docker save` tarball whose sha256 is SHA (streamed) | 201 or 200 {@link ImageUploadResponse} |
- * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404 |
+ * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404; both with {@link IMAGE_LIMIT_HEADER} |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
  * | GET /v1/overview | invoke (or session) | | `OverviewResponse` (gateway/dashboard/wire.ts) |
@@ -195,6 +195,18 @@ export interface PurgeResponse {
 
 export interface NodeListResponse {
   nodes: (NodeInfo & { lastSeen: string })[];
+}
+
+/**
+ * Header of `HEAD /v1/images/SHA` answers: the largest image (bytes) the gateway takes, so a
+ * deploying client refuses a larger one before sending it (a gateway answering 413 mid-upload
+ * closes the connection, and the client may see the broken write before the answer).
+ */
+export const IMAGE_LIMIT_HEADER = 'x-fjord-image-limit';
+
+/** The message of PAYLOAD_TOO_LARGE for an image, the same from the gateway and the CLI. */
+export function imageTooLargeMessage(limit: number): string {
+  return `the image is larger than this gateway takes (${limit} bytes): make it smaller or raise the gateway's image limit (FN_IMAGE_LIMIT_MB)`;
 }
 
 /** Answer to `PUT /v1/images/SHA`: 201 when stored now, 200 when the gateway had it already. */

@@ -10,6 +10,7 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { imageTooLargeMessage } from '../core/api.ts';
 import { FjordError } from '../core/errors.ts';
 
 /** Default largest image the gateway takes: 1 GiB. */
@@ -106,8 +107,5 @@ export class ImageStore {
 }
 
 export function tooLarge(limit: number): FjordError {
-  return new FjordError(
-    'PAYLOAD_TOO_LARGE',
-    `the image is larger than this gateway takes (${limit} bytes): make it smaller or raise the gateway's image limit (FN_IMAGE_LIMIT_MB)`,
-  );
+  return new FjordError('PAYLOAD_TOO_LARGE', imageTooLargeMessage(limit));
 }

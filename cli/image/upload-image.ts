@@ -2,7 +2,12 @@ import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import type { ErrorBody, ImageUploadResponse } from '../../core/api.ts';
+import {
+  IMAGE_LIMIT_HEADER,
+  imageTooLargeMessage,
+  type ErrorBody,
+  type ImageUploadResponse,
+} from '../../core/api.ts';
 import { ApiError } from '../client.ts';
 import { CliError } from '../errors.ts';
 import type { SavedImage } from './save-image.ts';
@@ -15,8 +20,8 @@ export interface UploadTarget {
 
 /**
  * Puts a saved image on the gateway unless it has it already (HEAD first: an unchanged image is
- * never sent twice). The file is streamed with its Content-Length, so a gateway whose limit it
- * passes refuses it before reading it. Resolves true when bytes were sent.
+ * never sent twice). An image over the limit the HEAD answer states is refused here, unsent; the
+ * file is streamed with its Content-Length, so an older gateway still refuses it unread. Resolves true when bytes were sent.
  */
 export async function uploadImage(image: SavedImage, target: UploadTarget): Promise<boolean> {
   const url = `${target.gateway.replace(/\/+$/, '')}/v1/images/${image.sha}`;
@@ -31,6 +36,10 @@ export async function uploadImage(image: SavedImage, target: UploadTarget): Prom
   }
   if (head.status === 200) return false;
   if (head.status !== 404) throw new ApiError(head.status, `HTTP_${head.status}`, `HEAD ${url}`);
+  const limit = Number.parseInt(head.headers.get(IMAGE_LIMIT_HEADER) ?? '', 10);
+  if (image.size > limit) {
+    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', imageTooLargeMessage(limit));
+  }
   const response = await put(url, image, authorization, target.signal).catch((error: unknown) => {
     if (error instanceof CliError) throw error;
     throw unreachable(target.gateway, error);

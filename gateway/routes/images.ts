@@ -1,4 +1,4 @@
-import type { ImageUploadResponse } from '../../core/api.ts';
+import { IMAGE_LIMIT_HEADER, type ImageUploadResponse } from '../../core/api.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { GatewayDeps, GatewayRouter } from '../gateway-context.ts';
 import { tooLarge, type ImageStore, type StoredImage } from '../image-store.ts';
@@ -32,7 +32,13 @@ export function registerImageRoutes(router: GatewayRouter, deps: GatewayDeps): v
 
   // Deploying clients ask before uploading; nodes before downloading.
   router.head('/v1/images/:sha', requireScope(deps.store, 'deploy', 'node'), async (ctx) => {
-    const image = await find(ctx.params.sha ?? '', deps);
+    const images = imagesOf(deps);
+    ctx.set(IMAGE_LIMIT_HEADER, String(images.maxBytes));
+    const image = await images.get(ctx.params.sha ?? '');
+    if (image === undefined) {
+      ctx.status = 404;
+      return;
+    }
     ctx.status = 200;
     ctx.length = image.size;
     ctx.type = 'application/x-tar';

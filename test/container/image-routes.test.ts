@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ImageUploadResponse } from '../../core/api.ts';
-import { ImageStore } from '../../gateway/image-store.ts';
+import { DEFAULT_IMAGE_LIMIT_BYTES, ImageStore } from '../../gateway/image-store.ts';
 import { errorOf, startHarness, type Harness } from '../gateway/harness.ts';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -41,6 +41,11 @@ test('an upload is stored under its sha once; HEAD and GET find it; a node downl
 
   const before = await h.request(`/v1/images/${sha}`, { method: 'HEAD', token: 'deploy' });
   assert.equal(before.status, 404, 'nothing to skip yet');
+  assert.equal(
+    before.headers.get('x-fjord-image-limit'),
+    String(DEFAULT_IMAGE_LIMIT_BYTES),
+    'the limit, so a client refuses a larger image unsent',
+  );
 
   const first = await put(h, sha, tarball);
   assert.equal(first.status, 201);
