@@ -55,6 +55,18 @@ export default tseslint.config(
   },
   boundary('core', ['adapters', 'gateway', 'runtime', 'cli', 'server']),
   boundary('adapters', ['gateway', 'runtime', 'cli', 'server']),
+  // The SQL stores share rows and mappers through adapters/sql-store/ only, never each other.
+  ...['store-sqlite', 'store-postgres', 'sql-store'].map((dir) =>
+    boundary(`adapters/${dir}`, [
+      'gateway',
+      'runtime',
+      'cli',
+      'server',
+      'broker-embedded',
+      'broker-rabbitmq',
+      ...['store-sqlite', 'store-postgres'].filter((other) => other !== dir),
+    ]),
+  ),
   boundary('gateway', ['adapters', 'runtime', 'cli', 'server']),
   boundary('runtime', ['adapters', 'gateway', 'cli', 'server']),
   boundary('cli', ['adapters', 'gateway', 'runtime', 'server']),

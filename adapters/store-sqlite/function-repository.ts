@@ -2,31 +2,15 @@ import { createHash } from 'node:crypto';
 import { FjordError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest.ts';
 import type { FunctionRecord, VersionRecord } from '../../core/store.ts';
+import {
+  SELECT_FUNCTIONS,
+  VERSION_COLUMNS,
+  toFunction,
+  toVersion,
+  type FunctionRow,
+  type VersionRow,
+} from '../sql-store/function-rows.ts';
 import type { Connection } from './connection.ts';
-
-interface VersionRow {
-  name: string;
-  version: number;
-  manifest: string;
-  bundle_sha: string;
-  bundle_size: number;
-  created_at: number;
-}
-
-interface FunctionRow extends VersionRow {
-  active_version: number;
-  fn_created_at: number;
-  fn_updated_at: number;
-}
-
-const VERSION_COLUMNS = `v.name, v.version, v.manifest, v.bundle_sha, b.size AS bundle_size, v.created_at`;
-
-const SELECT_FUNCTIONS = `
-  SELECT ${VERSION_COLUMNS}, f.active_version,
-         f.created_at AS fn_created_at, f.updated_at AS fn_updated_at
-  FROM functions f
-  JOIN versions v ON v.name = f.name AND v.version = f.active_version
-  JOIN bundles b ON b.sha = v.bundle_sha`;
 
 /** Functions, their numbered versions and the content-addressed bundles those point at. */
 export class FunctionRepository {
@@ -134,25 +118,4 @@ export class FunctionRepository {
     return this.#db.get<{ code: string }>('SELECT code FROM bundles WHERE sha = :sha', { sha })
       ?.code;
   }
-}
-
-function toVersion(row: VersionRow): VersionRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    manifest: JSON.parse(row.manifest) as Manifest,
-    bundleSha: row.bundle_sha,
-    bundleSize: row.bundle_size,
-    createdAt: row.created_at,
-  };
-}
-
-function toFunction(row: FunctionRow): FunctionRecord {
-  return {
-    name: row.name,
-    activeVersion: row.active_version,
-    createdAt: row.fn_created_at,
-    updatedAt: row.fn_updated_at,
-    active: toVersion(row),
-  };
 }
