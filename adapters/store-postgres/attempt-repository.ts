@@ -1,18 +1,9 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { DeadLetter, InvocationResult } from '../../core/messages.ts';
 import type { AttemptRecord } from '../../core/store.ts';
+import { toAttempt, type AttemptRow } from '../sql-store/attempt-rows.ts';
 import type { Queryable } from './database.ts';
 import { ms } from './invocation-repository.ts';
-import { fromJson, toJson } from './json.ts';
-
-interface AttemptRow {
-  attempt: number;
-  status: AttemptRecord['status'];
-  node: string | null;
-  started_at: number | null;
-  ended_at: number | null;
-  error: string | null;
-}
+import { toJson } from './json.ts';
 
 const INSERT = `INSERT INTO attempts
   (invocation_id, attempt, fn, status, node, started_at, ended_at, error)
@@ -79,13 +70,4 @@ export class AttemptRepository {
   async deleteForFunction(fn: string): Promise<void> {
     await this.#db.query('DELETE FROM attempts WHERE fn = $1', [fn]);
   }
-}
-
-function toAttempt(row: AttemptRow): AttemptRecord {
-  const record: AttemptRecord = { attempt: row.attempt, status: row.status };
-  if (row.node !== null) record.node = row.node;
-  if (row.started_at !== null) record.startedAt = row.started_at;
-  if (row.ended_at !== null) record.endedAt = row.ended_at;
-  if (row.error !== null) record.error = fromJson<ErrorData>(row.error);
-  return record;
 }

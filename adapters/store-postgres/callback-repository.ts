@@ -1,17 +1,8 @@
 import type { CallbackOutcome, CallbackState, CallbackTask } from '../../core/store.ts';
+import { CALLBACK_COLUMNS, toCallbackState, type CallbackRow } from '../sql-store/callback-rows.ts';
 import type { Queryable } from './database.ts';
 import { FINAL_SQL, ms } from './invocation-repository.ts';
 import { safeText } from './json.ts';
-
-interface CallbackRow {
-  url: string;
-  state: CallbackState['state'];
-  attempts: number;
-  next_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-}
 
 /**
  * X-Callback-Url deliveries. A callback waits until its invocation ends, is then due, and is
@@ -57,18 +48,12 @@ export class CallbackRepository {
 
   async get(id: string): Promise<CallbackState | undefined> {
     const { rows } = await this.#db.query<CallbackRow>(
-      `SELECT url, state, attempts, next_at, last_status, last_error, delivered_at
+      `SELECT ${CALLBACK_COLUMNS}
        FROM callbacks WHERE invocation_id = $1`,
       [id],
     );
     const row = rows[0];
-    if (row === undefined) return undefined;
-    const state: CallbackState = { url: row.url, state: row.state, attempts: row.attempts };
-    if (row.next_at !== null && row.state === 'pending') state.nextAt = row.next_at;
-    if (row.last_status !== null) state.lastStatus = row.last_status;
-    if (row.last_error !== null) state.lastError = row.last_error;
-    if (row.delivered_at !== null) state.deliveredAt = row.delivered_at;
-    return state;
+    return row === undefined ? undefined : toCallbackState(row);
   }
 
   /** Leases due callbacks whose lease (if any) ran out, earliest first. */

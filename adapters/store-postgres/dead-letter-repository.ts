@@ -1,26 +1,14 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { DeadLetter, InvocationMessage } from '../../core/messages.ts';
 import type { DeadLetterQuery, DeadLetterRecord } from '../../core/store.ts';
+import {
+  DEAD_LETTER_COLUMNS,
+  deadLetterLimit,
+  toDeadLetter,
+  type DeadLetterRow,
+} from '../sql-store/dead-letter-rows.ts';
 import type { Queryable } from './database.ts';
 import { ms } from './invocation-repository.ts';
 import { toJson } from './json.ts';
-
-interface DeadLetterRow {
-  seq: number;
-  fn: string;
-  invocation_id: string;
-  call_id: string;
-  version: number;
-  attempt: number;
-  node: string;
-  error: string;
-  queued_at: number;
-  dead_at: number;
-}
-
-const COLUMNS = `seq, fn, invocation_id, call_id, version, attempt, node, error, queued_at, dead_at`;
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 
 /** Each function's dead-letter queue: the messages given up on, with their last error. */
 export class DeadLetterRepository {
@@ -45,7 +33,7 @@ export class DeadLetterRepository {
   async insert(letter: DeadLetter): Promise<void> {
     const { message } = letter;
     await this.#db.query(
-      `INSERT INTO dead_letters (${COLUMNS.replace('seq, ', '')}, message)
+      `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.replace('seq, ', '')}, message)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb)
        ON CONFLICT (invocation_id) DO NOTHING`,
       [
@@ -64,12 +52,12 @@ export class DeadLetterRepository {
   }
 
   async list(fn: string, query: DeadLetterQuery = {}): Promise<DeadLetterRecord[]> {
-    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const limit = deadLetterLimit(query);
     const { rows } = await this.#db.query<DeadLetterRow>(
-      `SELECT ${COLUMNS} FROM dead_letters WHERE fn = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE fn = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [fn, query.afterSeq ?? 0, limit],
     );
-    return rows.map(toRecord);
+    return rows.map(toDeadLetter);
   }
 
   async count(fn: string): Promise<number> {
@@ -85,12 +73,12 @@ export class DeadLetterRepository {
     id: string,
   ): Promise<(DeadLetterRecord & { message: InvocationMessage }) | undefined> {
     const { rows } = await this.#db.query<DeadLetterRow & { message: string }>(
-      `SELECT ${COLUMNS}, message FROM dead_letters WHERE fn = $1 AND invocation_id = $2`,
+      `SELECT ${DEAD_LETTER_COLUMNS}, message FROM dead_letters WHERE fn = $1 AND invocation_id = $2`,
       [fn, id],
     );
     const row = rows[0];
     if (row === undefined) return undefined;
-    return { ...toRecord(row), message: JSON.parse(row.message) as InvocationMessage };
+    return { ...toDeadLetter(row), message: JSON.parse(row.message) as InvocationMessage };
   }
 
   /** Removes one entry; returns the attempt it gave up on, or undefined when it was not there. */
@@ -106,19 +94,4 @@ export class DeadLetterRepository {
   async purge(fn: string): Promise<number> {
     return (await this.#db.query('DELETE FROM dead_letters WHERE fn = $1', [fn])).rowCount;
   }
-}
-
-function toRecord(row: DeadLetterRow): DeadLetterRecord {
-  return {
-    seq: row.seq,
-    fn: row.fn,
-    invocationId: row.invocation_id,
-    callId: row.call_id,
-    version: row.version,
-    attempt: row.attempt,
-    node: row.node,
-    error: JSON.parse(row.error) as ErrorData,
-    queuedAt: row.queued_at,
-    deadAt: row.dead_at,
-  };
 }

@@ -1,16 +1,7 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { DeadLetter, InvocationResult } from '../../core/messages.ts';
 import type { AttemptRecord } from '../../core/store.ts';
+import { toAttempt, type AttemptRow } from '../sql-store/attempt-rows.ts';
 import type { Connection } from './connection.ts';
-
-interface AttemptRow {
-  attempt: number;
-  status: AttemptRecord['status'];
-  node: string | null;
-  started_at: number | null;
-  ended_at: number | null;
-  error: string | null;
-}
 
 const INSERT = `INSERT INTO attempts
   (invocation_id, attempt, fn, status, node, started_at, ended_at, error)
@@ -77,13 +68,4 @@ export class AttemptRepository {
   deleteForFunction(fn: string): void {
     this.#db.run('DELETE FROM attempts WHERE fn = :fn', { fn });
   }
-}
-
-function toAttempt(row: AttemptRow): AttemptRecord {
-  const record: AttemptRecord = { attempt: row.attempt, status: row.status };
-  if (row.node !== null) record.node = row.node;
-  if (row.started_at !== null) record.startedAt = row.started_at;
-  if (row.ended_at !== null) record.endedAt = row.ended_at;
-  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorData;
-  return record;
 }

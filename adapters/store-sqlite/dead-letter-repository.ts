@@ -1,24 +1,12 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { DeadLetter, InvocationMessage } from '../../core/messages.ts';
 import type { DeadLetterQuery, DeadLetterRecord } from '../../core/store.ts';
+import {
+  DEAD_LETTER_COLUMNS,
+  deadLetterLimit,
+  toDeadLetter,
+  type DeadLetterRow,
+} from '../sql-store/dead-letter-rows.ts';
 import type { Connection } from './connection.ts';
-
-interface DeadLetterRow {
-  seq: number;
-  fn: string;
-  invocation_id: string;
-  call_id: string;
-  version: number;
-  attempt: number;
-  node: string;
-  error: string;
-  queued_at: number;
-  dead_at: number;
-}
-
-const COLUMNS = `seq, fn, invocation_id, call_id, version, attempt, node, error, queued_at, dead_at`;
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 
 /** Each function's dead-letter queue: the messages given up on, with their last error. */
 export class DeadLetterRepository {
@@ -37,7 +25,7 @@ export class DeadLetterRepository {
   insert(letter: DeadLetter): void {
     const { message } = letter;
     this.#db.run(
-      `INSERT INTO dead_letters (${COLUMNS.replace('seq, ', '')}, message)
+      `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.replace('seq, ', '')}, message)
        VALUES (:fn, :id, :callId, :version, :attempt, :node, :error, :queuedAt, :deadAt, :message)
        ON CONFLICT (invocation_id) DO NOTHING`,
       {
@@ -56,14 +44,14 @@ export class DeadLetterRepository {
   }
 
   list(fn: string, query: DeadLetterQuery = {}): DeadLetterRecord[] {
-    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const limit = deadLetterLimit(query);
     return this.#db
       .all<DeadLetterRow>(
-        `SELECT ${COLUMNS} FROM dead_letters WHERE fn = :fn AND seq > :after
+        `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE fn = :fn AND seq > :after
          ORDER BY seq LIMIT :limit`,
         { fn, after: query.afterSeq ?? 0, limit },
       )
-      .map(toRecord);
+      .map(toDeadLetter);
   }
 
   count(fn: string): number {
@@ -75,11 +63,11 @@ export class DeadLetterRepository {
 
   get(fn: string, id: string): (DeadLetterRecord & { message: InvocationMessage }) | undefined {
     const row = this.#db.get<DeadLetterRow & { message: string }>(
-      `SELECT ${COLUMNS}, message FROM dead_letters WHERE fn = :fn AND invocation_id = :id`,
+      `SELECT ${DEAD_LETTER_COLUMNS}, message FROM dead_letters WHERE fn = :fn AND invocation_id = :id`,
       { fn, id },
     );
     if (row === undefined) return undefined;
-    return { ...toRecord(row), message: JSON.parse(row.message) as InvocationMessage };
+    return { ...toDeadLetter(row), message: JSON.parse(row.message) as InvocationMessage };
   }
 
   /** Removes one entry; returns the attempt it gave up on, or undefined when it was not there. */
@@ -94,19 +82,4 @@ export class DeadLetterRepository {
   purge(fn: string): number {
     return this.#db.run('DELETE FROM dead_letters WHERE fn = :fn', { fn }).changes;
   }
-}
-
-function toRecord(row: DeadLetterRow): DeadLetterRecord {
-  return {
-    seq: row.seq,
-    fn: row.fn,
-    invocationId: row.invocation_id,
-    callId: row.call_id,
-    version: row.version,
-    attempt: row.attempt,
-    node: row.node,
-    error: JSON.parse(row.error) as ErrorData,
-    queuedAt: row.queued_at,
-    deadAt: row.dead_at,
-  };
 }

@@ -1,17 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenRecord, TokenScope } from '../../core/store.ts';
+import {
+  TOKEN_COLUMNS,
+  newToken,
+  parseToken,
+  verifiedToken,
+  type TokenRow,
+} from '../sql-store/token-rows.ts';
 import type { Connection } from './connection.ts';
-
-/** `fjd_<id>_<secret>`: 16 hex digits of id, then 32 random bytes in base64url (43 chars). */
-const TOKEN_FORMAT = /^fjd_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-
-interface TokenRow {
-  id: string;
-  hash: string;
-  scope: TokenScope;
-  label: string;
-  created_at: number;
-}
 
 /** API tokens: the plaintext leaves once, at creation; only sha256 of its secret is kept. */
 export class TokenRepository {
@@ -24,35 +19,22 @@ export class TokenRepository {
   }
 
   create(scope: TokenScope, label: string): { record: TokenRecord; token: string } {
-    const id = randomBytes(8).toString('hex');
-    const secret = randomBytes(32).toString('base64url');
+    const { id, hash, token } = newToken();
     const record: TokenRecord = { id, scope, label, createdAt: this.#now() };
     this.#db.run(
-      `INSERT INTO tokens (id, hash, scope, label, created_at)
-       VALUES (:id, :hash, :scope, :label, :createdAt)`,
-      { id, hash: sha256(secret).toString('hex'), scope, label, createdAt: record.createdAt },
+      `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (:id, :hash, :scope, :label, :createdAt)`,
+      { id, hash, scope, label, createdAt: record.createdAt },
     );
-    return { record, token: `fjd_${id}_${secret}` };
+    return { record, token };
   }
 
   /** Never throws for bad input: anything that is not a known, matching token is undefined. */
   verify(token: unknown): TokenRecord | undefined {
-    if (typeof token !== 'string') return undefined;
-    const match = TOKEN_FORMAT.exec(token);
-    if (match === null) return undefined;
-    const [, id = '', secret = ''] = match;
-    const row = this.#db.get<TokenRow>(
-      'SELECT id, hash, scope, label, created_at FROM tokens WHERE id = :id',
-      { id },
-    );
-    if (row === undefined) return undefined;
-    const stored = Buffer.from(row.hash, 'hex');
-    const given = sha256(secret);
-    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
-    return { id: row.id, scope: row.scope, label: row.label, createdAt: row.created_at };
+    const parsed = parseToken(token);
+    if (parsed === undefined) return undefined;
+    const row = this.#db.get<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = :id`, {
+      id: parsed.id,
+    });
+    return row === undefined ? undefined : verifiedToken(row, parsed.secret);
   }
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }
