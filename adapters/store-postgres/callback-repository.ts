@@ -1,7 +1,8 @@
 import type { CallbackOutcome, CallbackState, CallbackTask } from '../../core/store.ts';
 import { CALLBACK_COLUMNS, toCallbackState, type CallbackRow } from '../sql-store/callback-rows.ts';
+import { FINAL_SQL } from '../sql-store/invocation-rows.ts';
 import type { Queryable } from './database.ts';
-import { FINAL_SQL, ms } from './invocation-repository.ts';
+import { ms } from './invocation-repository.ts';
 import { safeText } from './json.ts';
 
 /**

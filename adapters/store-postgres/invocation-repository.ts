@@ -1,35 +1,15 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { InvocationResult } from '../../core/messages.ts';
-import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
+import type { InvocationRecord } from '../../core/store.ts';
+import {
+  FINAL_SQL,
+  INVOCATION_COLUMNS,
+  statusAfter,
+  summarize,
+  toInvocation,
+  type InvocationRow,
+} from '../sql-store/invocation-rows.ts';
 import type { Queryable } from './database.ts';
-import { fromJson, toJson } from './json.ts';
-
-interface InvocationRow {
-  id: string;
-  call_id: string;
-  fn: string;
-  version: number;
-  mode: InvocationRecord['mode'];
-  trigger_kind: InvocationRecord['trigger'];
-  status: InvocationStatus;
-  attempts: number;
-  queued_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  duration_ms: number | null;
-  cold_start: boolean | null;
-  cpu_ms: number | null;
-  node: string | null;
-  result: string | null;
-  error: string | null;
-  next_attempt_at: number | null;
-}
-
-const COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
-  started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
-
-/** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
-export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;
+import { toJson } from './json.ts';
 
 /**
  * Invocation records: created on acceptance, advanced by started and finished reports. Every
@@ -49,7 +29,7 @@ export class InvocationRepository {
    */
   async create(record: InvocationRecord): Promise<void> {
     await this.#db.query(
-      `INSERT INTO invocations (${COLUMNS})
+      `INSERT INTO invocations (${INVOCATION_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (id) DO UPDATE SET
          call_id = excluded.call_id, mode = excluded.mode,
@@ -97,7 +77,7 @@ export class InvocationRepository {
    */
   async recordResult(result: InvocationResult): Promise<void> {
     await this.#db.query(
-      `INSERT INTO invocations (${COLUMNS}, result_attempt, next_attempt_at)
+      `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
        VALUES ($1, $2, $3, $4, 'sync', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15,
                $7, $16)
        ON CONFLICT (id) DO UPDATE SET
@@ -133,11 +113,11 @@ export class InvocationRepository {
 
   async get(id: string): Promise<InvocationRecord | undefined> {
     const { rows } = await this.#db.query<InvocationRow>(
-      `SELECT ${COLUMNS}, next_attempt_at FROM invocations WHERE id = $1`,
+      `SELECT ${INVOCATION_COLUMNS}, next_attempt_at FROM invocations WHERE id = $1`,
       [id],
     );
     const row = rows[0];
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toInvocation(row);
   }
 
   async deleteForFunction(fn: string): Promise<void> {
@@ -151,43 +131,4 @@ export class InvocationRepository {
  */
 export function ms(value: number | undefined): number | null {
   return value === undefined ? null : Math.round(value);
-}
-
-/** The status an attempt's result leaves the invocation in. */
-function statusAfter(result: InvocationResult): InvocationStatus {
-  if (result.status === 'succeeded') return 'succeeded';
-  if (result.next?.action === 'retry') return 'retrying';
-  return result.next?.action === 'dead' ? 'dead' : 'failed';
-}
-
-/** HTTP bodies are not kept: the record says what was answered, not the bytes. */
-function summarize(result: InvocationResult): unknown {
-  const response = result.response;
-  if (response === undefined) return result.value;
-  const bodySize = response.body === undefined ? 0 : Buffer.byteLength(response.body, 'base64');
-  return { status: response.status, headers: response.headers, bodySize };
-}
-
-function toRecord(row: InvocationRow): InvocationRecord {
-  const record: InvocationRecord = {
-    id: row.id,
-    callId: row.call_id,
-    fn: row.fn,
-    version: row.version,
-    mode: row.mode,
-    trigger: row.trigger_kind,
-    status: row.status,
-    attempts: row.attempts,
-    queuedAt: row.queued_at,
-  };
-  if (row.started_at !== null) record.startedAt = row.started_at;
-  if (row.ended_at !== null) record.endedAt = row.ended_at;
-  if (row.duration_ms !== null) record.durationMs = row.duration_ms;
-  if (row.cold_start !== null) record.coldStart = row.cold_start;
-  if (row.cpu_ms !== null) record.cpuMs = row.cpu_ms;
-  if (row.node !== null) record.node = row.node;
-  if (row.result !== null) record.result = fromJson<unknown>(row.result);
-  if (row.error !== null) record.error = fromJson<ErrorData>(row.error);
-  if (row.next_attempt_at !== null) record.nextAttemptAt = row.next_attempt_at;
-  return record;
 }

@@ -1,7 +1,7 @@
 import type { CallbackOutcome, CallbackState, CallbackTask } from '../../core/store.ts';
 import { CALLBACK_COLUMNS, toCallbackState, type CallbackRow } from '../sql-store/callback-rows.ts';
+import { FINAL_SQL } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
-import { FINAL_SQL } from './invocation-repository.ts';
 
 /**
  * X-Callback-Url deliveries. A callback waits until its invocation ends, is then due, and is

@@ -1,34 +1,14 @@
-import type { ErrorData } from '../../core/errors.ts';
 import type { InvocationResult } from '../../core/messages.ts';
-import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
+import type { InvocationRecord } from '../../core/store.ts';
+import {
+  FINAL_SQL,
+  INVOCATION_COLUMNS,
+  statusAfter,
+  summarize,
+  toInvocation,
+  type InvocationRow,
+} from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
-
-interface InvocationRow {
-  id: string;
-  call_id: string;
-  fn: string;
-  version: number;
-  mode: InvocationRecord['mode'];
-  trigger_kind: InvocationRecord['trigger'];
-  status: InvocationStatus;
-  attempts: number;
-  queued_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  duration_ms: number | null;
-  cold_start: number | null;
-  cpu_ms: number | null;
-  node: string | null;
-  result: string | null;
-  error: string | null;
-  next_attempt_at: number | null;
-}
-
-const COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
-  started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
-
-/** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
-export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;
 
 /** Invocation records: created on acceptance, advanced by started and finished reports. */
 export class InvocationRepository {
@@ -44,7 +24,7 @@ export class InvocationRepository {
    */
   create(record: InvocationRecord): void {
     this.#db.run(
-      `INSERT INTO invocations (${COLUMNS})
+      `INSERT INTO invocations (${INVOCATION_COLUMNS})
        VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempts, :queuedAt,
                :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error)
        ON CONFLICT (id) DO UPDATE SET
@@ -93,7 +73,7 @@ export class InvocationRepository {
    */
   recordResult(result: InvocationResult): void {
     this.#db.run(
-      `INSERT INTO invocations (${COLUMNS}, result_attempt, next_attempt_at)
+      `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
        VALUES (:id, :callId, :fn, :version, 'sync', :trigger, :status, :attempt, :startedAt,
                :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
                :attempt, :nextAttemptAt)
@@ -130,54 +110,15 @@ export class InvocationRepository {
 
   get(id: string): InvocationRecord | undefined {
     const row = this.#db.get<InvocationRow>(
-      `SELECT ${COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`,
+      `SELECT ${INVOCATION_COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`,
       { id },
     );
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toInvocation(row);
   }
 
   deleteForFunction(fn: string): void {
     this.#db.run('DELETE FROM invocations WHERE fn = :fn', { fn });
   }
-}
-
-/** The status an attempt's result leaves the invocation in. */
-function statusAfter(result: InvocationResult): InvocationStatus {
-  if (result.status === 'succeeded') return 'succeeded';
-  if (result.next?.action === 'retry') return 'retrying';
-  return result.next?.action === 'dead' ? 'dead' : 'failed';
-}
-
-/** HTTP bodies are not kept: the record says what was answered, not the bytes. */
-function summarize(result: InvocationResult): unknown {
-  const response = result.response;
-  if (response === undefined) return result.value;
-  const bodySize = response.body === undefined ? 0 : Buffer.byteLength(response.body, 'base64');
-  return { status: response.status, headers: response.headers, bodySize };
-}
-
-function toRecord(row: InvocationRow): InvocationRecord {
-  const record: InvocationRecord = {
-    id: row.id,
-    callId: row.call_id,
-    fn: row.fn,
-    version: row.version,
-    mode: row.mode,
-    trigger: row.trigger_kind,
-    status: row.status,
-    attempts: row.attempts,
-    queuedAt: row.queued_at,
-  };
-  if (row.started_at !== null) record.startedAt = row.started_at;
-  if (row.ended_at !== null) record.endedAt = row.ended_at;
-  if (row.duration_ms !== null) record.durationMs = row.duration_ms;
-  if (row.cold_start !== null) record.coldStart = row.cold_start !== 0;
-  if (row.cpu_ms !== null) record.cpuMs = row.cpu_ms;
-  if (row.node !== null) record.node = row.node;
-  if (row.result !== null) record.result = JSON.parse(row.result) as unknown;
-  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorData;
-  if (row.next_attempt_at !== null) record.nextAttemptAt = row.next_attempt_at;
-  return record;
 }
 
 function toFlag(value: boolean | undefined): number | undefined {
