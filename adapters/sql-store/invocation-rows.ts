@@ -1,5 +1,5 @@
 import type { ErrorData } from '../../core/errors.ts';
-import type { InvocationResult } from '../../core/messages.ts';
+import type { DeadLetter, InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
 
 /** An invocation as both SQL stores select it. */
@@ -70,4 +70,19 @@ export function toInvocation(row: InvocationRow): InvocationRecord {
   if (row.error !== null) record.error = JSON.parse(row.error) as ErrorData;
   if (row.next_attempt_at !== null) record.nextAttemptAt = row.next_attempt_at;
   return record;
+}
+
+/** What {@link isStaleLetter} reads of an invocation. */
+export interface StalenessRow {
+  status: string;
+  redriven_through: number | null;
+}
+
+/**
+ * True when `letter` must be ignored: its invocation was cancelled, or the attempt it gave up
+ * on was redriven already (a duplicate that arrived after the redrive). No record: not stale.
+ */
+export function isStaleLetter(row: StalenessRow | undefined, letter: DeadLetter): boolean {
+  if (row === undefined) return false;
+  return row.status === 'cancelled' || letter.attempt <= (row.redriven_through ?? 0);
 }

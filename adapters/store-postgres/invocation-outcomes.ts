@@ -1,4 +1,5 @@
 import type { DeadLetter } from '../../core/messages.ts';
+import { isStaleLetter, type StalenessRow } from '../sql-store/invocation-rows.ts';
 import type { Queryable } from './database.ts';
 import { ms } from './invocation-repository.ts';
 import { toJson } from './json.ts';
@@ -30,13 +31,11 @@ export class InvocationOutcomes {
    * the caller's decision holds until its transaction ends.
    */
   async isStale(letter: DeadLetter): Promise<boolean> {
-    const { rows } = await this.#db.query<{ status: string; redriven_through: number | null }>(
+    const { rows } = await this.#db.query<StalenessRow>(
       'SELECT status, redriven_through FROM invocations WHERE id = $1 FOR UPDATE',
       [letter.message.id],
     );
-    const row = rows[0];
-    if (row === undefined) return false;
-    return row.status === 'cancelled' || letter.attempt <= (row.redriven_through ?? 0);
+    return isStaleLetter(rows[0], letter);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { DeadLetter } from '../../core/messages.ts';
+import { isStaleLetter, type StalenessRow } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
 
 /**
@@ -27,12 +28,11 @@ export class InvocationOutcomes {
    * on was redriven already (a duplicate that arrived after the redrive).
    */
   isStale(letter: DeadLetter): boolean {
-    const row = this.#db.get<{ status: string; redriven_through: number | null }>(
+    const row = this.#db.get<StalenessRow>(
       'SELECT status, redriven_through FROM invocations WHERE id = :id',
       { id: letter.message.id },
     );
-    if (row === undefined) return false;
-    return row.status === 'cancelled' || letter.attempt <= (row.redriven_through ?? 0);
+    return isStaleLetter(row, letter);
   }
 
   /**
