@@ -13,6 +13,7 @@
  * durable queue that gateways consume and write to the store, where each function's dead-letter
  * queue can be listed, redriven and purged (a broker queue can be none of these by id).
  */
+import { FjordError } from './errors.ts';
 import type {
   ControlEvent,
   DeadLetter,
@@ -178,4 +179,11 @@ export interface Broker {
 
   /** Queue triggers, when the adapter has them. */
   readonly queues?: QueueTriggers;
+}
+
+/** Refuses a prefetch that is not a positive integer: every consume of every adapter checks it. */
+export function assertPrefetch(prefetch: number): void {
+  if (!Number.isInteger(prefetch) || prefetch < 1) {
+    throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
+  }
 }

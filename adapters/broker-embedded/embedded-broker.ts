@@ -7,6 +7,7 @@ import type {
   QueueTriggers,
   Subscription,
 } from '../../core/broker.ts';
+import { assertPrefetch } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
@@ -141,9 +142,7 @@ export class EmbeddedBroker implements Broker {
   async consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription> {
     const dispatcher = this.#require();
     assertFunctionName(fn);
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
-    }
+    assertPrefetch(prefetch);
     return dispatcher.subscribe(fn, prefetch, (lease) => handler(this.#invocationDelivery(lease)));
   }
 

@@ -6,6 +6,7 @@ import type {
   QueueTriggers,
   Subscription,
 } from '../../core/broker.ts';
+import { assertPrefetch } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../core/messages.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -59,9 +60,7 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
     prefetch: number,
     handler: (delivery: QueueDelivery) => void,
   ): Promise<Subscription> {
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
-    }
+    assertPrefetch(prefetch);
     const dispatcher = this.#options.dispatcher();
     this.#declared.add(binding.queue);
     return dispatcher.subscribe(rowQueue(binding.queue), prefetch, async (lease) => {

@@ -6,6 +6,7 @@ import type {
   QueueTriggers,
   Subscription,
 } from '../../core/broker.ts';
+import { assertPrefetch } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DeadLetter } from '../../core/messages.ts';
@@ -60,9 +61,7 @@ export class RabbitQueueTriggers implements QueueTriggers {
     prefetch: number,
     handler: (delivery: QueueDelivery) => void,
   ): Promise<Subscription> {
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
-    }
+    assertPrefetch(prefetch);
     const { manager } = this.#options;
     const consumer = new ManagedConsumer(
       {

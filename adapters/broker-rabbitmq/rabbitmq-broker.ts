@@ -5,6 +5,7 @@ import type {
   QueueTriggers,
   Subscription,
 } from '../../core/broker.ts';
+import { assertPrefetch } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
@@ -119,9 +120,7 @@ export class RabbitMqBroker implements Broker {
 
   async consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription> {
     const name = assertFunctionName(fn);
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new FjordError('BAD_REQUEST', `prefetch must be a positive integer, got ${prefetch}`);
-    }
+    assertPrefetch(prefetch);
     return this.#subscribe(
       invocationConsumer({
         fn: name,
