@@ -4,14 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, Executor, InvocationContext } from '../../core/executor.ts';
-import { silentLogger } from '../../core/logger.ts';
-import type { DeadLetter, FunctionSpec, InvocationResult } from '../../core/messages.ts';
-import { RuntimeAgent } from '../../runtime/agent.ts';
+import type { FunctionSpec } from '../../core/messages.ts';
 import { invocation, spec, uniqueName } from '../support/fixtures.ts';
-import { Inbox } from '../support/inbox.ts';
+import { agentOnEmbeddedBroker } from '../support/embedded-agent.ts';
 
 const boom: ErrorData = { code: 'FUNCTION_ERROR', message: 'boom' };
 
@@ -34,27 +31,9 @@ class ScriptedExecutor implements Executor {
 }
 
 async function setup(t: TestContext, fn: FunctionSpec) {
-  const broker = new EmbeddedBroker({ path: ':memory:', logger: silentLogger() });
-  await broker.start();
   const executor = new ScriptedExecutor();
-  const results = new Inbox<InvocationResult>();
-  const letters = new Inbox<DeadLetter>();
-  await broker.consumeResults(async (event) => {
-    if (event.type === 'finished') results.push(event.result);
-  });
-  await broker.consumeDeadLetters(async (letter) => letters.push(letter));
-  const agent = new RuntimeAgent({
-    broker,
-    executor,
-    directory: { list: async () => [fn] },
-    logger: silentLogger(),
-    nodeId: 'node-1',
-  });
+  const { broker, agent, results, letters } = await agentOnEmbeddedBroker(t, fn, executor);
   await agent.start();
-  t.after(async () => {
-    await agent.drain(1000);
-    await broker.close();
-  });
   return { broker, executor, results, letters };
 }
 

@@ -6,20 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
 import type { QueueDelivery } from '../../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../../core/executor.ts';
-import { silentLogger } from '../../core/logger.ts';
 import type { QueueTrigger } from '../../core/manifest-queue.ts';
-import type {
-  DeadLetter,
-  FunctionSpec,
-  InvocationPayload,
-  InvocationResult,
-  QueueBatchEvent,
-} from '../../core/messages.ts';
-import { RuntimeAgent } from '../../runtime/agent.ts';
+import type { FunctionSpec, InvocationPayload, QueueBatchEvent } from '../../core/messages.ts';
 import { spec, uniqueName } from '../support/fixtures.ts';
+import { agentOnEmbeddedBroker } from '../support/embedded-agent.ts';
 import { Inbox } from '../support/inbox.ts';
 
 /** Acks every batch, or crashes every run; records the batches it got. */
@@ -56,27 +48,9 @@ function trigger(overrides: Partial<QueueTrigger> = {}): QueueTrigger {
 }
 
 async function setup(t: TestContext, queue: QueueTrigger) {
-  const broker = new EmbeddedBroker({ path: ':memory:', logger: silentLogger() });
-  await broker.start();
-  const fn = spec(uniqueName(), { queue });
   const executor = new BatchExecutor();
-  const results = new Inbox<InvocationResult>();
-  const letters = new Inbox<DeadLetter>();
-  await broker.consumeResults(async (event) => {
-    if (event.type === 'finished') results.push(event.result);
-  });
-  await broker.consumeDeadLetters(async (letter) => letters.push(letter));
-  const agent = new RuntimeAgent({
-    broker,
-    executor,
-    directory: { list: async () => [fn] },
-    logger: silentLogger(),
-    nodeId: 'node-1',
-  });
-  t.after(async () => {
-    await agent.drain(1000);
-    await broker.close();
-  });
+  const fn = spec(uniqueName(), { queue });
+  const { broker, agent, results, letters } = await agentOnEmbeddedBroker(t, fn, executor);
   const queues = broker.queues;
   const publish = (text: string) => queues.publish(queue.queue, { body: Buffer.from(text) });
   return { broker, queues, agent, executor, results, letters, publish };
