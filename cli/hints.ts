@@ -17,6 +17,8 @@ const BY_CODE: Record<string, string> = {
   BROKER_UNAVAILABLE: 'the gateway cannot reach its broker: check the gateway logs, then retry',
   NO_CAPACITY: 'no runtime node is free: start one with `fn node`, or retry',
   THROTTLED: 'too many requests: retry in a moment',
+  RATE_LIMITED: 'over a rate limit of your token or the function: retry after the time given',
+  OVERLOADED: 'too many invocations are queued: retry later, or add runtime nodes',
 };
 
 const BY_STATUS: Record<number, string> = {

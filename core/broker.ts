@@ -158,6 +158,12 @@ export interface Broker {
   call(message: InvocationMessage): Promise<InvocationResult>;
   /** Consumes a function's invocations, at most `prefetch` unsettled at once on this consumer. */
   consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription>;
+  /**
+   * How many invocations of the function wait in its queue right now: ready to deliver, not yet
+   * taken by a node (in-flight deliveries and delayed retries are not counted). 0 for a function
+   * without a queue. Rejects with BROKER_UNAVAILABLE when the broker cannot tell.
+   */
+  queueDepth(fn: string): Promise<number>;
 
   /** Durably publishes a progress report or result; resolves once confirmed. */
   publishResult(event: ResultEvent): Promise<void>;

@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   THROTTLED: 429,
+  /** Over a rate limit of the token or the function; `Retry-After` says when a request fits. */
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   FUNCTION_ERROR: 502,
   FUNCTION_CRASHED: 502,
@@ -50,6 +52,8 @@ export const ERROR_STATUS = {
   CONTAINER_IMAGE_UNAVAILABLE: 503,
   BUNDLE_UNAVAILABLE: 503,
   NO_CAPACITY: 503,
+  /** More invocations are queued than the gateway's --max-queued: load is shed until they drain. */
+  OVERLOADED: 503,
   /** The isolate host process keeps failing to start; it is restarted with backoff. */
   ISOLATE_HOST_UNAVAILABLE: 503,
   INVOCATION_TIMEOUT: 504,
@@ -77,6 +81,8 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'CONTAINER_RUNTIME_UNAVAILABLE',
   'NO_CAPACITY',
   'THROTTLED',
+  'RATE_LIMITED',
+  'OVERLOADED',
   'FUNCTION_CRASHED',
   'ISOLATE_HOST_CRASHED',
   'ISOLATE_HOST_UNAVAILABLE',
@@ -89,17 +95,20 @@ export class FjordError extends Error {
   readonly retryable: boolean;
   /** Client errors (4xx) and function errors show their message; platform faults do not. */
   readonly expose: boolean;
+  /** When a retry may succeed, in seconds: the gateway sends it as `Retry-After` (429, 503). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; retryable?: boolean },
+    options?: { cause?: unknown; retryable?: boolean; retryAfterSeconds?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FjordError';
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.retryable = options?.retryable ?? RETRYABLE.has(code);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
     this.expose =
       this.status < 500 || this.status === 502 || this.status === 503 || this.status === 504;
   }

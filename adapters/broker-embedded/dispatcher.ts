@@ -86,6 +86,15 @@ export class Dispatcher {
     return this.#options.table.deleteQueue(queue);
   }
 
+  /**
+   * What waits in `queue`: its ready rows (committed ones: a pending enqueue has not resolved yet)
+   * plus the sync calls not delivered yet.
+   */
+  depth(queue: string): number {
+    const { table, calls, now } = this.#options;
+    return table.countReady(queue, now()) + calls.countWaiting(queue);
+  }
+
   /** Schedules a round for `queue`. */
   notify(queue: string): void {
     if (this.#closed) return;

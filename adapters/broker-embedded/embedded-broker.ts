@@ -146,6 +146,16 @@ export class EmbeddedBroker implements Broker {
     return dispatcher.subscribe(fn, prefetch, (lease) => handler(this.#invocationDelivery(lease)));
   }
 
+  async queueDepth(fn: string): Promise<number> {
+    const dispatcher = this.#require();
+    assertFunctionName(fn);
+    try {
+      return dispatcher.depth(fn);
+    } catch (error) {
+      throw unavailable(`could not count the queue of ${fn}`, error);
+    }
+  }
+
   async publishResult(event: ResultEvent): Promise<void> {
     const dispatcher = this.#require();
     const id = event.type === 'started' ? event.id : event.result.id;
@@ -256,6 +266,6 @@ export class EmbeddedBroker implements Broker {
   }
 }
 
-function unavailable(message: string): FjordError {
-  return new FjordError('BROKER_UNAVAILABLE', message);
+function unavailable(message: string, cause?: unknown): FjordError {
+  return new FjordError('BROKER_UNAVAILABLE', message, { cause });
 }

@@ -17,6 +17,7 @@ export interface LeasedRow {
 export class MessageTable {
   readonly #insert: StatementSync;
   readonly #probe: StatementSync;
+  readonly #countReady: StatementSync;
   readonly #lease: StatementSync;
   readonly #delete: StatementSync;
   readonly #release: StatementSync;
@@ -28,6 +29,10 @@ export class MessageTable {
     this.#probe = db.prepare(
       `SELECT 1 FROM messages
        WHERE queue = ? AND lease_owner IS NULL AND available_at <= ? LIMIT 1`,
+    );
+    this.#countReady = db.prepare(
+      `SELECT COUNT(*) AS n FROM messages
+       WHERE queue = ? AND lease_owner IS NULL AND available_at <= ?`,
     );
     // The subquery runs under the write lock, so two instances never lease the same row.
     this.#lease = db.prepare(
@@ -56,6 +61,11 @@ export class MessageTable {
    */
   hasReady(queue: string, now: number): boolean {
     return this.#probe.get(queue, now) !== undefined;
+  }
+
+  /** How many rows of `queue` are ready: not leased, and due (a delayed retry is not, yet). */
+  countReady(queue: string, now: number): number {
+    return (this.#countReady.get(queue, now) as { n: number }).n;
   }
 
   /** Leases up to `limit` ready rows of `queue` to `owner`, oldest first. */

@@ -72,6 +72,12 @@ export class SyncCalls {
     return taken;
   }
 
+  /** How many calls of `fn` wait for a consumer (delivered ones are not counted). */
+  countWaiting(fn: string): number {
+    const queue = this.#queues.get(fn) ?? [];
+    return queue.filter((call) => this.#waiting.get(call.message.id) === call).length;
+  }
+
   /** Puts a delivered call back at the head of its queue, unless its caller gave up. */
   requeue(call: SyncCall): void {
     const waiting = this.#waiting.get(call.message.id);

@@ -35,7 +35,9 @@ export function errorHandler(logger: Logger): GatewayMiddleware {
       if (ctx.headerSent) return;
       ctx.status = error.status;
       // Overload and outage are worth retrying soon; tell well-behaved clients when.
-      if (error.status === 429 || error.status === 503) ctx.set('Retry-After', '1');
+      if (error.status === 429 || error.status === 503) {
+        ctx.set('Retry-After', String(error.retryAfterSeconds ?? 1));
+      }
       const body: ErrorBody = {
         error: {
           code: error.code,

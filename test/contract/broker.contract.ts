@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Broker, InvocationDelivery } from '../../core/broker.ts';
 import type { ControlEvent, DeadLetter, ResultEvent } from '../../core/messages.ts';
-import { Inbox } from '../support/inbox.ts';
+import { Inbox, waitFor } from '../support/inbox.ts';
 import { invocation, resultFor, spec, uniqueName } from '../support/fixtures.ts';
 
 export interface BrokerFixture {
@@ -193,6 +193,24 @@ export function brokerContract(adapter: string, makeFixture: () => Promise<Broke
       e.ack();
       const ids = [a, b, c, d, e].map((x) => x.message.id).sort();
       assert.deepEqual(ids, sent.map((m) => m.id).sort());
+    });
+
+    test('queueDepth counts the invocations waiting, not those a consumer holds', async () => {
+      const broker = await create();
+      const fn = uniqueName();
+      assert.equal(await broker.queueDepth(fn), 0, 'a function without a queue has none waiting');
+      await broker.declareFunction(fn);
+      assert.equal(await broker.queueDepth(fn), 0);
+      for (let i = 0; i < 3; i++) await broker.enqueue(invocation(fn, i));
+      // Confirmed enqueues are counted at once; polling only guards the broker's own bookkeeping.
+      await waitFor(async () => (await broker.queueDepth(fn)) === 3, { what: 'depth 3' });
+      const inbox = new Inbox<InvocationDelivery>();
+      await broker.consume(fn, 1, async (d) => inbox.push(d));
+      const held = await inbox.next();
+      await waitFor(async () => (await broker.queueDepth(fn)) === 2, { what: 'depth 2' });
+      held.ack();
+      for (let i = 0; i < 2; i++) (await inbox.next()).ack();
+      await waitFor(async () => (await broker.queueDepth(fn)) === 0, { what: 'depth 0' });
     });
 
     test('an unsettled message survives its consumer closing and is redelivered as attempt 2', async () => {

@@ -37,6 +37,8 @@ export class FakeBroker implements Broker {
   readonly calls = new Inbox<PendingCall>();
   readonly declared = new Set<string>();
   readonly deleted: string[] = [];
+  /** What queueDepth() answers, by function (absent: 0); tests set it. */
+  readonly depths = new Map<string, number>();
   readonly announced: ControlEvent[] = [];
   /**
    * Runs before an enqueue is confirmed; the test may delay the confirmation or do something
@@ -129,6 +131,11 @@ export class FakeBroker implements Broker {
   ): Promise<Subscription> {
     this.#ensureUp();
     return { cancel: async () => undefined };
+  }
+
+  async queueDepth(fn: string): Promise<number> {
+    this.#ensureUp();
+    return this.depths.get(fn) ?? 0;
   }
 
   /** Delivers to every results subscriber and rejects when one throws (the redelivery case). */
