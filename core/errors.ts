@@ -16,6 +16,12 @@ export const ERROR_STATUS = {
   QUEUE_LOOP_DETECTED: 400,
   BUNDLE_REJECTED: 400,
   IMAGE_DIGEST_MISMATCH: 400,
+  /** A secret key that is not an environment variable name, or an empty or too large value. */
+  INVALID_SECRET: 400,
+  /** FN_SECRETS_KEY or the secrets key file is not 32 bytes of base64. */
+  SECRETS_KEY_INVALID: 400,
+  /** A config file (--config, FN_CONFIG) that does not parse or breaks its schema. */
+  INVALID_CONFIG: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   FUNCTION_NOT_FOUND: 404,
@@ -23,6 +29,7 @@ export const ERROR_STATUS = {
   INVOCATION_NOT_FOUND: 404,
   IMAGE_NOT_FOUND: 404,
   DEAD_LETTER_NOT_FOUND: 404,
+  SECRET_NOT_FOUND: 404,
   /** A publish to a queue that does not exist (queue triggers declare theirs at deploy). */
   QUEUE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
@@ -54,6 +61,14 @@ export const ERROR_STATUS = {
   NO_CAPACITY: 503,
   /** More invocations are queued than the gateway's --max-queued: load is shed until they drain. */
   OVERLOADED: 503,
+  /** The gateway has no secrets key (FN_SECRETS_KEY, --secrets-key-file), so it cannot seal one. */
+  SECRETS_KEY_MISSING: 503,
+  /** A stored secret does not open with the gateway's key (another key sealed it). */
+  SECRET_DECRYPT_FAILED: 503,
+  /** A function declares a secret that is not set (yet): its invocations wait for it. */
+  SECRET_NOT_SET: 503,
+  /** A node could not fetch a function's secrets from the gateway. */
+  SECRETS_UNAVAILABLE: 503,
   /** The isolate host process keeps failing to start; it is restarted with backoff. */
   ISOLATE_HOST_UNAVAILABLE: 503,
   INVOCATION_TIMEOUT: 504,
@@ -80,6 +95,8 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'STORE_UNAVAILABLE',
   'CONTAINER_RUNTIME_UNAVAILABLE',
   'NO_CAPACITY',
+  'SECRET_NOT_SET',
+  'SECRETS_UNAVAILABLE',
   'THROTTLED',
   'RATE_LIMITED',
   'OVERLOADED',

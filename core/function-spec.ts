@@ -21,6 +21,7 @@ export function toFunctionSpec(
     ...(manifest.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: manifest.maxEventAgeMs }),
     ...(manifest.egress === undefined ? {} : { egress: manifest.egress }),
     ...(manifest.cpuMs === undefined ? {} : { cpuMs: manifest.cpuMs }),
+    ...(manifest.secrets === undefined ? {} : { secrets: manifest.secrets }),
     ...(manifest.triggers.queue === undefined ? {} : { queue: manifest.triggers.queue }),
   };
 }

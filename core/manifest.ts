@@ -37,6 +37,18 @@ export interface Manifest {
   egress?: { allow: string[]; allowPrivate?: boolean };
   /** CPU time per invocation (isolates); absent: only timeoutMs applies. */
   cpuMs?: number;
+  /** Limits across the cluster: rate (gateways) and concurrency (nodes); absent: none. */
+  limits?: FunctionLimits;
+  /** Secrets the function reads as `env.KEY` (core/secrets.ts); absent: none. */
+  secrets?: string[];
+}
+
+/** fn.json `limits`. */
+export interface FunctionLimits {
+  /** Invocation requests admitted per second on each gateway, in bursts of `burst`. */
+  rateLimit?: { perSecond: number; burst?: number };
+  /** Most invocations running at once across all nodes (top-level `concurrency` is per node). */
+  concurrency?: number;
 }
 
 /** fn.json `triggers.schedule`: one schedule per function. */
@@ -96,6 +108,10 @@ export function createManifestValidator(): ManifestValidator {
       ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),
       ...(isObject(copy.egress) ? { egress: copy.egress as Manifest['egress'] } : {}),
       ...(typeof copy.cpuMs === 'number' ? { cpuMs: copy.cpuMs } : {}),
+      ...(isObject(copy.limits) ? { limits: copy.limits as FunctionLimits } : {}),
+      ...(Array.isArray(copy.secrets) && copy.secrets.length > 0
+        ? { secrets: copy.secrets as string[] }
+        : {}),
     };
   };
 }

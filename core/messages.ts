@@ -21,6 +21,11 @@ export interface FunctionSpec {
   egress?: { allow: string[]; allowPrivate?: boolean };
   /** fn.json `cpuMs`: CPU time one invocation may use (absent: only the wall-clock deadline). */
   cpuMs?: number;
+  /**
+   * fn.json `secrets`: the names only. Nodes fetch the values per invocation (core/secrets.ts),
+   * so they never travel on the broker.
+   */
+  secrets?: string[];
   /** Container functions only (absent: the container executor's defaults). */
   network?: boolean;
   cpus?: number;

@@ -12,6 +12,7 @@ import type {
   LogEntry,
   LogLevel,
 } from './messages.ts';
+import type { SecretStore } from './secrets.ts';
 
 export type TokenScope = 'admin' | 'deploy' | 'invoke' | 'node';
 
@@ -183,7 +184,8 @@ export interface LogQuery {
   limit?: number;
 }
 
-export interface Store {
+/** Secrets (core/secrets.ts) are part of it: kept sealed, per function name. */
+export interface Store extends SecretStore {
   init(): Promise<void>;
   close(): Promise<void>;
 

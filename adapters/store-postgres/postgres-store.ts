@@ -2,6 +2,7 @@ import { FjordError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/logger.ts';
 import type { Manifest } from '../../core/manifest.ts';
 import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import type { SealedSecret, SecretInfo } from '../../core/secrets.ts';
 import type {
   AttemptRecord,
   CallbackOutcome,
@@ -105,6 +106,22 @@ export class PostgresStore implements Store {
 
   async verifyToken(token: string): Promise<TokenRecord | undefined> {
     return this.#use().repos.tokens.verify(token);
+  }
+
+  async putSecret(fn: string, key: string, sealed: string): Promise<SecretInfo> {
+    return this.#use().repos.secrets.put(fn, key, sealed);
+  }
+
+  async listSecrets(fn: string): Promise<SecretInfo[]> {
+    return this.#use().repos.secrets.list(fn);
+  }
+
+  async getSealedSecrets(fn: string, keys: readonly string[]): Promise<SealedSecret[]> {
+    return this.#use().repos.secrets.sealed(fn, keys);
+  }
+
+  async deleteSecret(fn: string, key: string): Promise<boolean> {
+    return this.#use().repos.secrets.delete(fn, key);
   }
 
   async createVersion(manifest: Manifest, bundle: string): Promise<VersionRecord> {

@@ -8,6 +8,7 @@ import { InvocationOutcomes } from './invocation-outcomes.ts';
 import { InvocationRepository } from './invocation-repository.ts';
 import { LogRepository } from './log-repository.ts';
 import { ScheduleRepository } from './schedule-repository.ts';
+import { SecretRepository } from './secret-repository.ts';
 import { TokenRepository } from './token-repository.ts';
 
 /** Every repository, bound to one Queryable: the pool, or the client of one transaction. */
@@ -22,6 +23,7 @@ export interface Repositories {
   idempotency: IdempotencyRepository;
   callbacks: CallbackRepository;
   schedules: ScheduleRepository;
+  secrets: SecretRepository;
 }
 
 /** Repositories hold no state but their Queryable, so binding a set per transaction is cheap. */
@@ -37,5 +39,6 @@ export function repositories(db: Queryable, now: () => number): Repositories {
     idempotency: new IdempotencyRepository(db),
     callbacks: new CallbackRepository(db),
     schedules: new ScheduleRepository(db),
+    secrets: new SecretRepository(db, now),
   };
 }

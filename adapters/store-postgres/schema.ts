@@ -139,6 +139,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (fn, scheduled_at)
   );
   `,
+  `
+  -- Secrets (issue #7), per function name, sealed with AES-256-GCM under the operator's key
+  -- (core/secrets-cipher.ts): neither the key nor a plaintext value ever reaches the store.
+  CREATE TABLE secrets (
+    fn         text NOT NULL,
+    key        text NOT NULL,
+    sealed     text NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (fn, key)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

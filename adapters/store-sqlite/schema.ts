@@ -155,6 +155,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (fn, scheduled_at)
   );
   `,
+  `
+  -- 4: secrets (issue #7), per function name, sealed with AES-256-GCM under the operator's key
+  -- (core/secrets-cipher.ts): neither the key nor a plaintext value ever reaches the store.
+  CREATE TABLE secrets (
+    fn         TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    sealed     TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (fn, key)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -1,6 +1,7 @@
 import { FjordError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest.ts';
 import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import type { SealedSecret, SecretInfo } from '../../core/secrets.ts';
 import type {
   AttemptRecord,
   CallbackOutcome,
@@ -29,6 +30,7 @@ import { InvocationOutcomes } from './invocation-outcomes.ts';
 import { InvocationRepository } from './invocation-repository.ts';
 import { LogRepository } from './log-repository.ts';
 import { ScheduleRepository } from './schedule-repository.ts';
+import { SecretRepository } from './secret-repository.ts';
 import { migrate } from './schema.ts';
 import { TokenRepository } from './token-repository.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -60,6 +62,7 @@ interface Open {
   idempotency: IdempotencyRepository;
   callbacks: CallbackRepository;
   schedules: ScheduleRepository;
+  secrets: SecretRepository;
 }
 
 /**
@@ -104,6 +107,7 @@ export class SqliteStore implements Store {
       idempotency: new IdempotencyRepository(connection),
       callbacks: new CallbackRepository(connection),
       schedules: new ScheduleRepository(connection),
+      secrets: new SecretRepository(connection, now),
     };
   }
 
@@ -123,6 +127,22 @@ export class SqliteStore implements Store {
 
   async verifyToken(token: string): Promise<TokenRecord | undefined> {
     return this.#use().tokens.verify(token);
+  }
+
+  async putSecret(fn: string, key: string, sealed: string): Promise<SecretInfo> {
+    return this.#use().secrets.put(fn, key, sealed);
+  }
+
+  async listSecrets(fn: string): Promise<SecretInfo[]> {
+    return this.#use().secrets.list(fn);
+  }
+
+  async getSealedSecrets(fn: string, keys: readonly string[]): Promise<SealedSecret[]> {
+    return this.#use().secrets.sealed(fn, keys);
+  }
+
+  async deleteSecret(fn: string, key: string): Promise<boolean> {
+    return this.#use().secrets.delete(fn, key);
   }
 
   async createVersion(manifest: Manifest, bundle: string): Promise<VersionRecord> {

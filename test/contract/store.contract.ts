@@ -10,6 +10,7 @@ import { functionCases } from './store-contract-functions.ts';
 import { gatewayCases } from './store-contract-gateways.ts';
 import { invocationCases } from './store-contract-invocations.ts';
 import { scheduleCases } from './store-contract-schedule.ts';
+import { secretCases } from './store-contract-secrets.ts';
 
 export interface StoreSubject {
   /** A fresh, empty database of the test's own (a file, a schema), removed after the test. */
@@ -48,4 +49,5 @@ export function storeContract(subject: StoreSubject): void {
   deliveryCases(opener);
   scheduleCases(opener);
   gatewayCases(opener);
+  secretCases(opener);
 }
