@@ -14,6 +14,7 @@ bash scripts/ensure-postgres.sh
 bash scripts/ensure-docker.sh
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-example-deps.sh
+bash scripts/ensure-deploy-tools.sh
 
 echo "==> typecheck, lint, format" >&2
 npx tsc --noEmit
