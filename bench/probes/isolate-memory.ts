@@ -27,7 +27,11 @@ async function settledRss(): Promise<number> {
 
 async function fjord(): Promise<{ before: number; after: number; instances: number }> {
   const hello = await bundled('bench-fetch');
-  const executor = new IsolateExecutor({ loadCode: async () => hello.code });
+  // The node-wide prewarm budget would reap warm isolates beyond it: this probe measures N of them.
+  const executor = new IsolateExecutor({
+    loadCode: async () => hello.code,
+    prewarmBudget: N + 1,
+  });
   const warmUp = async (name: string): Promise<void> =>
     expectOutcome(await executor.invoke(specOf(hello, name, 1), GET_PAYLOAD, context()), true);
   await warmUp('first');
