@@ -23,6 +23,7 @@
  * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404; both with {@link IMAGE_LIMIT_HEADER} |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
  * | GET /v1/nodes | invoke | | {@link NodeListResponse} |
+ * | POST /v1/nodes/NAME/drain, POST /v1/nodes/NAME/undrain | admin | | 202 {@link NodeDrainResponse}, 404 NODE_NOT_FOUND, 409 NODE_DOWN |
  * | GET /v1/overview | invoke (or session) | | `OverviewResponse` (gateway/dashboard/wire.ts) |
  * | GET /v1/events | invoke (or session) | | text/event-stream of `GatewayEvent`s (same file) |
  * | POST /v1/session | none | `{"token": "..."}` | 201 `SessionView` + session cookie |
@@ -193,8 +194,27 @@ export interface PurgeResponse {
   purged: number;
 }
 
+/** A runtime node as `GET /v1/nodes` shows it. */
+export interface NodeView extends Omit<NodeInfo, 'state'> {
+  /**
+   * `running`; `draining` (`fn node drain` or stopping) with `inflight` left, `drained` once
+   * none is; `down`: no heartbeat for three of its intervals.
+   */
+  state: 'running' | 'draining' | 'drained' | 'down';
+  /** Its last heartbeat (ISO 8601), and how long ago that was on the gateway's clock. */
+  lastSeen: string;
+  lastSeenAgoMs: number;
+}
+
+/** Every node heard from in the last 60 heartbeat intervals, by id. */
 export interface NodeListResponse {
-  nodes: (NodeInfo & { lastSeen: string })[];
+  nodes: NodeView[];
+}
+
+/** The nodes a drain or undrain was announced to (NAME is a node id, or a hostname: all of its). */
+export interface NodeDrainResponse {
+  nodes: string[];
+  drain: boolean;
 }
 
 /**

@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   INVOCATION_NOT_FOUND: 404,
   IMAGE_NOT_FOUND: 404,
   DEAD_LETTER_NOT_FOUND: 404,
+  /** `fn node drain NAME`: no node with that id or hostname has been heard from lately. */
+  NODE_NOT_FOUND: 404,
   SECRET_NOT_FOUND: 404,
   /** A publish to a queue that does not exist (queue triggers declare theirs at deploy). */
   QUEUE_NOT_FOUND: 404,
@@ -36,6 +38,8 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   INVOCATION_NOT_CANCELLABLE: 409,
+  /** `fn node drain NAME`: the node stopped heartbeating, so it cannot hear the drain. */
+  NODE_DOWN: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,

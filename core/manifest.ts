@@ -108,7 +108,7 @@ export function createManifestValidator(): ManifestValidator {
       ...(typeof copy.maxEventAgeMs === 'number' ? { maxEventAgeMs: copy.maxEventAgeMs } : {}),
       ...(isObject(copy.egress) ? { egress: copy.egress as Manifest['egress'] } : {}),
       ...(typeof copy.cpuMs === 'number' ? { cpuMs: copy.cpuMs } : {}),
-      ...(isObject(copy.limits) ? { limits: copy.limits as FunctionLimits } : {}),
+      ...(isObject(copy.limits) ? { limits: copy.limits } : {}),
       ...(Array.isArray(copy.secrets) && copy.secrets.length > 0
         ? { secrets: copy.secrets as string[] }
         : {}),

@@ -145,14 +145,31 @@ export type ResultEvent =
   | { type: 'started'; id: string; fn: string; node: string; attempt: number; startedAt: number }
   | { type: 'finished'; result: InvocationResult };
 
-/** Facts a node reports about itself. */
+/**
+ * Facts a node reports about itself in every heartbeat. The optional fields came later: a node
+ * of an older version (mid rolling upgrade) leaves them out.
+ */
 export interface NodeInfo {
   id: string;
   hostname: string;
   startedAt: number;
+  /** `draining`: taking no new work (`fn node drain`, or stopping); `inflight` is what is left. */
   state: 'running' | 'draining';
   inflight: number;
   functions: string[];
+  /** Invocations it takes at once: the sum of its consumed functions' concurrency (prefetch). */
+  capacity?: number;
+  /** The host's 1-minute load average and CPU count. */
+  loadAvg?: number;
+  cpus?: number;
+  /** Warm instances by runtime (booted isolates, live containers). */
+  warm?: Record<FunctionSpec['runtime'], number>;
+  /** Runtimes it runs: `container` only while its Docker engine answered at start. */
+  runtimes?: FunctionSpec['runtime'][];
+  /** The Fjord version it runs. */
+  version?: string;
+  /** Its heartbeat interval: it counts as down after three intervals without one. */
+  heartbeatMs?: number;
 }
 
 /** Announcements on the control fanout: every gateway and node hears every one. */
@@ -161,7 +178,9 @@ export type ControlEvent =
   | { type: 'deleted'; name: string }
   /** Nodes skip this invocation when it is delivered (it was queued or waiting to retry). */
   | { type: 'cancelled'; fn: string; id: string }
-  | { type: 'heartbeat'; node: NodeInfo };
+  | { type: 'heartbeat'; node: NodeInfo }
+  /** `fn node drain` (drain: true) or `fn node undrain`: only the node with this id acts. */
+  | { type: 'drain'; node: string; drain: boolean };
 
 /**
  * A queue message as a function receives it: the body decoded by content type (JSON parsed,

@@ -3,6 +3,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ManifestValidator } from '../core/manifest.ts';
 import type { TokenRecord } from '../core/store.ts';
+import type { Admission } from './admission.ts';
 import type { RecentInvocations } from './dashboard/recent-invocations.ts';
 import type { SessionStore } from './dashboard/sessions.ts';
 import type { EventHub } from './events.ts';
@@ -11,6 +12,7 @@ import type { ResolvedGatewayOptions } from './gateway-options.ts';
 import type { Invoker } from './invoker.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { NodeRegistry } from './node-registry.ts';
+import type { QueueDepths } from './queue-depths.ts';
 
 /** What the gateway's middleware keeps per request. */
 export interface GatewayState {
@@ -44,4 +46,8 @@ export interface GatewayDeps extends ResolvedGatewayOptions {
   sessions: SessionStore;
   /** The invocations this gateway saw last, for GET /v1/overview. */
   recent: RecentInvocations;
+  /** Rate limits and load shedding of invocation requests. */
+  admission: Admission;
+  /** Queue depths on the broker, sampled for load shedding, /metrics and /v1/overview. */
+  depths: QueueDepths;
 }

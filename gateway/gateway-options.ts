@@ -1,6 +1,7 @@
 import type { Broker } from '../core/broker.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
+import type { AdmissionOptions } from './admission.ts';
 import type { ImageStore } from './image-store.ts';
 import { DEFAULT_CALLBACK_OPTIONS, type CallbackOptions } from './callbacks/callback-options.ts';
 import { DEFAULT_DASHBOARD_OPTIONS, type DashboardOptions } from './dashboard/dashboard-options.ts';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where function images uploaded by `fn deploy` live; absent: the image routes answer 404. */
   images?: ImageStore;
+  /** Rate limits and the queue-length cap (gateway/admission.ts); all off by default. */
+  admissionLimits?: AdmissionOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. */
@@ -85,6 +88,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     callbacks: { ...DEFAULT_CALLBACK_OPTIONS, ...options.callbacks },
     dashboard: { ...DEFAULT_DASHBOARD_OPTIONS, ...options.dashboard },
     now: options.now ?? Date.now,
+    admissionLimits: options.admissionLimits ?? {},
     ...(options.images === undefined ? {} : { images: options.images }),
   };
 }

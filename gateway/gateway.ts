@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Subscription } from '../core/broker.ts';
 import { createManifestValidator } from '../core/manifest.ts';
 import type { ControlEvent, ResultEvent } from '../core/messages.ts';
+import { Admission } from './admission.ts';
 import { CallbackDispatcher } from './callbacks/callback-dispatcher.ts';
 import { createDashboardState, registerDashboardRoutes } from './dashboard/dashboard.ts';
 import { createDeadLetterRecorder } from './dead-letter-recorder.ts';
@@ -10,15 +11,21 @@ import { EventHub } from './events.ts';
 import { functionEvent, nodeEvent } from './events-summaries.ts';
 import { FunctionCatalog } from './function-catalog.ts';
 import type { GatewayDeps, GatewayState } from './gateway-context.ts';
-import { resolveGatewayOptions, type GatewayOptions } from './gateway-options.ts';
+import {
+  resolveGatewayOptions,
+  type GatewayOptions,
+  type ResolvedGatewayOptions,
+} from './gateway-options.ts';
 import { Invoker } from './invoker.ts';
 import { GatewayMetrics } from './metrics.ts';
+import { registerQueueMetrics } from './metrics-queues.ts';
 import { callId } from './middleware/call-id.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { sessionCookie } from './middleware/session-cookie.ts';
 import { unmatchedRoute } from './middleware/unmatched-route.ts';
 import { NodeRegistry } from './node-registry.ts';
+import { QueueDepths } from './queue-depths.ts';
 import { createResultRecorder } from './result-recorder.ts';
 import { registerBundleRoutes } from './routes/bundles.ts';
 import { registerDeployRoute } from './routes/deploy.ts';
@@ -71,6 +78,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { store, broker, logger } = resolved;
   const metrics = new GatewayMetrics(broker);
   const events = new EventHub(logger);
+  const { admission, depths } = createAdmission(resolved, metrics);
   const deps: GatewayDeps = {
     ...resolved,
     ...createDashboardState(resolved, events),
@@ -80,6 +88,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
     invoker: new Invoker({ ...resolved, metrics, events }),
     validateManifest: createManifestValidator(),
+    admission,
+    depths,
   };
   const app = createApp(deps);
   const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
@@ -123,6 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         throw error;
       }
       callbacks.start();
+      admission.start();
       await scheduler.start();
       state = 'running';
       logger.info({}, 'gateway recording results');
@@ -132,6 +143,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       state = 'stopped';
       events.close();
       await cancelAll(subscriptions);
+      admission.stop();
       await callbacks.stop();
       await scheduler.stop();
     },
@@ -145,6 +157,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
     }
   }
+}
+
+/** Queue depths (for load shedding and metrics) and the admission of invocation requests. */
+function createAdmission(
+  resolved: ResolvedGatewayOptions,
+  metrics: GatewayMetrics,
+): { admission: Admission; depths: QueueDepths } {
+  const { store, broker, logger, now } = resolved;
+  const sampleMs = resolved.admissionLimits.queueSampleMs ?? 1000;
+  const depths = new QueueDepths({ store, broker, now, maxAgeMs: sampleMs });
+  registerQueueMetrics(metrics.registry, depths, store);
+  const admission = new Admission({
+    options: resolved.admissionLimits,
+    depths,
+    registry: metrics.registry,
+    logger,
+    now,
+  });
+  return { admission, depths };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { Broker, InvocationDelivery, Subscription } from '../core/broker.ts';
 import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
@@ -7,16 +6,20 @@ import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../
 import { refuseDelivery } from '../core/retry-policy.ts';
 import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from './bundle-wait.ts';
 import type { FunctionDirectory } from './function-directory.ts';
+import { NodeConsumers } from './node-consumers.ts';
+import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
 
 /**
  * - `idle`: constructed, not consuming.
  * - `running`: consuming the queues of every known function.
- * - `draining`: consumers cancelled; in-flight invocations are finishing.
+ * - `paused`: drained on an operator's request (`fn node drain`): consumers cancelled, in-flight
+ *   invocations finishing or done; still heartbeating and listening, so `resume()` can follow.
+ * - `draining`: stopping: consumers cancelled; in-flight invocations are finishing.
  * - `stopped`: nothing in flight, nothing consumed.
  */
-export type AgentState = 'idle' | 'running' | 'draining' | 'stopped';
+export type AgentState = 'idle' | 'running' | 'paused' | 'draining' | 'stopped';
 
 export interface AgentOptions {
   broker: Broker;
@@ -32,16 +35,17 @@ export interface AgentOptions {
   prewarm?: number;
   /** How an async invocation waits for a bundle no gateway can serve yet (runtime/bundle-wait.ts). */
   bundleWait?: BundleWaitPolicy;
-}
-
-interface Consumer {
-  concurrency: number;
-  subscription: Subscription;
+  /** Version, runtimes and warm instances, for heartbeats. */
+  resources?: NodeResources;
+  /** Called when a pause (`fn node drain`) has no work left in flight. */
+  onDrained?: () => void;
 }
 
 /** Cancelled invocations are remembered this long, and at most this many (oldest go first). */
 const CANCELLED_TTL_MS = 24 * 60 * 60 * 1000;
 const CANCELLED_LIMIT = 100_000;
+/** Gateways count a node down after three intervals without a heartbeat. */
+const DEFAULT_HEARTBEAT_MS = 5000;
 
 /**
  * The runtime agent of one node: consumes every function's queue, runs invocations on the
@@ -51,17 +55,17 @@ export class RuntimeAgent {
   #state: AgentState = 'idle';
   readonly #options: AgentOptions;
   readonly #log: Logger;
-  readonly #consumers = new Map<string, Consumer>();
-  /** Serializes subscription changes per function so control events cannot race. */
-  readonly #pending = new Map<string, Promise<void>>();
+  readonly #consumers: NodeConsumers;
   readonly #inflight = new Set<Promise<void>>();
   readonly #startedAt = Date.now();
   /** Invocations cancelled while queued or retrying, by id (to when): skipped when delivered. */
   readonly #cancelled = new Map<string, number>();
   #controlSubscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
-  /** Aborted by drain(): invocations waiting for their bundle go back to the queue. */
-  readonly #stopping = new AbortController();
+  /** Aborted by drain() and pause(): invocations waiting for their bundle go back to the queue. */
+  #stopping = new AbortController();
+  /** Serializes pause() and resume(), so a quick undrain cannot lose its consumers to a drain. */
+  #transition: Promise<void> = Promise.resolve();
   /** Functions with a queue trigger consume their queue here, beside their invocation queue. */
   readonly #queues: QueueConsumers;
 
@@ -69,6 +73,13 @@ export class RuntimeAgent {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
+    this.#consumers = new NodeConsumers({
+      ...options,
+      logger: this.#log,
+      queues: this.#queues,
+      handle: (delivery) => this.#handle(delivery),
+      accepting: () => this.#state === 'running',
+    });
   }
 
   get state(): AgentState {
@@ -85,12 +96,12 @@ export class RuntimeAgent {
     this.#controlSubscription = await this.#options.broker.onControl((event) =>
       this.#onControl(event),
     );
-    for (const spec of await this.#options.directory.list()) await this.#follow(spec);
-    const every = this.#options.heartbeatMs ?? 5000;
+    for (const spec of await this.#options.directory.list()) await this.#consumers.follow(spec);
+    const every = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#heartbeat = setInterval(() => void this.#announce(), every);
     this.#heartbeat.unref();
     await this.#announce();
-    this.#log.info({ functions: [...this.#consumers.keys()] }, 'runtime agent consuming');
+    this.#log.info({ functions: this.#consumers.names() }, 'runtime agent consuming');
   }
 
   /**
@@ -104,11 +115,8 @@ export class RuntimeAgent {
     clearInterval(this.#heartbeat);
     await this.#announce();
     await this.#controlSubscription?.cancel().catch(() => undefined);
-    await Promise.all([...this.#pending.values()]);
-    await Promise.all(
-      [...this.#consumers.values()].map((c) => c.subscription.cancel().catch(() => undefined)),
-    );
-    this.#consumers.clear();
+    await this.#transition;
+    await this.#consumers.cancelAll();
     const queueBatches = this.#queues.stop();
     const timer = new Promise<'timeout'>((resolve) =>
       setTimeout(resolve, graceMs, 'timeout').unref(),
@@ -126,28 +134,76 @@ export class RuntimeAgent {
     return left;
   }
 
+  /**
+   * `fn node drain`: stops taking new work (invocations waiting for a bundle go back to the
+   * queue) and resolves once in-flight work finished. The node stays up, heartbeating as
+   * draining, until resume() or drain().
+   */
+  async pause(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'paused';
+    this.#stopping.abort();
+    void this.#announce();
+    await this.#changeConsumers(async () => {
+      await this.#consumers.cancelAll();
+      await this.#queues.stop();
+    });
+    await Promise.allSettled([...this.#inflight]);
+    if (this.#state !== 'paused') return;
+    await this.#announce();
+    this.#log.info({}, 'drained: no work in flight, taking none');
+    this.#options.onDrained?.();
+  }
+
+  /** `fn node undrain`: follows every function again after pause(). */
+  async resume(): Promise<void> {
+    if (this.#state !== 'paused') return;
+    this.#state = 'running';
+    this.#stopping = new AbortController();
+    await this.#changeConsumers(async () => {
+      for (const spec of await this.#options.directory.list()) await this.#consumers.follow(spec);
+    });
+    await this.#announce();
+    this.#log.info({ functions: this.#consumers.names() }, 'resumed: consuming again');
+  }
+
   info(): NodeInfo {
-    return {
+    const facts = {
       id: this.#options.nodeId,
-      hostname: hostname(),
       startedAt: this.#startedAt,
       state: this.#state === 'running' ? 'running' : 'draining',
       inflight: this.#inflight.size,
-      functions: [...this.#consumers.keys()].sort(),
-    };
+      functions: this.#consumers.names(),
+      capacity: this.#consumers.capacity(),
+      heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    } as const;
+    return describeNode(facts, this.#options.resources);
   }
 
   #onControl(event: ControlEvent): void {
-    if (this.#state !== 'running') return;
+    if (event.type === 'drain') {
+      if (event.node !== this.#options.nodeId) return;
+      const change = event.drain ? this.pause() : this.resume();
+      change.catch((error: unknown) => this.#log.error({ err: error }, 'drain change failed'));
+      return;
+    }
+    if (this.#state !== 'running' && this.#state !== 'paused') return;
     if (event.type === 'deployed') {
-      void this.#follow(event.fn);
+      void this.#consumers.follow(event.fn);
       void this.#options.executor.evict(event.fn.name, event.fn.version);
     } else if (event.type === 'deleted') {
-      void this.#unfollow(event.name);
+      void this.#consumers.unfollow(event.name);
       void this.#options.executor.evict(event.name);
     } else if (event.type === 'cancelled') {
       this.#rememberCancelled(event.id);
     }
+  }
+
+  /** Runs after the pause or resume under way; a failed one does not block the next. */
+  #changeConsumers(task: () => Promise<void>): Promise<void> {
+    const next = this.#transition.then(task);
+    this.#transition = next.catch(() => undefined);
+    return next;
   }
 
   #rememberCancelled(id: string): void {
@@ -158,63 +214,6 @@ export class RuntimeAgent {
       if (this.#cancelled.size <= CANCELLED_LIMIT && at > now - CANCELLED_TTL_MS) break;
       this.#cancelled.delete(old);
     }
-  }
-
-  /** Consumes the function's queue with prefetch = its concurrency, re-subscribing when it changed. */
-  #follow(spec: FunctionSpec): Promise<void> {
-    return this.#serialize(spec.name, async () => {
-      if (this.#state !== 'running') return;
-      if (!(this.#options.runtimes ?? ['isolate']).includes(spec.runtime)) {
-        this.#log.warn(
-          { fn: spec.name, runtime: spec.runtime },
-          'runtime not supported on this node',
-        );
-        return;
-      }
-      this.#prewarm(spec);
-      await this.#queues.follow(spec).catch((error: unknown) => {
-        this.#log.error({ fn: spec.name, err: error }, 'could not consume the queue trigger');
-      });
-      const current = this.#consumers.get(spec.name);
-      if (current?.concurrency === spec.concurrency) return;
-      if (current) await current.subscription.cancel();
-      const { broker } = this.#options;
-      await broker.declareFunction(spec.name);
-      const subscription = await broker.consume(spec.name, spec.concurrency, (d) =>
-        this.#handle(d),
-      );
-      this.#consumers.set(spec.name, { concurrency: spec.concurrency, subscription });
-    });
-  }
-
-  /** In the background: the first invocation of the version finds an instance warm. */
-  #prewarm(spec: FunctionSpec): void {
-    const count = this.#options.prewarm ?? 1;
-    if (count < 1) return;
-    this.#options.executor.prewarm?.(spec, count).catch((error: unknown) => {
-      this.#log.warn({ fn: spec.name, version: spec.version, err: error }, 'prewarm failed');
-    });
-  }
-
-  #unfollow(name: string): Promise<void> {
-    return this.#serialize(name, async () => {
-      const current = this.#consumers.get(name);
-      this.#consumers.delete(name);
-      await current?.subscription.cancel();
-      await this.#queues.unfollow(name);
-    });
-  }
-
-  #serialize(name: string, task: () => Promise<void>): Promise<void> {
-    const previous = this.#pending.get(name) ?? Promise.resolve();
-    const next = previous.then(task).catch((error: unknown) => {
-      this.#log.error({ fn: name, err: error }, 'could not change subscription');
-    });
-    this.#pending.set(name, next);
-    void next.finally(() => {
-      if (this.#pending.get(name) === next) this.#pending.delete(name);
-    });
-    return next;
   }
 
   #handle(delivery: InvocationDelivery): Promise<void> {

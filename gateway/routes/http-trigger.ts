@@ -33,6 +33,7 @@ export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
     }
     const isPrivate = !fn.record.active.manifest.triggers.http.public;
     if (isPrivate) await authenticate(ctx, deps.store, ['invoke']);
+    deps.admission.admit(fn, ctx.state.token);
     const async = prefersAsync(ctx.get('Prefer')) ? asyncHeaders(ctx) : undefined;
     const body = await readBody(ctx, deps.limits.invocation);
     const request = toHttpRequestData(ctx, `/fn/${name}`, body, { dropAuthorization: isPrivate });

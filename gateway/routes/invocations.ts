@@ -31,6 +31,7 @@ export function registerInvocationRoutes(router: GatewayRouter, deps: GatewayDep
     const fn = await deps.functions.get(name);
     if (fn === undefined)
       throw new FjordError('FUNCTION_NOT_FOUND', `function "${name}" does not exist`);
+    deps.admission.admit(fn, ctx.state.token);
     const async = sync ? undefined : asyncHeaders(ctx);
     const data = await readJson(ctx, deps.limits.invocation);
     // An empty body is an event without data; null, because undefined does not survive JSON.

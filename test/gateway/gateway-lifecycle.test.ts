@@ -1,37 +1,7 @@
 /** What the gateway learns from the control fanout, its metrics, and its start/stop lifecycle. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NodeListResponse } from '../../core/api.ts';
-import type { NodeInfo } from '../../core/messages.ts';
 import { resultOf, invoke, startHarness } from './harness.ts';
-
-test('nodes are listed from heartbeats and dropped after three missed ones', async (t) => {
-  let now = 1_000_000;
-  const h = await startHarness(t, { heartbeatMs: 1000, now: () => now });
-  const node = (id: string): NodeInfo => ({
-    id,
-    hostname: 'host',
-    startedAt: 1,
-    state: 'running',
-    inflight: 0,
-    functions: ['greet'],
-  });
-  h.broker.emitControl({ type: 'heartbeat', node: node('node-b') });
-  now += 2000;
-  h.broker.emitControl({ type: 'heartbeat', node: node('node-a') });
-  const list = async (): Promise<string[]> => {
-    const body = (await (
-      await h.request('/v1/nodes', { token: 'invoke' })
-    ).json()) as NodeListResponse;
-    return body.nodes.map((n) => `${n.id}@${n.lastSeen}`);
-  };
-  assert.deepEqual(await list(), [
-    `node-a@${new Date(1_002_000).toISOString()}`,
-    `node-b@${new Date(1_000_000).toISOString()}`,
-  ]);
-  now += 1500;
-  assert.deepEqual(await list(), [`node-a@${new Date(1_002_000).toISOString()}`]);
-});
 
 test('a deploy announced by another gateway is used at once despite the cache', async (t) => {
   const h = await startHarness(t, { functionCacheTtlMs: 60_000 });
