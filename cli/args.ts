@@ -9,6 +9,8 @@ export interface OptionSpec {
   placeholder?: string;
   /** A boolean that is on by default: help shows `--no-NAME`. */
   negatable?: boolean;
+  /** A string flag that may be given several times: its value is the list, in order. */
+  multiple?: boolean;
   description: string;
 }
 
@@ -16,7 +18,11 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 /** Parsed flags: strings for string options, booleans for the rest, absent when not given. */
 export type OptionValues<O extends OptionSpecs> = {
-  [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean;
+  [K in keyof O]?: O[K]['type'] extends 'string'
+    ? O[K]['multiple'] extends true
+      ? string[]
+      : string
+    : boolean;
 };
 
 /** Flags every command takes. */
@@ -55,9 +61,9 @@ export function parseCommandArgs<O extends OptionSpecs>(
     parsed = parseArgs({
       args: argv,
       options: Object.fromEntries(
-        Object.entries(options).map(([name, { type, short }]) => [
+        Object.entries(options).map(([name, { type, short, multiple }]) => [
           name,
-          short === undefined ? { type } : { type, short },
+          { type, ...(short === undefined ? {} : { short }), ...(multiple ? { multiple } : {}) },
         ]),
       ),
       strict: true,

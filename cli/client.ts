@@ -10,6 +10,7 @@ import type {
   InvocationView,
   LogListResponse,
   PurgeResponse,
+  QueueBatchPublishResponse,
   QueuePublishResponse,
   RedriveRequest,
   RedriveResponse,
@@ -143,15 +144,22 @@ export class GatewayClient {
     return this.#json('DELETE', `/v1/functions/${enc(name)}/dlq`);
   }
 
-  /** Publishes a message into a queue trigger's queue; resolves once the broker has it (202). */
+  /**
+   * Publishes a message into a queue trigger's queue, or a batch when `contentType` is
+   * NDJSON_TYPE; resolves once the broker has it (202). `headers` become message headers.
+   */
   async publish(
     queue: string,
     body: string | Uint8Array,
     contentType: string,
-  ): Promise<QueuePublishResponse> {
+    headers: Record<string, string> = {},
+  ): Promise<QueuePublishResponse | QueueBatchPublishResponse> {
     const path = `/v1/queues/${enc(queue)}/messages`;
-    const response = await this.#send('POST', path, body, { contentType });
-    return (await response.json()) as QueuePublishResponse;
+    const extra = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [`message-header-${name}`, value]),
+    );
+    const response = await this.#send('POST', path, body, { contentType, headers: extra });
+    return (await response.json()) as QueuePublishResponse | QueueBatchPublishResponse;
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -167,9 +175,10 @@ export class GatewayClient {
     {
       tolerateErrors = false,
       contentType,
-    }: { tolerateErrors?: boolean; contentType?: string } = {},
+      headers: extra = {},
+    }: { tolerateErrors?: boolean; contentType?: string; headers?: Record<string, string> } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...extra, accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
     let response: Response;

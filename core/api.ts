@@ -29,7 +29,7 @@
  * | POST /v1/session | none | `{"token": "..."}` | 201 `SessionView` + session cookie |
  * | GET /v1/session, DELETE /v1/session | invoke (or session), none | | `SessionView`, 204 |
  * | GET / | none | | the dashboard page |
- * | POST /v1/queues/QUEUE/messages | invoke | the message body, any Content-Type; `Message-Header-X: v` headers | 202 {@link QueuePublishResponse} |
+ * | POST /v1/queues/QUEUE/messages | invoke | the message body, any Content-Type; `Message-Header-X: v` headers; or a batch: {@link NDJSON_TYPE}, one JSON message a line | 202 {@link QueuePublishResponse}, or {@link QueueBatchPublishResponse} for a batch |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
  *
@@ -248,5 +248,17 @@ export const MODULE_GLOBAL = '__fjord_module';
 /** A message published into a queue trigger's queue. */
 export interface QueuePublishResponse {
   id: string;
+  queue: string;
+}
+
+/** Content type of a batch publish: one JSON message per line ({@link QueueBatchPublishResponse}). */
+export const NDJSON_TYPE = 'application/x-ndjson';
+
+/** Messages one batch publish may carry. */
+export const MAX_PUBLISH_BATCH = 1000;
+
+/** A batch published into a queue trigger's queue: the ids in the order of the lines. */
+export interface QueueBatchPublishResponse {
+  ids: string[];
   queue: string;
 }

@@ -1,6 +1,12 @@
-import type { QueuePublishResponse } from '../../core/api.ts';
+import {
+  MAX_PUBLISH_BATCH,
+  NDJSON_TYPE,
+  type QueueBatchPublishResponse,
+  type QueuePublishResponse,
+} from '../../core/api.ts';
+import type { OutgoingQueueMessage } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
-import type { GatewayDeps, GatewayRouter } from '../gateway-context.ts';
+import type { GatewayContext, GatewayDeps, GatewayRouter } from '../gateway-context.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { readBody } from '../middleware/read-body.ts';
 
@@ -8,10 +14,16 @@ import { readBody } from '../middleware/read-body.ts';
 const HEADER_PREFIX = 'message-header-';
 /** As fn.json `triggers.queue.queue` allows. */
 const QUEUE_NAME = /^(?!amq\.)[A-Za-z0-9._:-]{1,200}$/;
+const JSON_TYPE = /^application\/([^/;]+\+)?json\s*(;|$)/i;
+/** A batch: {@link NDJSON_TYPE}, with parameters or without. */
+const NDJSON = new RegExp(`^${NDJSON_TYPE}\\s*(;|$)`, 'i');
 
 /**
  * `POST /v1/queues/QUEUE/messages`: publishes the request body, with its Content-Type, into a
  * queue trigger's queue (on either broker), for every client that speaks HTTP but not AMQP.
+ * With Content-Type application/x-ndjson the body is a batch instead: each non-empty line one
+ * JSON message, all checked before the first is published, then published in order (a broker
+ * failure midway leaves the earlier ones published: a retry of the batch may repeat them).
  * Only queues some deployed function consumes are accepted: the broker's own queues (its
  * invocation and results queues among them) are never reachable this way.
  */
@@ -30,24 +42,16 @@ export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): v
     }
     const body = await readBody(ctx, deps.limits.invocation);
     const contentType = ctx.get('Content-Type');
-    if (/^application\/([^/;]+\+)?json\s*(;|$)/i.test(contentType)) {
-      try {
-        JSON.parse(body.toString('utf8'));
-      } catch (error) {
-        throw new FjordError(
-          'INVALID_JSON',
-          `message is not valid JSON: ${(error as Error).message}`,
-        );
-      }
+    const headers = messageHeaders(ctx);
+    if (NDJSON.test(contentType)) {
+      const ids: string[] = [];
+      for (const message of batchOf(body, headers))
+        ids.push(await triggers.publish(queue, message));
+      ctx.status = 202;
+      ctx.body = { ids, queue } satisfies QueueBatchPublishResponse;
+      return;
     }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(ctx.headers)) {
-      if (name.startsWith(HEADER_PREFIX) && name.length > HEADER_PREFIX.length) {
-        headers[name.slice(HEADER_PREFIX.length)] = Array.isArray(value)
-          ? value.join(', ')
-          : (value ?? '');
-      }
-    }
+    if (JSON_TYPE.test(contentType)) checkJson(body.toString('utf8'), 'message');
     const id = await triggers.publish(queue, {
       body,
       ...(contentType === '' ? {} : { contentType }),
@@ -56,4 +60,45 @@ export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): v
     ctx.status = 202;
     ctx.body = { id, queue } satisfies QueuePublishResponse;
   });
+}
+
+function messageHeaders(ctx: GatewayContext): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.headers)) {
+    if (name.startsWith(HEADER_PREFIX) && name.length > HEADER_PREFIX.length) {
+      headers[name.slice(HEADER_PREFIX.length)] = Array.isArray(value)
+        ? value.join(', ')
+        : (value ?? '');
+    }
+  }
+  return headers;
+}
+
+function checkJson(text: string, what: string): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new FjordError('INVALID_JSON', `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The messages of an NDJSON batch, each line checked; blank lines (a final newline) skipped. */
+function batchOf(body: Buffer, headers: Record<string, string>): OutgoingQueueMessage[] {
+  const messages: OutgoingQueueMessage[] = [];
+  const lines = body.toString('utf8').split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    checkJson(line, `line ${index + 1}`);
+    messages.push({ body: Buffer.from(line, 'utf8'), contentType: 'application/json', headers });
+  }
+  if (messages.length === 0) {
+    throw new FjordError('BAD_REQUEST', 'the batch has no messages (one JSON message a line)');
+  }
+  if (messages.length > MAX_PUBLISH_BATCH) {
+    throw new FjordError(
+      'BAD_REQUEST',
+      `a batch may carry at most ${MAX_PUBLISH_BATCH} messages; this one has ${messages.length}`,
+    );
+  }
+  return messages;
 }
