@@ -21,6 +21,9 @@ export function toFunctionSpec(
     ...(manifest.maxEventAgeMs === undefined ? {} : { maxEventAgeMs: manifest.maxEventAgeMs }),
     ...(manifest.egress === undefined ? {} : { egress: manifest.egress }),
     ...(manifest.cpuMs === undefined ? {} : { cpuMs: manifest.cpuMs }),
+    ...(manifest.limits?.concurrency === undefined
+      ? {}
+      : { clusterConcurrency: manifest.limits.concurrency }),
     ...(manifest.secrets === undefined ? {} : { secrets: manifest.secrets }),
     ...(manifest.triggers.queue === undefined ? {} : { queue: manifest.triggers.queue }),
   };

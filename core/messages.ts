@@ -16,6 +16,8 @@ export interface FunctionSpec {
   memoryMb: number;
   timeoutMs: number;
   concurrency: number;
+  /** fn.json `limits.concurrency`: most invocations at once across all nodes (absent: no cap). */
+  clusterConcurrency?: number;
   env: Record<string, string>;
   /** fn.json `egress`: hosts `fetch` may reach (absent: none). */
   egress?: { allow: string[]; allowPrivate?: boolean };

@@ -6,6 +6,7 @@ import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../
 import { refuseDelivery } from '../core/retry-policy.ts';
 import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from './bundle-wait.ts';
 import type { FunctionDirectory } from './function-directory.ts';
+import { ConcurrencyCaps } from './concurrency-cap.ts';
 import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
@@ -56,6 +57,8 @@ export class RuntimeAgent {
   readonly #options: AgentOptions;
   readonly #log: Logger;
   readonly #consumers: NodeConsumers;
+  /** Cluster-wide concurrency caps (fn.json limits.concurrency): this node's shares. */
+  readonly #caps: ConcurrencyCaps;
   readonly #inflight = new Set<Promise<void>>();
   readonly #startedAt = Date.now();
   /** Invocations cancelled while queued or retrying, by id (to when): skipped when delivered. */
@@ -73,12 +76,18 @@ export class RuntimeAgent {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
+    this.#caps = new ConcurrencyCaps({
+      nodeId: options.nodeId,
+      heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      onChange: () => this.#consumers.refreshCapped(),
+    });
     this.#consumers = new NodeConsumers({
       ...options,
       logger: this.#log,
       queues: this.#queues,
       handle: (delivery) => this.#handle(delivery),
       accepting: () => this.#state === 'running',
+      prefetchOf: (spec) => this.#caps.prefetchOf(spec),
     });
   }
 
@@ -93,6 +102,7 @@ export class RuntimeAgent {
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error(`agent cannot start from state ${this.#state}`);
     this.#state = 'running';
+    this.#caps.start();
     this.#controlSubscription = await this.#options.broker.onControl((event) =>
       this.#onControl(event),
     );
@@ -113,6 +123,7 @@ export class RuntimeAgent {
     this.#state = 'draining';
     this.#stopping.abort();
     clearInterval(this.#heartbeat);
+    this.#caps.stop();
     await this.#announce();
     await this.#controlSubscription?.cancel().catch(() => undefined);
     await this.#transition;
@@ -181,6 +192,7 @@ export class RuntimeAgent {
   }
 
   #onControl(event: ControlEvent): void {
+    if (event.type === 'heartbeat') return this.#caps.heard(event.node);
     if (event.type === 'drain') {
       if (event.node !== this.#options.nodeId) return;
       const change = event.drain ? this.pause() : this.resume();
@@ -217,7 +229,7 @@ export class RuntimeAgent {
   }
 
   #handle(delivery: InvocationDelivery): Promise<void> {
-    const work = this.#process(delivery);
+    const work = this.#caps.run(delivery, () => this.#process(delivery));
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
     return work;

@@ -18,6 +18,8 @@ export interface NodeConsumersOptions {
   handle: (delivery: InvocationDelivery) => Promise<void>;
   /** Read when a change runs: nothing is subscribed while the node takes no work. */
   accepting: () => boolean;
+  /** A function's prefetch here (its share of a cluster-wide cap); default its concurrency. */
+  prefetchOf?: (spec: FunctionSpec) => number;
 }
 
 interface Consumer {
@@ -33,6 +35,8 @@ export class NodeConsumers {
   readonly #options: NodeConsumersOptions;
   readonly #consumers = new Map<string, Consumer>();
   readonly #pending = new Map<string, Promise<void>>();
+  /** Followed functions with a cluster-wide cap, whose prefetch changes with the cluster. */
+  readonly #capped = new Map<string, FunctionSpec>();
 
   constructor(options: NodeConsumersOptions) {
     this.#options = options;
@@ -50,10 +54,10 @@ export class NodeConsumers {
     return total;
   }
 
-  /** Consumes the function's queue, re-subscribing when its concurrency changed. */
+  /** Consumes the function's queue, re-subscribing when its prefetch changed. */
   follow(spec: FunctionSpec): Promise<void> {
     return this.#serialize(spec.name, async () => {
-      const { broker, logger } = this.#options;
+      const { logger } = this.#options;
       if (!this.#options.accepting()) return;
       if (!(this.#options.runtimes ?? ['isolate']).includes(spec.runtime)) {
         logger.warn({ fn: spec.name, runtime: spec.runtime }, 'runtime not supported on this node');
@@ -63,21 +67,28 @@ export class NodeConsumers {
       await this.#options.queues.follow(spec).catch((error: unknown) => {
         logger.error({ fn: spec.name, err: error }, 'could not consume the queue trigger');
       });
-      const current = this.#consumers.get(spec.name);
-      if (current?.concurrency === spec.concurrency) return;
-      if (current) await current.subscription.cancel();
-      await broker.declareFunction(spec.name);
-      const subscription = await broker.consume(spec.name, spec.concurrency, (d) =>
-        this.#options.handle(d),
-      );
-      this.#consumers.set(spec.name, { concurrency: spec.concurrency, subscription });
+      if (spec.clusterConcurrency === undefined) this.#capped.delete(spec.name);
+      else this.#capped.set(spec.name, spec);
+      await this.#subscribe(spec);
     });
+  }
+
+  /** Re-reads the prefetch of every capped function, after the cluster's shares changed. */
+  refreshCapped(): void {
+    for (const spec of this.#capped.values()) {
+      void this.#serialize(spec.name, async () => {
+        if (this.#options.accepting() && this.#capped.get(spec.name) === spec) {
+          await this.#subscribe(spec);
+        }
+      });
+    }
   }
 
   unfollow(name: string): Promise<void> {
     return this.#serialize(name, async () => {
       const current = this.#consumers.get(name);
       this.#consumers.delete(name);
+      this.#capped.delete(name);
       await current?.subscription.cancel();
       await this.#options.queues.unfollow(name);
     });
@@ -89,6 +100,21 @@ export class NodeConsumers {
     const cancelling = [...this.#consumers.values()].map((c) => c.subscription.cancel());
     this.#consumers.clear();
     await Promise.allSettled(cancelling);
+  }
+
+  /** Subscribes with the function's prefetch, unless it has it already; none for prefetch 0. */
+  async #subscribe(spec: FunctionSpec): Promise<void> {
+    const prefetch = this.#options.prefetchOf?.(spec) ?? spec.concurrency;
+    const current = this.#consumers.get(spec.name);
+    if (current?.concurrency === prefetch) return;
+    this.#consumers.delete(spec.name);
+    if (current) await current.subscription.cancel();
+    if (prefetch < 1) return;
+    await this.#options.broker.declareFunction(spec.name);
+    const subscription = await this.#options.broker.consume(spec.name, prefetch, (d) =>
+      this.#options.handle(d),
+    );
+    this.#consumers.set(spec.name, { concurrency: prefetch, subscription });
   }
 
   /** In the background: the first invocation of the version finds an instance warm. */

@@ -1,0 +1,202 @@
+import type { FunctionSpec, NodeInfo } from '../core/messages.ts';
+
+export interface ClusterSharesOptions {
+  nodeId: string;
+  /** This node's heartbeat interval: how long it listens for peers before taking capped work. */
+  heartbeatMs: number;
+  /** Told when the shares may have changed (a peer came or went, or the warm-up ended). */
+  onChange: () => void;
+  now?: () => number;
+}
+
+interface Peer {
+  lastSeen: number;
+  info: NodeInfo;
+}
+
+/**
+ * Per-function concurrency caps across the cluster (fn.json `limits.concurrency`), without a
+ * coordinator: every node hears every heartbeat, so every node knows the same list of running
+ * nodes that can run a function, and takes its share of the cap by its place in that list
+ * (sorted ids: the first `cap % nodes` take one more). The shares add up to the cap, and each
+ * node enforces its own as prefetch plus a local gate ({@link CapGate}).
+ *
+ * A node that has just started hears nobody yet, so it takes no capped work for one heartbeat
+ * interval, by the end of which every live peer has announced itself. While membership changes
+ * (a node joins, drains or dies) nodes disagree for up to a heartbeat, and a node whose share
+ * shrank finishes what it runs: the cap can be exceeded then by what was in flight. A node that
+ * died stops counting after three of its heartbeat intervals, as the gateways see it.
+ */
+export class ClusterShares {
+  readonly #options: ClusterSharesOptions;
+  readonly #now: () => number;
+  readonly #peers = new Map<string, Peer>();
+  /** When this node started listening; capped work waits a heartbeat interval from then. */
+  #since = Infinity;
+  #ready = false;
+  #members = '';
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: ClusterSharesOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts watching for the end of the warm-up and for peers that fell silent. */
+  start(): void {
+    if (this.#since === Infinity) this.#since = this.#now();
+    this.#timer ??= setInterval(() => this.#check(), this.#options.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** A heartbeat from any node, this one included. */
+  heard(info: NodeInfo): void {
+    if (info.id !== this.#options.nodeId) {
+      this.#peers.set(info.id, { lastSeen: this.#now(), info });
+    }
+    this.#check();
+  }
+
+  /** Invocations of `spec` this node may run at once: its share of the cap, within its concurrency. */
+  share(spec: FunctionSpec): number {
+    const cap = spec.clusterConcurrency;
+    if (cap === undefined) return spec.concurrency;
+    if (!this.#ready) return 0;
+    const ids = [this.#options.nodeId, ...this.#livePeers(spec)].sort();
+    const place = ids.indexOf(this.#options.nodeId);
+    const share = Math.floor(cap / ids.length) + (place < cap % ids.length ? 1 : 0);
+    return Math.min(share, spec.concurrency);
+  }
+
+  #livePeers(spec: FunctionSpec): string[] {
+    const now = this.#now();
+    const live: string[] = [];
+    for (const [id, { lastSeen, info }] of this.#peers) {
+      const silentFor = now - lastSeen;
+      if (silentFor > 3 * (info.heartbeatMs ?? 5000)) continue;
+      if (info.state !== 'running') continue;
+      if (!(info.runtimes ?? ['isolate']).includes(spec.runtime)) continue;
+      live.push(id);
+    }
+    return live;
+  }
+
+  /** Tells onChange when the warm-up ended or the set of running peers changed. */
+  #check(): void {
+    const now = this.#now();
+    const wasReady = this.#ready;
+    this.#ready ||= now - this.#since >= this.#options.heartbeatMs;
+    const members = [...this.#peers]
+      .filter(([, p]) => p.info.state === 'running')
+      .filter(([, p]) => now - p.lastSeen <= 3 * (p.info.heartbeatMs ?? 5000))
+      .map(([id, p]) => `${id}:${(p.info.runtimes ?? ['isolate']).join('+')}`)
+      .sort()
+      .join(',');
+    if (members === this.#members && wasReady === this.#ready) return;
+    this.#members = members;
+    this.#options.onChange();
+  }
+}
+
+/**
+ * Runs at most `limit` invocations of a function at once on this node, `limit` read again each
+ * time one ends (so a share that shrank holds new deliveries until enough finished). A limit
+ * of 0 hands the task to `refuse` instead: this node has no share to wait for. Only capped
+ * functions pass through it; the others are bounded by prefetch alone.
+ */
+export class CapGate {
+  readonly #running = new Map<string, number>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+
+  async run(
+    fn: string,
+    limit: () => number,
+    task: () => Promise<void>,
+    refuse: () => void,
+  ): Promise<void> {
+    while ((this.#running.get(fn) ?? 0) >= limit()) {
+      if (limit() < 1) return refuse();
+      await new Promise<void>((resolve) => this.#queue(fn).push(resolve));
+    }
+    this.#running.set(fn, (this.#running.get(fn) ?? 0) + 1);
+    try {
+      return await task();
+    } finally {
+      this.#running.set(fn, (this.#running.get(fn) ?? 1) - 1);
+      this.#queue(fn).shift()?.();
+    }
+  }
+
+  /** Lets every waiter look again: a limit may have grown. */
+  wakeAll(): void {
+    for (const queue of this.#waiting.values()) for (const resolve of queue.splice(0)) resolve();
+  }
+
+  #queue(fn: string): (() => void)[] {
+    let queue = this.#waiting.get(fn);
+    if (queue === undefined) {
+      queue = [];
+      this.#waiting.set(fn, queue);
+    }
+    return queue;
+  }
+}
+
+/** What {@link ConcurrencyCaps.run} needs of a delivery. */
+export interface CappedDelivery {
+  message: { fn: FunctionSpec };
+  requeue(): void;
+}
+
+/**
+ * A node's side of the cluster-wide caps: the prefetch each function gets ({@link ClusterShares})
+ * and the gate its deliveries pass. Functions without a cap pass straight through.
+ */
+export class ConcurrencyCaps {
+  readonly #shares: ClusterShares;
+  readonly #gate = new CapGate();
+
+  /** `onChange` re-reads every capped function's prefetch (NodeConsumers.refreshCapped). */
+  constructor(options: ClusterSharesOptions) {
+    this.#shares = new ClusterShares({
+      ...options,
+      onChange: () => {
+        options.onChange();
+        this.#gate.wakeAll();
+      },
+    });
+  }
+
+  start(): void {
+    this.#shares.start();
+  }
+
+  stop(): void {
+    this.#shares.stop();
+  }
+
+  heard(info: NodeInfo): void {
+    this.#shares.heard(info);
+  }
+
+  /** The prefetch of a function's consumer on this node: its share, 0 for none. */
+  prefetchOf(spec: FunctionSpec): number {
+    return this.#shares.share(spec);
+  }
+
+  /**
+   * Runs `task` within the function's share. A delivery whose function has no share here any more
+   * goes back to the queue for the nodes that have one.
+   */
+  async run(delivery: CappedDelivery, task: () => Promise<void>): Promise<void> {
+    const spec = delivery.message.fn;
+    if (spec.clusterConcurrency === undefined) return task();
+    const limit = (): number => this.#shares.share(spec);
+    return this.#gate.run(spec.name, limit, task, () => delivery.requeue());
+  }
+}
