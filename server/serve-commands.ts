@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { parseCount } from '../cli/args.ts';
 import { defineCommand, type Io } from '../cli/command.ts';
 import { UsageError } from '../cli/errors.ts';
+import type { AdmissionOptions } from '../gateway/admission.ts';
+import { parseRate, type Rate } from '../gateway/middleware/rate-limit.ts';
 import type { ServeRequest } from './serve.ts';
 
 const LISTEN_OPTIONS = {
@@ -56,6 +58,27 @@ const ISOLATE_HOST_OPTION = {
   },
 } as const;
 
+const LIMIT_OPTIONS = {
+  'token-rate-limit': {
+    type: 'string',
+    placeholder: 'RATE',
+    description:
+      'invocations per second each token may make, N or N:BURST (else FN_TOKEN_RATE_LIMIT; default unlimited)',
+  },
+  'function-rate-limit': {
+    type: 'string',
+    placeholder: 'RATE',
+    description:
+      'invocations per second of a function without fn.json limits.rateLimit, N or N:BURST (else FN_FUNCTION_RATE_LIMIT; default unlimited)',
+  },
+  'max-queued': {
+    type: 'string',
+    placeholder: 'N',
+    description:
+      'invocations queued over all functions from which new ones get 503 OVERLOADED (else FN_MAX_QUEUED; default 0: no cap)',
+  },
+} as const;
+
 export const up = defineCommand({
   name: 'up',
   summary: 'run a gateway and a runtime node in this process',
@@ -73,6 +96,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
     ...BROKER_OPTION,
     ...PREWARM_OPTION,
     ...ISOLATE_HOST_OPTION,
+    ...LIMIT_OPTIONS,
     examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
   },
   async run({ values }, io) {
@@ -81,6 +105,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
       ...listening(values, io, 'up'),
       ...prewarm(values, 'up'),
       ...isolateHost(values['isolate-host'], 'up'),
+      ...admissionLimits(values, io, 'up'),
       broker: values.broker,
       examples: values.examples !== false,
       json: values.json === true,
@@ -98,12 +123,13 @@ on RabbitMQ, so --broker is required. Writes DIR/credentials.json for the CLI an
 the token nodes pass to \`fn node --token\`.
 
 --json prints one line: {"event":"ready","url":...,"credentials":PATH,"nodeToken":PATH}.`,
-  options: { ...LISTEN_OPTIONS, ...BROKER_OPTION },
+  options: { ...LISTEN_OPTIONS, ...BROKER_OPTION, ...LIMIT_OPTIONS },
   async run({ values }, io) {
     const broker = requireBroker(values.broker, 'gateway');
     await serve(io, {
       kind: 'gateway',
       ...listening(values, io, 'gateway'),
+      ...admissionLimits(values, io, 'gateway'),
       broker,
       examples: false,
       json: values.json === true,
@@ -191,6 +217,35 @@ function isolateHost(flag: string | undefined, command: string): Pick<ServeReque
     throw new UsageError(`--isolate-host must be "process" or "inline", got "${flag}"`, command);
   }
   return { isolateHost: flag };
+}
+
+/** Rate limits and the queue-length cap: flags first, then the environment. */
+function admissionLimits(
+  values: { 'token-rate-limit'?: string; 'function-rate-limit'?: string; 'max-queued'?: string },
+  io: Io,
+  command: string,
+): Pick<ServeRequest, 'admissionLimits'> {
+  const rate = (flag: keyof typeof values, env: string): Rate | undefined => {
+    const text = values[flag] ?? (io.env[env] || undefined);
+    if (text === undefined) return undefined;
+    const parsed = parseRate(text);
+    if (parsed === undefined) {
+      throw new UsageError(
+        `--${flag} must be N or N:BURST invocations per second (N may be a fraction), got "${text}"`,
+        command,
+      );
+    }
+    return parsed;
+  };
+  const tokenRate = rate('token-rate-limit', 'FN_TOKEN_RATE_LIMIT');
+  const functionRate = rate('function-rate-limit', 'FN_FUNCTION_RATE_LIMIT');
+  const queued = values['max-queued'] ?? (io.env.FN_MAX_QUEUED || undefined);
+  const limits: AdmissionOptions = {
+    ...(tokenRate === undefined ? {} : { tokenRate }),
+    ...(functionRate === undefined ? {} : { functionRate }),
+    ...(queued === undefined ? {} : { maxQueued: parseCount(command, 'max-queued', queued) }),
+  };
+  return Object.keys(limits).length === 0 ? {} : { admissionLimits: limits };
 }
 
 function dataDir(flag: string | undefined, io: Io): string {

@@ -5,6 +5,7 @@ import type { Io } from '../cli/command.ts';
 import { CliError } from '../cli/errors.ts';
 import { writeJson, writeLine } from '../cli/output.ts';
 import { createLogger } from '../core/logger.ts';
+import type { AdmissionOptions } from '../gateway/admission.ts';
 import type { IsolateHostMode } from './open-adapters.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -24,6 +25,8 @@ export interface ServeRequest {
   prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
+  /** Rate limits and the queue-length cap of the gateway (all off when absent). */
+  admissionLimits?: AdmissionOptions;
   examples: boolean;
   json: boolean;
 }
@@ -48,6 +51,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       prewarm: request.prewarm,
       prewarmBudget: request.prewarmBudget,
       isolateHost: request.isolateHost,
+      admissionLimits: request.admissionLimits,
       examples: request.examples,
       logger,
     });

@@ -6,6 +6,7 @@ import { FjordError } from '../core/errors.ts';
 import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store.ts';
+import type { AdmissionOptions } from '../gateway/admission.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import { ImageStore } from '../gateway/image-store.ts';
 import { RuntimeAgent } from '../runtime/agent.ts';
@@ -46,6 +47,8 @@ export interface StackOptions {
   prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
+  /** The gateway's rate limits and queue-length cap (gateway/admission.ts); all off when absent. */
+  admissionLimits?: AdmissionOptions | undefined;
   /** Deploy the example functions when missing (fn up). */
   examples?: boolean;
   drainGraceMs?: number;
@@ -90,6 +93,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         broker,
         logger: logger.child({ component: 'gateway' }),
         images: new ImageStore({ dir: join(options.dataDir, 'images'), ...imageLimit() }),
+        ...(options.admissionLimits === undefined
+          ? {}
+          : { admissionLimits: options.admissionLimits }),
       });
       running.gateway = gateway;
       await gateway.start();
