@@ -166,14 +166,26 @@ export class RuntimeAgent {
     this.#options.onDrained?.();
   }
 
-  /** `fn node undrain`: follows every function again after pause(). */
+  /**
+   * `fn node undrain`: follows every function again after pause(). When the function list
+   * cannot be read (gateway unreachable), the node stays paused and the undrain can be retried.
+   */
   async resume(): Promise<void> {
     if (this.#state !== 'paused') return;
     this.#state = 'running';
     this.#stopping = new AbortController();
-    await this.#changeConsumers(async () => {
-      for (const spec of await this.#options.directory.list()) await this.#consumers.follow(spec);
-    });
+    try {
+      await this.#changeConsumers(async () => {
+        const specs = await this.#options.directory.list();
+        for (const spec of specs) await this.#consumers.follow(spec);
+      });
+    } catch (error) {
+      if (this.#state === 'running') {
+        this.#state = 'paused';
+        await this.#changeConsumers(() => this.#consumers.cancelAll());
+      }
+      throw error;
+    }
     await this.#announce();
     this.#log.info({ functions: this.#consumers.names() }, 'resumed: consuming again');
   }

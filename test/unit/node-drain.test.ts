@@ -43,7 +43,7 @@ class GatedExecutor implements Executor {
   async dispose(): Promise<void> {}
 }
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, listFails = () => false) {
   const fn = spec(uniqueName(), { concurrency: 2 });
   const broker = new EmbeddedBroker({ path: ':memory:', logger: silentLogger() });
   await broker.start();
@@ -60,7 +60,12 @@ async function setup(t: TestContext) {
   const agent = new RuntimeAgent({
     broker,
     executor,
-    directory: { list: async () => [fn] },
+    directory: {
+      list: async () => {
+        if (listFails()) throw new Error('gateway unreachable');
+        return [fn];
+      },
+    },
     logger: silentLogger(),
     nodeId: 'node-1',
     resources: { version: '9.9.9', runtimes: ['isolate'], warm: () => ({ isolate: 3 }) },
@@ -157,4 +162,18 @@ test('SIGTERM after a drain stops at once', async (t) => {
   await agent.pause();
   assert.equal(await agent.drain(60_000), 0);
   assert.equal(agent.state, 'stopped');
+});
+
+test('an undrain that cannot read the function list leaves the node drained', async (t) => {
+  let gatewayDown = false;
+  const { agent } = await setup(t, () => gatewayDown);
+  await agent.pause();
+  gatewayDown = true;
+  await assert.rejects(agent.resume(), /gateway unreachable/);
+  assert.equal(agent.state, 'paused');
+  assert.equal(agent.info().state, 'draining');
+  gatewayDown = false;
+  await agent.resume();
+  assert.equal(agent.state, 'running');
+  assert.equal(agent.info().capacity, 2);
 });
