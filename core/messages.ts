@@ -120,6 +120,25 @@ export interface InvocationResult {
   logs: LogEntry[];
   /** Set on a failed async attempt that is not the end: a retry follows, or the dead letters. */
   next?: AttemptFollowUp;
+  /**
+   * `queue` for a queue trigger's batch, which no gateway accepted (a node consumed it straight
+   * from its queue); absent otherwise, where the response says http or event.
+   */
+  trigger?: 'queue';
+}
+
+/** The trigger an invocation's record shows, from its result (see {@link InvocationResult.trigger}). */
+export function triggerOfResult(result: InvocationResult): 'http' | 'event' | 'queue' {
+  if (result.trigger !== undefined) return result.trigger;
+  return result.response === undefined ? 'event' : 'http';
+}
+
+/**
+ * The mode of a record a result creates: nobody waits on a queue batch (async); any other
+ * result without an acceptance record before it is a sync call's.
+ */
+export function modeOfResult(result: InvocationResult): 'sync' | 'async' {
+  return result.trigger === 'queue' ? 'async' : 'sync';
 }
 
 /**

@@ -95,7 +95,8 @@ export interface InvocationRecord {
   fn: string;
   version: number;
   mode: 'sync' | 'async';
-  trigger: 'http' | 'event';
+  /** `queue`: a batch a node consumed from a queue trigger's queue. */
+  trigger: 'http' | 'event' | 'queue';
   status: InvocationStatus;
   attempts: number;
   queuedAt: number;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Broker } from '../core/broker.ts';
-import type { InvocationResult } from '../core/messages.ts';
+import { triggerOfResult, type InvocationResult } from '../core/messages.ts';
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one),
@@ -11,7 +11,7 @@ import type { InvocationResult } from '../core/messages.ts';
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #invocations: Counter<'function' | 'status'>;
+  readonly #invocations: Counter<'function' | 'status' | 'trigger'>;
   readonly #duration: Histogram<'function'>;
   readonly #accepted: Counter<'function' | 'mode'>;
 
@@ -19,8 +19,8 @@ export class GatewayMetrics {
     const registers = [this.registry];
     this.#invocations = new Counter({
       name: 'fjord_invocations_total',
-      help: 'Invocations finished, by function and final status of the attempt.',
-      labelNames: ['function', 'status'],
+      help: 'Invocations finished, by function, final status of the attempt and trigger (http, event, queue).',
+      labelNames: ['function', 'status', 'trigger'],
       registers,
     });
     this.#duration = new Histogram({
@@ -52,7 +52,11 @@ export class GatewayMetrics {
   }
 
   finished(result: InvocationResult): void {
-    this.#invocations.inc({ function: result.fn, status: result.status });
+    this.#invocations.inc({
+      function: result.fn,
+      status: result.status,
+      trigger: triggerOfResult(result),
+    });
     this.#duration.observe(
       { function: result.fn },
       Math.max(0, result.endedAt - result.startedAt) / 1000,

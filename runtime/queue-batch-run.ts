@@ -102,6 +102,7 @@ export async function runQueueBatch(
     coldStart: outcome.coldStart,
     logs: outcome.logs,
     value: summary,
+    trigger: 'queue',
     ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
     ...(verdict.error === undefined ? {} : { error: verdict.error }),
   };

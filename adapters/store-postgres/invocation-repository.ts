@@ -1,4 +1,4 @@
-import type { InvocationResult } from '../../core/messages.ts';
+import { modeOfResult, triggerOfResult, type InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import {
   FINAL_SQL,
@@ -78,7 +78,7 @@ export class InvocationRepository {
   async recordResult(result: InvocationResult): Promise<void> {
     await this.#db.query(
       `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-       VALUES ($1, $2, $3, $4, 'sync', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15,
+       VALUES ($1, $2, $3, $4, $17, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15,
                $7, $16)
        ON CONFLICT (id) DO UPDATE SET
          status = excluded.status, attempts = greatest(invocations.attempts, excluded.attempts),
@@ -95,7 +95,7 @@ export class InvocationRepository {
         result.callId,
         result.fn,
         result.version,
-        result.response === undefined ? 'event' : 'http',
+        triggerOfResult(result),
         statusAfter(result),
         result.attempt,
         ms(result.startedAt),
@@ -107,6 +107,7 @@ export class InvocationRepository {
         toJson(summarize(result)),
         toJson(result.error),
         result.next?.action === 'retry' ? ms(result.next.at) : null,
+        modeOfResult(result),
       ],
     );
   }

@@ -1,4 +1,4 @@
-import type { InvocationResult } from '../../core/messages.ts';
+import { modeOfResult, triggerOfResult, type InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import {
   FINAL_SQL,
@@ -74,7 +74,7 @@ export class InvocationRepository {
   recordResult(result: InvocationResult): void {
     this.#db.run(
       `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-       VALUES (:id, :callId, :fn, :version, 'sync', :trigger, :status, :attempt, :startedAt,
+       VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempt, :startedAt,
                :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
                :attempt, :nextAttemptAt)
        ON CONFLICT (id) DO UPDATE SET
@@ -92,7 +92,8 @@ export class InvocationRepository {
         callId: result.callId,
         fn: result.fn,
         version: result.version,
-        trigger: result.response === undefined ? 'event' : 'http',
+        mode: modeOfResult(result),
+        trigger: triggerOfResult(result),
         status: statusAfter(result),
         nextAttemptAt: result.next?.action === 'retry' ? result.next.at : undefined,
         attempt: result.attempt,

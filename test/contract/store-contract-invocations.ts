@@ -152,6 +152,17 @@ export function invocationCases({ open, subject }: Opener): void {
     assert.deepEqual(http?.result, { status: 204, headers: [], bodySize: 0 });
   });
 
+  test("a queue batch's result creates an async record with trigger queue", async (t) => {
+    const { store } = await open(t);
+    const summary = { queue: 'orders', messages: 2, acked: 2, retried: 0, deadLettered: 0 };
+    await store.recordResult(result('inv-q', { trigger: 'queue', value: summary }));
+    const record = await store.getInvocation('inv-q');
+    assert.equal(record?.trigger, 'queue');
+    assert.equal(record?.mode, 'async');
+    assert.equal(record?.status, 'succeeded');
+    assert.deepEqual(record?.result, summary);
+  });
+
   test('a late acceptance fills in its facts without losing the recorded result', async (t) => {
     const { store } = await open(t);
     await store.recordResult(result('inv-9'));

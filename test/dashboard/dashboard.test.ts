@@ -102,6 +102,8 @@ test('a new invocation appears live with its status, and its logs open on click'
   const logs = page.locator('[data-testid=invocation-logs]');
   await logs.waitFor();
   assert.match(await logs.innerText(), /info\s+info from-the-test=42/);
+  const detail = page.locator(`[data-testid=invocation-detail][data-id="${view.id}"]`);
+  assert.match(await detail.innerText(), new RegExp(`Trigger\\s+${view.trigger}, ${view.mode}`));
 });
 
 test('a failing invocation shows as failed, with its error', async () => {

@@ -111,6 +111,23 @@ describe('queue triggers on the embedded broker', () => {
     assert.deepEqual(find('bytes')?.body, [65, 66]);
     assert.deepEqual(find('bytes')?.headers, { tenant: 'acme' });
     assert.equal(find('bytes')?.id, bytes.body.id);
+
+    // Each batch is an invocation of its own, recorded as what it is: queue-triggered, async.
+    const { body: page } = await api.json<LogListResponse>(`/v1/functions/${name}/logs?limit=1`);
+    const batchId = page.logs[0]?.invocationId ?? '';
+    const batch = await api.settled(batchId);
+    assert.equal(batch.trigger, 'queue');
+    assert.equal(batch.mode, 'async');
+    assert.equal(batch.status, 'succeeded');
+    const shown = await fn(['status', batchId]);
+    assert.match(shown.stdout, new RegExp(`${name} version 1 \\(queue, async\\)`));
+    const counted = new RegExp(
+      `fjord_invocations_total\\{function="${name}",status="succeeded",trigger="queue"\\} [1-9]`,
+    );
+    await waitFor(
+      async () => counted.test(await (await api.fetch('/metrics')).text()) || undefined,
+      { what: 'the batch counted with trigger="queue" in /metrics', timeoutMs: 30_000 },
+    );
   });
 
   test('an explicit retry runs as attempt 2; a message that always throws is dead-lettered', async () => {

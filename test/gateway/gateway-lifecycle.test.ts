@@ -32,14 +32,27 @@ test('/metrics exposes invocation counts, durations and broker state', async (t)
   const message = h.broker.enqueued[0];
   assert.ok(message);
   await h.broker.publishResult({ type: 'finished', result: resultOf(message, { value: 1 }) });
+  const batch = {
+    ...resultOf(message, { value: 1 }),
+    id: 'queue-batch',
+    trigger: 'queue' as const,
+  };
+  await h.broker.publishResult({ type: 'finished', result: batch });
   const anonymous = await h.request('/metrics');
   assert.equal(anonymous.status, 401);
   const scraped = await h.request('/metrics', { token: 'invoke' });
   assert.match(scraped.headers.get('content-type') ?? '', /^text\/plain/);
   const text = await scraped.text();
-  assert.match(text, /fjord_invocations_total\{function="greet",status="succeeded"\} 1/);
+  assert.match(
+    text,
+    /fjord_invocations_total\{function="greet",status="succeeded",trigger="event"\} 1/,
+  );
+  assert.match(
+    text,
+    /fjord_invocations_total\{function="greet",status="succeeded",trigger="queue"\} 1/,
+  );
   assert.match(text, /fjord_invocations_accepted_total\{function="greet",mode="async"\} 1/);
-  assert.match(text, /fjord_invocation_duration_seconds_count\{function="greet"\} 1/);
+  assert.match(text, /fjord_invocation_duration_seconds_count\{function="greet"\} 2/);
   assert.match(text, /fjord_broker_up 1/);
   h.broker.setState('down');
   assert.match(

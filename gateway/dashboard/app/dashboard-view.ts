@@ -88,6 +88,7 @@ export class DashboardView {
       ['Id', view.id],
       ['Function', `${view.fn} v${view.version}`],
       ['Status', view.status],
+      ['Trigger', `${view.trigger}, ${view.mode}`],
       ['Attempts', String(view.attempts)],
       ['Duration', duration(view.durationMs)],
       ['Node', view.node ?? '–'],
