@@ -26,7 +26,8 @@ export interface Participant {
 export interface ConnectionManagerOptions {
   /** Attached in this order on every connection, before the subscriptions. */
   core: Participant[];
-  url: string;
+  /** The nodes to connect to, tried in turn (at least one). */
+  urls: readonly string[];
   connectionName: string;
   startTimeoutMs: number;
   initialDelayMs: number;
@@ -49,6 +50,8 @@ export class ConnectionManager {
   #state: BrokerState = 'connecting';
   #session: Session | undefined;
   #sessions = 0;
+  /** Connection attempts so far; attempt `n` goes to `urls[n % urls.length]`. */
+  #attempts = 0;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -114,24 +117,34 @@ export class ConnectionManager {
     return this.#closing;
   }
 
-  /** Tries to connect until it works, `deadline` passes (then throws), or close() is called. */
+  /**
+   * Tries to connect until it works, `deadline` passes (then throws), or close() is called. With
+   * several URLs each attempt takes the next one, right away while a round lasts; the backoff
+   * counts rounds, so one dead node of a cluster costs no waiting.
+   */
   async #establish(deadline?: number): Promise<void> {
+    const { urls } = this.#options;
     for (let attempt = 0; !this.#closed; attempt++) {
+      const url = urls[this.#attempts++ % urls.length] as string;
       try {
-        await this.#connect();
+        await this.#connect(url);
         return;
       } catch (error) {
         if (this.#closed) return;
-        const delayMs = this.#backoff(attempt);
+        const endOfRound = (attempt + 1) % urls.length === 0;
+        const delayMs = endOfRound ? this.#backoff(Math.floor(attempt / urls.length)) : 0;
         if (deadline !== undefined && Date.now() + delayMs > deadline) throw this.#giveUp(error);
-        this.#log.warn({ err: error, delayMs }, 'RabbitMQ connection attempt failed; retrying');
+        this.#log.warn(
+          { err: error, url: redactUrl(url), delayMs },
+          'RabbitMQ connection attempt failed; retrying',
+        );
         await this.#sleep(delayMs);
       }
     }
   }
 
-  async #connect(): Promise<void> {
-    const model = await connect(this.#options.url, {
+  async #connect(url: string): Promise<void> {
+    const model = await connect(url, {
       // Without it, Nagle's algorithm and delayed ACKs add about 40 ms to every round trip.
       noDelay: true,
       timeout: 10_000,
@@ -161,7 +174,7 @@ export class ConnectionManager {
       await subscription.attach(session);
       if (this.#session !== session) return; // lost or closed meanwhile
     }
-    this.#log.info({ session: session.id }, 'connected to RabbitMQ');
+    this.#log.info({ session: session.id, url: redactUrl(url) }, 'connected to RabbitMQ');
     this.#setState('up');
   }
 
@@ -180,8 +193,8 @@ export class ConnectionManager {
   }
 
   #giveUp(error: unknown): FjordError {
-    const url = redactUrl(this.#options.url);
-    return toFjordError(error, `could not connect to RabbitMQ at ${url}`);
+    const urls = this.#options.urls.map(redactUrl).join(', ');
+    return toFjordError(error, `could not connect to RabbitMQ at ${urls}`);
   }
 
   #backoff(attempt: number): number {

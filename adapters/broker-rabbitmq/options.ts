@@ -4,7 +4,11 @@ import type { Logger } from '../../core/logger.ts';
 
 /** What {@link RabbitMqBroker} takes; only `url` and `logger` are required. */
 export interface RabbitMqBrokerOptions {
-  /** `amqp://user:pass@host:port/vhost`; a `heartbeat` query parameter overrides the default. */
+  /**
+   * `amqp://user:pass@host:port/vhost`; a `heartbeat` query parameter overrides the default.
+   * Several nodes of a cluster are a comma-separated list of such URLs: every connection attempt
+   * takes the next one (see ConnectionManager), so losing a node moves clients to another.
+   */
   url: string;
   logger: Logger;
   /**
@@ -30,7 +34,8 @@ export interface RabbitMqBrokerOptions {
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
-  url: string;
+  /** At least one; each with its heartbeat set. */
+  urls: string[];
   logger: Logger;
   prefix: string;
   connectionName: string;
@@ -44,7 +49,7 @@ export interface ResolvedOptions {
 
 export function resolveOptions(options: RabbitMqBrokerOptions): ResolvedOptions {
   return {
-    url: withHeartbeat(options.url, options.heartbeatSeconds ?? 10),
+    urls: splitUrls(options.url).map((url) => withHeartbeat(url, options.heartbeatSeconds ?? 10)),
     logger: options.logger,
     prefix: options.prefix ?? 'fjord',
     connectionName: options.connectionName ?? `fjord@${hostname()}:${process.pid}`,
@@ -55,6 +60,21 @@ export function resolveOptions(options: RabbitMqBrokerOptions): ResolvedOptions 
     initialDelayMs: options.reconnect?.initialDelayMs ?? 100,
     maxDelayMs: options.reconnect?.maxDelayMs ?? 5_000,
   };
+}
+
+/**
+ * The URLs of a comma-separated list. It is split only where the next `amqp://` or `amqps://`
+ * begins, so a comma inside one URL (in a password, say) stays part of it.
+ */
+export function splitUrls(list: string): string[] {
+  const urls = list
+    .split(/,(?=\s*amqps?:\/\/)/)
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (urls.length === 0) {
+    throw new FjordError('BAD_REQUEST', 'the RabbitMQ URL must look like amqp://user:pass@host');
+  }
+  return urls;
 }
 
 /** amqplib reads the heartbeat only from the URL's query when given a URL string. */
