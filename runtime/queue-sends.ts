@@ -1,5 +1,5 @@
-import type { QueueTriggers } from '../core/broker.ts';
-import { isFjordError, type ErrorData } from '../core/errors.ts';
+import type { Broker, QueueTriggers } from '../core/broker.ts';
+import { FjordError, isFjordError, type ErrorData } from '../core/errors.ts';
 import { MAX_QUEUE_HOPS, type QueueSend } from '../core/messages.ts';
 
 function bytesOf(body: QueueSend['body']): Uint8Array {
@@ -43,4 +43,19 @@ export async function publishSends(
     }
   }
   return undefined;
+}
+
+/**
+ * The publisher of fetch and event handlers' ctx.queues sends (runtime/isolate/host-queue.ts):
+ * their messages start a chain, so they leave with one hop. Rejects with the FjordError that
+ * stopped it.
+ */
+export function queuePublisher(broker: Broker): (sends: readonly QueueSend[]) => Promise<void> {
+  return async (sends) => {
+    const error =
+      broker.queues === undefined
+        ? { code: 'QUEUE_NOT_FOUND' as const, message: 'queues.send: this broker has no queues' }
+        : await publishSends(broker.queues, sends, 0);
+    if (error !== undefined) throw FjordError.from(error);
+  };
 }

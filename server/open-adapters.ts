@@ -6,6 +6,7 @@ import { PostgresStore } from '../adapters/store-postgres/postgres-store.ts';
 import { SqliteStore } from '../adapters/store-sqlite/sqlite-store.ts';
 import { IsolateExecutor } from '../runtime/isolate/isolate-executor.ts';
 import { IsolateHostExecutor } from '../runtime/isolate-host/isolate-host-executor.ts';
+import type { QueuePublisher } from '../runtime/isolate/host-queue.ts';
 import type { Broker } from '../core/broker.ts';
 import { FjordError } from '../core/errors.ts';
 import type { BundleSource, Executor } from '../core/executor.ts';
@@ -66,10 +67,17 @@ export type IsolateHostMode = 'inline' | 'process';
 /** Opens the isolate executor for `--isolate-host` (process by default). */
 export function openIsolateExecutor(
   mode: IsolateHostMode | undefined,
-  options: { loadCode: BundleSource; nodeId: string; logger: Logger; prewarmBudget?: number },
+  options: {
+    loadCode: BundleSource;
+    nodeId: string;
+    logger: Logger;
+    prewarmBudget?: number;
+    publishQueue?: QueuePublisher;
+  },
 ): Executor {
-  const { loadCode, nodeId, logger, prewarmBudget } = options;
+  const { loadCode, nodeId, logger, prewarmBudget, publishQueue } = options;
   const budget = prewarmBudget === undefined ? {} : { prewarmBudget };
-  if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId, ...budget });
-  return new IsolateHostExecutor({ loadCode, executor: { nodeId, ...budget }, logger });
+  const queues = publishQueue === undefined ? {} : { publishQueue };
+  if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId, ...budget, ...queues });
+  return new IsolateHostExecutor({ loadCode, executor: { nodeId, ...budget }, logger, ...queues });
 }

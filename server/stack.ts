@@ -16,6 +16,7 @@ import { gatewayImageSource } from '../runtime/container/image-fetch.ts';
 import { ExecutorRouter } from '../runtime/executor-router.ts';
 import type { FunctionDirectory } from '../runtime/function-directory.ts';
 import { GatewaySource } from '../runtime/gateway-source.ts';
+import { queuePublisher } from '../runtime/queue-sends.ts';
 import { ensureAdminCredentials, ensureToken } from './bootstrap-credentials.ts';
 import { deployExamples } from './deploy-examples.ts';
 import { listen, type Listening } from './listen.ts';
@@ -130,6 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           nodeId,
           logger: logger.child({ component: 'isolate-host', node: nodeId }),
           prewarmBudget: options.prewarmBudget,
+          publishQueue: queuePublisher(broker),
         }),
         container: containers,
       });

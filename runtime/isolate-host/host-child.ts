@@ -10,6 +10,7 @@ import type { Logger } from '../../core/logger.ts';
 import { IsolateExecutor } from '../isolate/isolate-executor.ts';
 import { failedOutcome } from './failed-outcome.ts';
 import type { ChildMessage, HostInit, LogLevel, ParentMessage } from './host-protocol.ts';
+import { QueueRequests } from './queue-requests.ts';
 
 function send(message: ChildMessage): void {
   // A parent that went away takes this process with it (the 'disconnect' handler below).
@@ -64,9 +65,11 @@ class CodeRequests {
 
 function serve(init: HostInit): void {
   const code = new CodeRequests();
+  const queues = new QueueRequests(send);
   const executor = new IsolateExecutor({
     ...init.options,
     loadCode: code.load,
+    publishQueue: queues.publish,
     logger: ipcLogger({ component: 'isolate-host', pid: process.pid }),
     ...(init.liveLogs ? { onLog: (event) => send({ type: 'live-log', event }) } : {}),
   });
@@ -94,6 +97,9 @@ function serve(init: HostInit): void {
         return;
       case 'code':
         code.settle(message);
+        return;
+      case 'queue':
+        queues.settle(message.id, message.error);
         return;
       case 'dispose':
         void executor.dispose().finally(() => process.exit(0));

@@ -5,6 +5,7 @@ import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { LiveLogEvent } from '../isolate/isolate-executor.ts';
 import { DEFAULT_PREWARM_BUDGET } from '../isolate/executor-options.ts';
+import type { QueuePublisher } from '../isolate/host-queue.ts';
 import type { HostedExecutorOptions } from './host-protocol.ts';
 
 export interface IsolateHostOptions {
@@ -22,6 +23,8 @@ export interface IsolateHostOptions {
   executor?: HostedExecutorOptions;
   /** Sees every console line as it is written, forwarded from the host processes. */
   onLog?: (event: LiveLogEvent) => void;
+  /** Publishes ctx.queues sends of fetch and event handlers, asked for by the host processes. */
+  publishQueue?: QueuePublisher;
   logger?: Logger;
   /** First restart delay after a process died before it was ready. Default 100 ms. */
   restartBackoffMs?: number;
@@ -44,9 +47,11 @@ export interface IsolateHostOptions {
 }
 
 export type ResolvedHostOptions = Required<
-  Omit<IsolateHostOptions, 'onLog' | 'logger' | 'executor'>
+  Omit<IsolateHostOptions, 'onLog' | 'logger' | 'executor' | 'publishQueue'>
 > &
-  Pick<IsolateHostOptions, 'onLog' | 'logger'> & { executor: HostedExecutorOptions };
+  Pick<IsolateHostOptions, 'onLog' | 'logger' | 'publishQueue'> & {
+    executor: HostedExecutorOptions;
+  };
 
 export const DEFAULT_ENTRY = fileURLToPath(new URL('./host-child.ts', import.meta.url));
 

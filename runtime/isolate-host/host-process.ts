@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { FjordError, isFjordError } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
-import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type { FunctionSpec, InvocationPayload, QueueSend } from '../../core/messages.ts';
 import type { ResolvedHostOptions } from './host-options.ts';
 import type { ChildMessage, ParentMessage } from './host-protocol.ts';
 import { childEnv } from './child-env.ts';
@@ -175,6 +175,9 @@ export class HostProcess {
             }),
         );
         return;
+      case 'queue':
+        this.#publish(message.id, message.sends);
+        return;
       case 'live-log':
         this.#options.onLog?.(message.event);
         return;
@@ -182,6 +185,30 @@ export class HostProcess {
         this.#options.logger?.[message.level](message.obj, message.msg);
         return;
     }
+  }
+
+  #publish(id: number, sends: QueueSend[]): void {
+    const { publishQueue } = this.#options;
+    const published =
+      publishQueue === undefined
+        ? Promise.reject(new FjordError('QUEUE_NOT_FOUND', 'this node publishes into no queues'))
+        : publishQueue(sends);
+    // A reply to a child that died meanwhile must not reach its successor, whose ids start over.
+    const asker = this.#child;
+    const reply = (message: ParentMessage): void => {
+      if (this.#child === asker) this.#send(message);
+    };
+    published.then(
+      () => reply({ type: 'queue', id }),
+      (error: unknown) =>
+        reply({
+          type: 'queue',
+          id,
+          error: isFjordError(error)
+            ? error.toData()
+            : { code: 'BROKER_UNAVAILABLE', message: String(error) },
+        }),
+    );
   }
 
   #onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

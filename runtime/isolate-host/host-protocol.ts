@@ -5,13 +5,13 @@
  */
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
-import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type { FunctionSpec, InvocationPayload, QueueSend } from '../../core/messages.ts';
 import type { IsolateExecutorOptions, LiveLogEvent } from '../isolate/isolate-executor.ts';
 
 /** The IsolateExecutor options that survive a trip through IPC (no functions). */
 export type HostedExecutorOptions = Omit<
   IsolateExecutorOptions,
-  'loadCode' | 'lookup' | 'onLog' | 'logger'
+  'loadCode' | 'lookup' | 'onLog' | 'logger' | 'publishQueue'
 >;
 
 /** What the parent sends first: the child builds its IsolateExecutor from it. */
@@ -35,6 +35,8 @@ export type ParentMessage =
   | { type: 'evict'; id: number; name: string; keepVersion?: number }
   /** A FjordError travels as its data; any other error as an Error (structured clone). */
   | { type: 'code'; id: number; code?: string; error?: ErrorData | Error }
+  /** The parent published the sends of the child's `queue` request, or `error` says why not. */
+  | { type: 'queue'; id: number; error?: ErrorData }
   | { type: 'dispose' };
 
 /** Log levels a child forwards to the parent's logger. */
@@ -48,5 +50,7 @@ export type ChildMessage =
   | { type: 'done'; id: number; instances: number }
   /** The child needs a bundle's code. */
   | { type: 'code'; id: number; sha: string }
+  /** A function's ctx.queues sends, for the parent (which holds the broker) to publish. */
+  | { type: 'queue'; id: number; sends: QueueSend[] }
   | { type: 'live-log'; event: LiveLogEvent }
   | { type: 'log'; level: LogLevel; obj: object; msg?: string };

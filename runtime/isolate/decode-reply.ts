@@ -13,6 +13,9 @@ const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
   'BAD_REQUEST',
   'EGRESS_DENIED',
   'FETCH_LIMIT_EXCEEDED',
+  'QUEUE_NOT_FOUND',
+  'QUEUE_LOOP_DETECTED',
+  'BROKER_UNAVAILABLE',
 ]);
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ErrorData };

@@ -3,6 +3,7 @@ import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { LogEntry } from '../../core/messages.ts';
 import type { EgressLookup } from './egress-addresses.ts';
+import type { QueuePublisher } from './host-queue.ts';
 import type { PreludeMode } from './prelude.ts';
 
 /** One console line, as it happens (before the invocation's result carries it too). */
@@ -46,6 +47,8 @@ export interface IsolateExecutorOptions {
   prelude?: PreludeMode;
   /** Sees every console line as it is written, e.g. for live log following. */
   onLog?: (event: LiveLogEvent) => void;
+  /** Publishes fetch and event handlers' ctx.queues sends; without it they fail. */
+  publishQueue?: QueuePublisher;
   logger?: Logger;
 }
 
@@ -56,7 +59,8 @@ export interface IsolateExecutorOptions {
  */
 export const DEFAULT_PREWARM_BUDGET = 32;
 
-type Optional = 'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'lookup';
+type Optional =
+  'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'lookup' | 'publishQueue';
 
 export type ResolvedOptions = Required<Omit<IsolateExecutorOptions, Optional>> &
   Pick<IsolateExecutorOptions, Optional>;

@@ -1,5 +1,5 @@
 /**
- * The host's side of asynchronous calls from an isolate (subtle crypto, fetch). Calls belong to
+ * The host's side of asynchronous calls from an isolate (subtle crypto, fetch, ctx.queues). Calls belong to
  * one invocation: when it ends, or its deadline passes, everything it still runs is aborted and
  * late answers are dropped, so no work or reply leaks into the next invocation.
  */
@@ -23,6 +23,8 @@ export interface CallScope {
   readonly deadline: number;
   /** Outgoing HTTP requests made so far (redirect hops count). */
   fetches: number;
+  /** Messages sent with ctx.queues so far. */
+  queueSends: number;
 }
 
 export type HostOperation = (
@@ -74,7 +76,7 @@ export class HostCalls {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
     timer.unref();
-    this.#scope = { generation, deadline, fetches: 0, controller, timer };
+    this.#scope = { generation, deadline, fetches: 0, queueSends: 0, controller, timer };
   }
 
   /** Aborts whatever the current invocation still runs on the host. */

@@ -217,6 +217,9 @@ export class IsolateExecutor implements Executor {
         },
         ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+        ...(this.#options.publishQueue === undefined
+          ? {}
+          : { publishQueue: this.#options.publishQueue }),
       };
       const boot = {
         logLimitBytes: this.#options.logLimitBytes,

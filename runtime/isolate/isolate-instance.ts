@@ -19,6 +19,7 @@ import { HostCalls } from './host-calls.ts';
 import type { HostCrypto } from './host-crypto.ts';
 import type { EgressLookup } from './egress-addresses.ts';
 import { HostFetch, type FetchLimits } from './host-fetch.ts';
+import { queueOperation, type QueuePublisher } from './host-queue.ts';
 import { HostTimers } from './host-timers.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
 import { LogArrivals, linesSentBeforeNow } from './log-arrivals.ts';
@@ -46,6 +47,8 @@ export interface InstanceDeps {
   fetchLimits: FetchLimits;
   /** Resolves host names for fetch; the node's resolver by default. */
   lookup?: EgressLookup;
+  /** Publishes ctx.queues sends of fetch and event handlers. */
+  publishQueue?: QueuePublisher;
   logger?: Logger;
 }
 
@@ -91,6 +94,7 @@ export class IsolateInstance {
       {
         crypto: (args) => deps.crypto.run(args),
         fetch: (args, scope, signal) => fetcher.run(args, scope, signal),
+        queue: queueOperation(deps.publishQueue),
       },
       (generation, id, reply) => this.#settle(generation, id, reply),
     );

@@ -17,16 +17,21 @@ export interface HostBridge {
   setTimer(generation: number, id: number, delayMs: number): void;
   clearTimer(generation: number, id: number): void;
   /**
-   * Starts asynchronous host work (`crypto`, `fetch`, `cancel`) for invocation `generation`; the
+   * Starts asynchronous host work (`crypto`, `fetch`, `queue`, `cancel`) for invocation `generation`; the
    * host answers later through {@link PreludeRuntime.settle} with the same id.
    */
   hostCall(generation: number, id: number, op: HostCallOp, args: unknown): void;
 }
 
-export type HostCallOp = 'crypto' | 'fetch' | 'cancel';
+export type HostCallOp = 'crypto' | 'fetch' | 'queue' | 'cancel';
 
 /** Platform codes a host call can fail with; they become the invocation's code if uncaught. */
-export type HostErrorCode = 'EGRESS_DENIED' | 'FETCH_LIMIT_EXCEEDED';
+export type HostErrorCode =
+  | 'EGRESS_DENIED'
+  | 'FETCH_LIMIT_EXCEEDED'
+  | 'QUEUE_NOT_FOUND'
+  | 'QUEUE_LOOP_DETECTED'
+  | 'BROKER_UNAVAILABLE';
 
 /** A failed host call, rebuilt in the isolate as TypeError, DOMException or Error. */
 export interface WireHostError {

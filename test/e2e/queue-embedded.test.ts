@@ -209,6 +209,55 @@ describe('queue triggers on the embedded broker', () => {
     );
   });
 
+  test('a fetch handler publishes with ctx.queues; a loop it starts is stopped', async () => {
+    const [queue, loop] = [`web-${suffix}`, `webloop-${suffix}`];
+    const sink = await deploy('qwebsink', queue);
+    const looper = `qwebloop-${suffix}`;
+    await api.deployFixture(looper, 'queue-chain', {
+      env: { NEXT: loop },
+      triggers: { queue: { queue: loop, maxWaitMs: 50 } },
+    });
+    const web = `qweb-${suffix}`;
+    await api.deployFixture(web, 'queue-publisher', {});
+    const sent = await api.fetch(`/fn/${web}?queue=${queue}`, {
+      method: 'POST',
+      body: JSON.stringify([{ n: 1 }, { n: 2 }]),
+    });
+    assert.equal(sent.status, 200);
+    assert.deepEqual(await sent.json(), { sent: 2 });
+    const all = await waitSeen(sink, 'both messages from the fetch handler', (s) => s.length >= 2);
+    assert.deepEqual(
+      all.map((s) => s.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      [{ n: 1 }, { n: 2 }],
+    );
+
+    const missing = await api.fetch(`/fn/${web}?queue=nobody-${suffix}&catch`, {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(missing.status, 502);
+    assert.equal(((await missing.json()) as { code: string }).code, 'QUEUE_NOT_FOUND');
+
+    // The fetch handler's message starts with one hop: 16 runs of the loop, then the refusal.
+    const started = await api.fetch(`/fn/${web}?queue=${loop}`, { method: 'POST', body: '{}' });
+    assert.equal(started.status, 200);
+    const dead = await waitFor(
+      async () => {
+        const page = await fnJson<DeadLetterListResponse>(['dlq', 'ls', looper]);
+        return page.deadLetters.length > 0 ? page : undefined;
+      },
+      { what: 'the looping message in fn dlq ls', timeoutMs: 60_000 },
+    );
+    assert.equal(dead.deadLetters[0]?.error.code, 'QUEUE_LOOP_DETECTED');
+    const { body } = await api.json<LogListResponse>(`/v1/functions/${looper}/logs?limit=1000`);
+    const hops = body.logs.map((l) => (JSON.parse(l.message) as { hop: number }).hop);
+    assert.deepEqual(
+      hops.sort((a, b) => a - b),
+      Array.from({ length: 16 }, (_, i) => i),
+      'the fetch handler sent hop 1; hops 1 to 16 ran once each',
+    );
+  });
+
   test('bad publishes fail with specific errors', async () => {
     const queue = `strict-${suffix}`;
     await deploy('qembstrict', queue);

@@ -14,6 +14,8 @@ export interface FunctionContext {
   /** Accepted for Workers compatibility; Fjord has no origin to fall back to. */
   passThroughOnException(): void;
   log: ConsoleLike;
+  /** `send`/`sendBatch` into queue triggers' queues (prelude/queue-sender.ts). */
+  queues: object;
 }
 
 export function createFunctionContext(
@@ -21,6 +23,7 @@ export function createFunctionContext(
   env: Readonly<Record<string, string>>,
   log: ConsoleLike,
   pending: Promise<unknown>[],
+  queues: object,
 ): FunctionContext {
   return {
     callId: wire.callId,
@@ -33,6 +36,7 @@ export function createFunctionContext(
     },
     passThroughOnException: () => {},
     log,
+    queues,
   };
 }
 

@@ -99,7 +99,10 @@ export function queueCall(
   if (shape === 'object' && typeof queue !== 'function') return undefined;
   return async (plain) => {
     const sends: QueueSend[] = [];
-    const ctx = { ...plain, queues: createQueueSender(sends) };
+    const collect = async (batch: QueueSend[]): Promise<void> => {
+      sends.push(...batch);
+    };
+    const ctx = { ...plain, queues: createQueueSender(collect) };
     const outcome = (decisions: QueueDecision[], error: ErrorData | undefined) =>
       ({
         type: 'queue-outcome',

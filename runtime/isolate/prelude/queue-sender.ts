@@ -1,10 +1,13 @@
 /**
- * `ctx.queues` of a queue handler: `send(queue, body, { contentType })` and
- * `sendBatch(queue, [{ body, contentType }])` publish into another queue trigger's queue, for
- * fan-out and chaining. Sends are collected and published by the host when the handler ends
- * (returned or threw), before any message of the batch is settled, so a chain is at-least-once
- * like everything else; `await send()` resolves once the message is taken. contentType follows
- * Cloudflare Queues: "json" (default; the value is JSON-encoded), "text" or "bytes".
+ * `ctx.queues` of every handler: `send(queue, body, { contentType })` and
+ * `sendBatch(queue, [{ body, contentType }])` publish into a queue trigger's queue, for fan-out
+ * and chaining. contentType follows Cloudflare Queues: "json" (default; the value is
+ * JSON-encoded), "text" or "bytes". Where the messages go is the caller's `deliver`:
+ * - a queue handler collects them; the host publishes them when the handler ends (returned or
+ *   threw), before any message of the batch is settled, so a chain is at-least-once like
+ *   everything else;
+ * - fetch and event handlers publish at once through a host call, so `await send()` resolves
+ *   once the broker has the message and rejects when it cannot take it.
  */
 import type { QueueSend } from '../../../core/messages.ts';
 import { btoa } from './base64.ts';
@@ -44,24 +47,31 @@ function encode(body: unknown, contentType: unknown): Pick<QueueSend, 'body' | '
   throw new TypeError('queues.send: contentType must be "json", "text" or "bytes"');
 }
 
-/** The ctx.queues object, adding what it sends to `sends`. */
-export function createQueueSender(sends: QueueSend[]): object {
-  const add = (queue: unknown, body: unknown, contentType: unknown): void => {
+/** The ctx.queues object, handing what each call sends (checked and encoded) to `deliver`. */
+export function createQueueSender(deliver: (sends: QueueSend[]) => Promise<void>): object {
+  let count = 0;
+  const encodeAll = (queue: unknown, requests: SendRequest[]): QueueSend[] => {
     if (typeof queue !== 'string' || queue === '') {
       throw new TypeError('queues.send: the queue name must be a non-empty string');
     }
-    if (sends.length >= MAX_SENDS) {
+    if (count + requests.length > MAX_SENDS) {
       throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
     }
-    sends.push({ queue, ...encode(body, contentType) });
+    const sends = requests.map((r) => ({ queue, ...encode(r.body, r.contentType) }));
+    count += sends.length;
+    return sends;
   };
   // Async, so a bad call rejects the promise as a real send would, instead of throwing.
   return Object.freeze({
     send: async (queue: unknown, body: unknown, options?: { contentType?: Kind }) => {
-      add(queue, body, options?.contentType);
+      await deliver(encodeAll(queue, [{ body, contentType: options?.contentType }]));
     },
     sendBatch: async (queue: unknown, messages: Iterable<SendRequest>) => {
-      for (const message of messages) add(queue, message.body, message.contentType);
+      const sends = encodeAll(
+        queue,
+        Array.from(messages, (m) => ({ body: m.body, contentType: m.contentType })),
+      );
+      if (sends.length > 0) await deliver(sends);
     },
   });
 }

@@ -25,6 +25,7 @@ import {
 } from './function-context.ts';
 import { functionError, wireError } from './function-errors.ts';
 import { isQueueEvent, queueCall } from './queue-batch.ts';
+import { createQueueSender } from './queue-sender.ts';
 import type { HostCalls } from './host-calls.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
@@ -98,7 +99,11 @@ export function createRuntime({
     finish: (value: unknown) => T | Promise<T>,
   ): Promise<Draining<T | WireError>> => {
     const pending: Promise<unknown>[] = [];
-    const ctx = createFunctionContext(wire, env, log, pending);
+    // Sends go out through the host as they are made (queue handlers replace this sender).
+    const queues = createQueueSender(async (sends) => {
+      await host.call('queue', { sends });
+    });
+    const ctx = createFunctionContext(wire, env, log, pending, queues);
     let reply: T | WireError;
     try {
       reply = await finish(await call(ctx));
