@@ -53,10 +53,15 @@ export interface OverviewFunction {
   /** Epoch ms of the last deploy or rollback. */
   updatedAt: number;
   /**
-   * Invocations waiting (queued or retrying) among those this gateway saw lately: the broker
-   * port exposes no queue depth yet, so this is a lower bound with several gateways.
+   * Invocations waiting (queued or retrying) among those this gateway saw lately: a lower bound
+   * with several gateways; `queued` is the broker's own count.
    */
   waiting: number;
+  /**
+   * Invocations waiting in its queue on the broker (sampled at most a second ago, for every
+   * gateway alike); absent when the broker could not tell.
+   */
+  queued?: number;
   /** Entries in its dead-letter queue (from the store: exact, shared by every gateway). */
   deadLetters: number;
 }

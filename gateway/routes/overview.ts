@@ -12,6 +12,8 @@ export function registerOverviewRoute(router: GatewayRouter, deps: GatewayDeps):
     const { store } = deps;
     const [records, invocations] = [await store.listFunctions(), deps.recent.list()];
     const deadLetters = await Promise.all(records.map((r) => store.countDeadLetters(r.name)));
+    // Shared with load shedding and /metrics, so a dashboard poll adds no broker round trips.
+    const depths = await deps.depths.current().catch(() => deps.depths.last);
     const waiting = new Map<string, number>();
     for (const invocation of invocations) {
       if (WAITING.has(invocation.status)) {
@@ -30,11 +32,16 @@ export function registerOverviewRoute(router: GatewayRouter, deps: GatewayDeps):
         updatedAt: record.updatedAt,
         waiting: waiting.get(record.name) ?? 0,
         deadLetters: deadLetters[i] ?? 0,
+        ...queued(depths?.byFunction.get(record.name)),
       })),
       invocations,
       nodes: deps.nodes.summaries(),
     } satisfies OverviewResponse;
   });
+}
+
+function queued(depth: number | undefined): { queued?: number } {
+  return depth === undefined ? {} : { queued: depth };
 }
 
 /** The triggers of a manifest, one short line each. */

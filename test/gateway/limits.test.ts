@@ -115,6 +115,10 @@ test('over --max-queued, sync and async invocations get 503 OVERLOADED until the
   const text = await metrics(h);
   assert.match(text, new RegExp(`fjord_queue_depth\\{function="${name}"\\} 10`));
   assert.match(text, new RegExp(`fjord_dead_letters\\{function="${name}"\\} 0`));
+  const overview = (await (await h.request('/v1/overview', { token: 'invoke' })).json()) as {
+    functions: { name: string; queued?: number }[];
+  };
+  assert.equal(overview.functions.find((f) => f.name === name)?.queued, 10);
   assert.match(
     text,
     new RegExp(`fjord_rejected_total\\{reason="overloaded",function="${name}"\\} 3`),
