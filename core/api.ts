@@ -14,6 +14,7 @@
  * | POST /v1/functions/NAME/invocations[?wait=true] | invoke | any JSON event | 202 {@link AcceptedResponse} + Location, or 200 {@link InvocationView} with wait |
  * | GET /v1/invocations/ID | invoke | | {@link InvocationView} |
  * | DELETE /v1/invocations/ID | invoke | | {@link InvocationView} (cancelled), or 409 INVOCATION_NOT_CANCELLABLE |
+ * | GET /v1/cancellations?since=MS | node | | {@link CancellationListResponse} |
  * | GET /v1/functions/NAME/dlq?after=SEQ&limit=N | invoke | | {@link DeadLetterListResponse} |
  * | GET /v1/functions/NAME/dlq/ID | invoke | | {@link DeadLetterDetail} |
  * | POST /v1/functions/NAME/dlq/redrive | deploy | {@link RedriveRequest} | {@link RedriveResponse} |
@@ -250,6 +251,17 @@ export interface QueuePublishResponse {
   id: string;
   queue: string;
 }
+
+/**
+ * The invocations cancelled since `since` (epoch ms), latest first, at most
+ * {@link CANCELLATIONS_LIMIT}: a node that starts late learns what it must skip.
+ */
+export interface CancellationListResponse {
+  ids: string[];
+}
+
+/** Most ids one {@link CancellationListResponse} carries (as many as a node remembers). */
+export const CANCELLATIONS_LIMIT = 100_000;
 
 /** Content type of a batch publish: one JSON message per line ({@link QueueBatchPublishResponse}). */
 export const NDJSON_TYPE = 'application/x-ndjson';

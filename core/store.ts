@@ -222,6 +222,11 @@ export interface Store extends SecretStore {
   listLogs(fn: string, query?: LogQuery): Promise<LogRecord[]>;
   /** Cancels a `queued` or `retrying` invocation; undefined when it does not exist. */
   cancelInvocation(id: string, at: number): Promise<CancelOutcome | undefined>;
+  /**
+   * Ids of the invocations cancelled at or after `since` (epoch ms), latest first, at most
+   * `limit`: a node that starts late skips them (it missed their control announcements).
+   */
+  listCancelled(since: number, limit: number): Promise<string[]>;
 
   /**
    * Puts a dead letter in its function's dead-letter queue and makes the invocation `dead`.

@@ -106,6 +106,7 @@ export class RuntimeAgent {
     this.#controlSubscription = await this.#options.broker.onControl((event) =>
       this.#onControl(event),
     );
+    await this.#recallCancelled();
     for (const spec of await this.#options.directory.list()) await this.#consumers.follow(spec);
     const every = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#heartbeat = setInterval(() => void this.#announce(), every);
@@ -228,6 +229,24 @@ export class RuntimeAgent {
     const next = this.#transition.then(task);
     this.#transition = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Cancellations announced before this node listened: asked for once it listens (so none falls
+   * between the two) and before it consumes. Without an answer the node still starts; such an
+   * invocation then runs, and its result is not recorded (the store keeps it cancelled).
+   */
+  async #recallCancelled(): Promise<void> {
+    const { directory } = this.#options;
+    if (directory.cancelled === undefined) return;
+    try {
+      const ids = await directory.cancelled(Date.now() - CANCELLED_TTL_MS);
+      // Oldest first, so the map's insertion order stays the order of cancellation.
+      for (const id of ids.reverse()) this.#rememberCancelled(id);
+      this.#log.debug({ count: ids.length }, 'recalled earlier cancellations');
+    } catch (error) {
+      this.#log.warn({ err: error }, 'earlier cancellations unknown; cancelled work may run');
+    }
   }
 
   #rememberCancelled(id: string): void {

@@ -6,4 +6,9 @@ import type { FunctionSpec } from '../core/messages.ts';
  */
 export interface FunctionDirectory {
   list(): Promise<FunctionSpec[]>;
+  /**
+   * Ids of invocations cancelled since `since` (epoch ms): a node starting late missed their
+   * announcements and must skip them all the same.
+   */
+  cancelled?(since: number): Promise<string[]>;
 }

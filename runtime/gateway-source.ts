@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ErrorBody, FunctionListResponse } from '../core/api.ts';
+import type { CancellationListResponse, ErrorBody, FunctionListResponse } from '../core/api.ts';
 import { FjordError, isErrorData, type ErrorCode } from '../core/errors.ts';
 import type { BundleSource } from '../core/executor.ts';
 import { toFunctionSpec } from '../core/function-spec.ts';
@@ -42,6 +42,11 @@ export class GatewaySource implements FunctionDirectory {
   async list(): Promise<FunctionSpec[]> {
     const body = JSON.parse(await this.#get('/v1/functions', 'INTERNAL')) as FunctionListResponse;
     return body.functions.map((f) => toFunctionSpec(f.manifest, f.version, f.bundleSha));
+  }
+
+  async cancelled(since: number): Promise<string[]> {
+    const path = `/v1/cancellations?since=${Math.max(0, Math.floor(since))}`;
+    return (JSON.parse(await this.#get(path, 'INTERNAL')) as CancellationListResponse).ids;
   }
 
   /** Fetches a bundle and checks it really has the sha it was asked for. */

@@ -1,3 +1,4 @@
+import { CANCELLATIONS_LIMIT } from '../core/api.ts';
 import type { BundleSource } from '../core/executor.ts';
 import { FjordError } from '../core/errors.ts';
 import { toFunctionSpec } from '../core/function-spec.ts';
@@ -11,6 +12,10 @@ export class StoreSource implements FunctionDirectory {
 
   constructor(store: Store) {
     this.#store = store;
+  }
+
+  cancelled(since: number): Promise<string[]> {
+    return this.#store.listCancelled(since, CANCELLATIONS_LIMIT);
   }
 
   async list(): Promise<FunctionSpec[]> {

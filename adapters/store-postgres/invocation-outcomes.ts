@@ -25,6 +25,16 @@ export class InvocationOutcomes {
     return rowCount > 0;
   }
 
+  /** See Store.listCancelled (no index: a scan, once per node start). */
+  async listCancelled(since: number, limit: number): Promise<string[]> {
+    const { rows } = await this.#db.query<{ id: string }>(
+      `SELECT id FROM invocations WHERE status = 'cancelled' AND ended_at >= $1
+       ORDER BY ended_at DESC LIMIT $2`,
+      [ms(since), limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /**
    * True when `letter` must be ignored: its invocation was cancelled, or the attempt it gave up
    * on was redriven already (a duplicate that arrived after the redrive). Locks the record, so

@@ -215,6 +215,10 @@ export class PostgresStore implements Store {
     return record && { cancelled, record };
   }
 
+  async listCancelled(since: number, limit: number): Promise<string[]> {
+    return this.#use().repos.outcomes.listCancelled(since, limit);
+  }
+
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     await this.#transaction(async (r) => {
       if (!(await r.deadLetters.functionExists(letter.message.fn.name))) return;

@@ -23,6 +23,17 @@ export class InvocationOutcomes {
     return changes > 0;
   }
 
+  /** See Store.listCancelled (no index: a scan, once per node start). */
+  listCancelled(since: number, limit: number): string[] {
+    return this.#db
+      .all<{ id: string }>(
+        `SELECT id FROM invocations WHERE status = 'cancelled' AND ended_at >= :since
+         ORDER BY ended_at DESC LIMIT :limit`,
+        { since, limit },
+      )
+      .map((row) => row.id);
+  }
+
   /**
    * True when `letter` must be ignored: its invocation was cancelled, or the attempt it gave up
    * on was redriven already (a duplicate that arrived after the redrive).

@@ -238,6 +238,10 @@ export class SqliteStore implements Store {
     return record && { cancelled, record };
   }
 
+  async listCancelled(since: number, limit: number): Promise<string[]> {
+    return this.#use().outcomes.listCancelled(since, limit);
+  }
+
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     const { connection, outcomes, attempts, deadLetters, callbacks } = this.#use();
     connection.transaction(() => {

@@ -1,4 +1,8 @@
-import type { InvocationView } from '../../core/api.ts';
+import {
+  CANCELLATIONS_LIMIT,
+  type CancellationListResponse,
+  type InvocationView,
+} from '../../core/api.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import { acceptAsync, answerAccepted, asyncHeaders } from '../async-acceptance.ts';
@@ -77,6 +81,16 @@ export function registerInvocationRoutes(router: GatewayRouter, deps: GatewayDep
     });
     deps.logger.info({ fn: record.fn, id }, 'invocation cancelled');
     ctx.body = await invocationView(deps, record);
+  });
+
+  /** For nodes starting late: the cancellations they missed on the control fanout. */
+  router.get('/v1/cancellations', requireScope(store, 'node'), async (ctx) => {
+    const since = queryParam(ctx.query, 'since') ?? '';
+    if (!/^\d{1,15}$/.test(since)) {
+      throw new FjordError('BAD_REQUEST', 'since must be epoch milliseconds, e.g. ?since=0');
+    }
+    const ids = await store.listCancelled(Number(since), CANCELLATIONS_LIMIT);
+    ctx.body = { ids } satisfies CancellationListResponse;
   });
 }
 

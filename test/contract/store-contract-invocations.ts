@@ -163,6 +163,20 @@ export function invocationCases({ open, subject }: Opener): void {
     assert.deepEqual(record?.result, summary);
   });
 
+  test('listCancelled: cancelled since a time, latest first, at most limit', async (t) => {
+    const { store } = await open(t);
+    for (const id of ['c-old', 'c-mid', 'c-new', 'running']) {
+      await store.createInvocation(queued(id));
+    }
+    await store.cancelInvocation('c-old', 1000);
+    await store.cancelInvocation('c-mid', 2000);
+    await store.cancelInvocation('c-new', 3000);
+    await store.markStarted('running', 'node-a', 1, 2500);
+    assert.deepEqual(await store.listCancelled(2000, 10), ['c-new', 'c-mid']);
+    assert.deepEqual(await store.listCancelled(0, 2), ['c-new', 'c-mid']);
+    assert.deepEqual(await store.listCancelled(3001, 10), []);
+  });
+
   test('a late acceptance fills in its facts without losing the recorded result', async (t) => {
     const { store } = await open(t);
     await store.recordResult(result('inv-9'));
