@@ -15,6 +15,9 @@ import type {
   RedriveRequest,
   RedriveResponse,
   RollbackRequest,
+  SecretListResponse,
+  SecretSetRequest,
+  SecretView,
   VersionListResponse,
 } from '../core/api.ts';
 import { CliError } from './errors.ts';
@@ -160,6 +163,19 @@ export class GatewayClient {
     );
     const response = await this.#send('POST', path, body, { contentType, headers: extra });
     return (await response.json()) as QueuePublishResponse | QueueBatchPublishResponse;
+  }
+
+  listSecrets(name: string): Promise<SecretListResponse> {
+    return this.#json('GET', `/v1/functions/${enc(name)}/secrets`);
+  }
+
+  setSecret(name: string, key: string, value: string): Promise<SecretView> {
+    const body: SecretSetRequest = { value };
+    return this.#json('PUT', `/v1/functions/${enc(name)}/secrets/${enc(key)}`, body);
+  }
+
+  async deleteSecret(name: string, key: string): Promise<void> {
+    await this.#send('DELETE', `/v1/functions/${enc(name)}/secrets/${enc(key)}`);
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {

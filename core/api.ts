@@ -20,6 +20,10 @@
  * | POST /v1/functions/NAME/dlq/redrive | deploy | {@link RedriveRequest} | {@link RedriveResponse} |
  * | DELETE /v1/functions/NAME/dlq | deploy | | {@link PurgeResponse} |
  * | GET /v1/bundles/SHA | node | | the bundle, application/javascript |
+ * | GET /v1/functions/NAME/secrets | deploy | | {@link SecretListResponse} (keys and times, never values) |
+ * | PUT /v1/functions/NAME/secrets/KEY | deploy | {@link SecretSetRequest} | {@link SecretView} |
+ * | DELETE /v1/functions/NAME/secrets/KEY | deploy | | 204, or 404 SECRET_NOT_FOUND |
+ * | GET /v1/functions/NAME/versions/N/secret-values | node only (not admin) | | {@link SecretValuesResponse}: the secrets version N declares |
  * | PUT /v1/images/SHA | deploy | a `docker save` tarball whose sha256 is SHA (streamed) | 201 or 200 {@link ImageUploadResponse} |
  * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404; both with {@link IMAGE_LIMIT_HEADER} |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
@@ -273,4 +277,26 @@ export const MAX_PUBLISH_BATCH = 1000;
 export interface QueueBatchPublishResponse {
   ids: string[];
   queue: string;
+}
+
+/** A secret as the control API shows it: never its value. */
+export interface SecretView {
+  key: string;
+  updatedAt: string;
+}
+
+export interface SecretListResponse {
+  secrets: SecretView[];
+}
+
+export interface SecretSetRequest {
+  value: string;
+}
+
+/**
+ * For runtime nodes only: the values of the secrets a function version declares that are set
+ * (a declared one that is not set is absent).
+ */
+export interface SecretValuesResponse {
+  values: Record<string, string>;
 }

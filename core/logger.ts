@@ -11,7 +11,8 @@ export interface Logger {
 
 /**
  * JSON lines on stdout (or the given destination). Level from FN_LOG_LEVEL, default info.
- * Authorization headers and tokens are redacted wherever they appear.
+ * Authorization headers and tokens are redacted wherever they appear, and so is a function's
+ * `env` (nodes put its declared secrets there, runtime/secret-executor.ts).
  */
 export function createLogger(
   options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
@@ -20,7 +21,15 @@ export function createLogger(
     {
       name: options.name ?? 'fjord',
       level: options.level ?? process.env.FN_LOG_LEVEL ?? 'info',
-      redact: ['req.headers.authorization', '*.token', 'token', 'headers.authorization'],
+      redact: [
+        'req.headers.authorization',
+        '*.token',
+        'token',
+        'headers.authorization',
+        'env',
+        '*.env',
+        '*.*.env',
+      ],
     },
     options.destination ?? process.stdout,
   );

@@ -1,5 +1,6 @@
 import type { Broker } from '../core/broker.ts';
 import type { Logger } from '../core/logger.ts';
+import type { SecretCipher } from '../core/secrets-cipher.ts';
 import type { Store } from '../core/store.ts';
 import type { AdmissionOptions } from './admission.ts';
 import type { ImageStore } from './image-store.ts';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** Trust X-Forwarded-Proto/-Host from a reverse proxy when building the URL a function sees. */
   trustProxy?: boolean;
+  /** Seals and opens secrets (FN_SECRETS_KEY); absent: secrets cannot be set (SECRETS_KEY_MISSING). */
+  secretsCipher?: SecretCipher;
   /** How long an `Idempotency-Key` stands for its first invocation. Default 24 hours. */
   idempotencyWindowMs?: number;
   /** Delivery of `X-Callback-Url` callbacks. */
@@ -55,8 +58,9 @@ export interface GatewayOptions {
 
 /** {@link GatewayOptions} with every default filled in. */
 export type ResolvedGatewayOptions = Required<
-  Omit<GatewayOptions, 'limits' | 'callbacks' | 'images' | 'dashboard'>
+  Omit<GatewayOptions, 'limits' | 'callbacks' | 'images' | 'dashboard' | 'secretsCipher'>
 > & {
+  secretsCipher?: SecretCipher;
   limits: BodyLimits;
   callbacks: CallbackOptions;
   dashboard: DashboardOptions;
@@ -84,6 +88,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     functionCacheTtlMs: options.functionCacheTtlMs ?? 1000,
     readyTimeoutMs: options.readyTimeoutMs ?? 2000,
     trustProxy: options.trustProxy ?? false,
+    ...(options.secretsCipher === undefined ? {} : { secretsCipher: options.secretsCipher }),
     idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * 60 * 60 * 1000,
     callbacks: { ...DEFAULT_CALLBACK_OPTIONS, ...options.callbacks },
     dashboard: { ...DEFAULT_DASHBOARD_OPTIONS, ...options.dashboard },

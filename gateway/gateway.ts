@@ -38,6 +38,7 @@ import { registerInvocationRoutes } from './routes/invocations.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNodeRoutes } from './routes/nodes.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
+import { registerSecretRoutes } from './routes/secrets.ts';
 import { Scheduler } from './scheduler.ts';
 
 export type { GatewayOptions } from './gateway-options.ts';
@@ -199,6 +200,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerImageRoutes(router, deps);
   registerNodeRoutes(router, deps);
   registerQueueRoutes(router, deps);
+  registerSecretRoutes(router, deps);
   registerMetricsRoute(router, deps);
   registerDashboardRoutes(router, deps);
 

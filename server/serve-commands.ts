@@ -9,6 +9,7 @@ import { defineCommand, type Io } from '../cli/command.ts';
 import { UsageError } from '../cli/errors.ts';
 import type { AdmissionOptions } from '../gateway/admission.ts';
 import { parseRate, type Rate } from '../gateway/middleware/rate-limit.ts';
+import { applyConfig } from './config-file.ts';
 import type { ServeRequest } from './serve.ts';
 
 const LISTEN_OPTIONS = {
@@ -79,6 +80,52 @@ const LIMIT_OPTIONS = {
   },
 } as const;
 
+const CONFIG_OPTION = {
+  config: {
+    type: 'string',
+    placeholder: 'FILE',
+    description:
+      'JSON config file (else FN_CONFIG): keys as flags, e.g. {"port": 8080}; flags and environment win',
+  },
+} as const;
+
+const SECRETS_KEY_OPTION = {
+  'secrets-key-file': {
+    type: 'string',
+    placeholder: 'FILE',
+    description:
+      'file with the key secrets are sealed with, 32 bytes base64 (else FN_SECRETS_KEY; fn up: DIR/secrets.key, made when missing)',
+  },
+} as const;
+
+const UP_OPTIONS = {
+  ...LISTEN_OPTIONS,
+  ...BROKER_OPTION,
+  ...PREWARM_OPTION,
+  ...ISOLATE_HOST_OPTION,
+  ...SECRETS_KEY_OPTION,
+  ...LIMIT_OPTIONS,
+  ...CONFIG_OPTION,
+  examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
+} as const;
+
+const GATEWAY_OPTIONS = {
+  ...LISTEN_OPTIONS,
+  ...BROKER_OPTION,
+  ...SECRETS_KEY_OPTION,
+  ...LIMIT_OPTIONS,
+  ...CONFIG_OPTION,
+} as const;
+
+const NODE_OPTIONS = {
+  ...BROKER_OPTION,
+  gateway: { type: 'string', placeholder: 'URL', description: 'the gateway (else FN_GATEWAY)' },
+  token: { type: 'string', placeholder: 'TOKEN', description: 'node token (else FN_TOKEN)' },
+  ...PREWARM_OPTION,
+  ...ISOLATE_HOST_OPTION,
+  ...CONFIG_OPTION,
+} as const;
+
 export const up = defineCommand({
   name: 'up',
   summary: 'run a gateway and a runtime node in this process',
@@ -91,15 +138,9 @@ exist or --no-examples is given. Prints where it listens; logs (JSON lines) go t
 Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at once.
 
 --json prints one line: {"event":"ready","url":...,"credentials":PATH,"node":ID,"examples":[...]}.`,
-  options: {
-    ...LISTEN_OPTIONS,
-    ...BROKER_OPTION,
-    ...PREWARM_OPTION,
-    ...ISOLATE_HOST_OPTION,
-    ...LIMIT_OPTIONS,
-    examples: { type: 'boolean', negatable: true, description: 'do not deploy the examples' },
-  },
-  async run({ values }, io) {
+  options: UP_OPTIONS,
+  async run(args, io) {
+    const values = await applyConfig(args.values, Object.keys(UP_OPTIONS), io.env, io.cwd);
     await serve(io, {
       kind: 'up',
       ...listening(values, io, 'up'),
@@ -107,6 +148,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
       ...isolateHost(values['isolate-host'], 'up'),
       ...admissionLimits(values, io, 'up'),
       broker: values.broker,
+      ...secretsKey(values, io),
       examples: values.examples !== false,
       json: values.json === true,
     });
@@ -123,14 +165,16 @@ on RabbitMQ, so --broker is required. Writes DIR/credentials.json for the CLI an
 the token nodes pass to \`fn node --token\`.
 
 --json prints one line: {"event":"ready","url":...,"credentials":PATH,"nodeToken":PATH}.`,
-  options: { ...LISTEN_OPTIONS, ...BROKER_OPTION, ...LIMIT_OPTIONS },
-  async run({ values }, io) {
+  options: GATEWAY_OPTIONS,
+  async run(args, io) {
+    const values = await applyConfig(args.values, Object.keys(GATEWAY_OPTIONS), io.env, io.cwd);
     const broker = requireBroker(values.broker, 'gateway');
     await serve(io, {
       kind: 'gateway',
       ...listening(values, io, 'gateway'),
       ...admissionLimits(values, io, 'gateway'),
       broker,
+      ...secretsKey(values, io),
       examples: false,
       json: values.json === true,
     });
@@ -147,14 +191,9 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
 \`fn gateway\` wrote to DIR/node-token. Ctrl-C or SIGTERM drains in-flight work, then stops.
 
 --json prints one line: {"event":"ready","node":ID}.`,
-  options: {
-    ...BROKER_OPTION,
-    gateway: { type: 'string', placeholder: 'URL', description: 'the gateway (else FN_GATEWAY)' },
-    token: { type: 'string', placeholder: 'TOKEN', description: 'node token (else FN_TOKEN)' },
-    ...PREWARM_OPTION,
-    ...ISOLATE_HOST_OPTION,
-  },
-  async run({ values }, io) {
+  options: NODE_OPTIONS,
+  async run(args, io) {
+    const values = await applyConfig(args.values, Object.keys(NODE_OPTIONS), io.env, io.cwd);
     const broker = requireBroker(values.broker, 'node');
     const gatewayUrl = values.gateway ?? io.env.FN_GATEWAY;
     const token = values.token ?? io.env.FN_TOKEN;
@@ -217,6 +256,19 @@ function isolateHost(flag: string | undefined, command: string): Pick<ServeReque
     throw new UsageError(`--isolate-host must be "process" or "inline", got "${flag}"`, command);
   }
   return { isolateHost: flag };
+}
+
+/** --secrets-key-file wins over FN_SECRETS_KEY (server/secrets-key.ts). */
+function secretsKey(
+  values: { 'secrets-key-file'?: string },
+  io: Io,
+): Pick<ServeRequest, 'secretsKeyFile' | 'secretsKey'> {
+  const file = values['secrets-key-file'];
+  const key = io.env.FN_SECRETS_KEY || undefined;
+  return {
+    ...(file === undefined ? {} : { secretsKeyFile: resolve(io.cwd, file) }),
+    ...(key === undefined ? {} : { secretsKey: key }),
+  };
 }
 
 /** Rate limits and the queue-length cap: flags first, then the environment. */

@@ -7,6 +7,7 @@ import { writeJson, writeLine } from '../cli/output.ts';
 import { createLogger } from '../core/logger.ts';
 import type { AdmissionOptions } from '../gateway/admission.ts';
 import type { IsolateHostMode } from './open-adapters.ts';
+import { loadSecretsCipher } from './secrets-key.ts';
 import { startStack, type Stack } from './stack.ts';
 
 /** What `fn up`, `fn gateway` or `fn node` asked for. */
@@ -25,6 +26,10 @@ export interface ServeRequest {
   prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
+  /** --secrets-key-file; wins over `secretsKey`. */
+  secretsKeyFile?: string;
+  /** FN_SECRETS_KEY: the key itself, base64. */
+  secretsKey?: string;
   /** Rate limits and the queue-length cap of the gateway (all off when absent). */
   admissionLimits?: AdmissionOptions;
   examples: boolean;
@@ -39,6 +44,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
   const logger = createLogger({ destination: io.stderr });
   let stack: Stack;
   try {
+    const secretsCipher = await secretsCipherFor(request);
     stack = await startStack({
       dataDir: request.dataDir,
       broker: request.broker,
@@ -52,6 +58,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       prewarmBudget: request.prewarmBudget,
       isolateHost: request.isolateHost,
       admissionLimits: request.admissionLimits,
+      ...(secretsCipher === undefined ? {} : { secretsCipher }),
       examples: request.examples,
       logger,
     });
@@ -62,6 +69,21 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
   if (!io.signal.aborted) await once(io.signal, 'abort');
   logger.info({}, 'stopping: draining in-flight invocations (a second Ctrl-C exits at once)');
   await stack.stop();
+}
+
+/**
+ * Gateways seal and open secrets; a remote node gets values from its gateway and needs no key.
+ * `fn up` on its own SQLite store makes a key file when none is given; a gateway sharing a
+ * PostgreSQL store must be given the key its peers use, so none is made up.
+ */
+function secretsCipherFor(request: ServeRequest): ReturnType<typeof loadSecretsCipher> {
+  if (request.kind === 'node') return Promise.resolve(undefined);
+  const local = request.kind === 'up' && !/^postgres(ql)?:\/\//.test(request.store ?? '');
+  return loadSecretsCipher({
+    ...(request.secretsKeyFile === undefined ? {} : { keyFile: request.secretsKeyFile }),
+    ...(request.secretsKey === undefined ? {} : { key: request.secretsKey }),
+    ...(local ? { generateIn: request.dataDir } : {}),
+  });
 }
 
 function announce(stack: Stack, request: ServeRequest, io: Io): void {

@@ -5,6 +5,9 @@ import type { Broker } from '../core/broker.ts';
 import { FjordError } from '../core/errors.ts';
 import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
+import type { SecretCipher } from '../core/secrets-cipher.ts';
+import { SecretVault } from '../core/secrets-vault.ts';
+import type { SecretSource } from '../core/secrets.ts';
 import type { Store } from '../core/store.ts';
 import type { AdmissionOptions } from '../gateway/admission.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
@@ -27,6 +30,8 @@ import {
   type IsolateHostMode,
 } from './open-adapters.ts';
 import { StoreSource } from './store-source.ts';
+import { gatewaySecretSource } from '../runtime/gateway-secret-source.ts';
+import { SecretExecutor } from '../runtime/secret-executor.ts';
 
 export interface StackOptions {
   /** Where the embedded broker, the SQLite store and credentials live. */
@@ -48,6 +53,8 @@ export interface StackOptions {
   prewarmBudget?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
+  /** Seals and opens secrets (server/secrets-key.ts); absent: they cannot be set or opened here. */
+  secretsCipher?: SecretCipher;
   /** The gateway's rate limits and queue-length cap (gateway/admission.ts); all off when absent. */
   admissionLimits?: AdmissionOptions | undefined;
   /** Deploy the example functions when missing (fn up). */
@@ -97,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(options.admissionLimits === undefined
           ? {}
           : { admissionLimits: options.admissionLimits }),
+        ...(options.secretsCipher === undefined ? {} : { secretsCipher: options.secretsCipher }),
       });
       running.gateway = gateway;
       await gateway.start();
@@ -135,12 +143,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         }),
         container: containers,
       });
-      running.executor = executor;
+      // Only functions that declare secrets get them, fetched per invocation (rotation).
+      const withSecrets = new SecretExecutor(executor, secretSource(options, running.store));
+      running.executor = withSecrets;
       // Without a Docker engine the node still runs: container functions fail until it answers.
       await containers.start();
       const agent = new RuntimeAgent({
         broker,
-        executor,
+        executor: withSecrets,
         directory: source,
         logger,
         nodeId,
@@ -220,4 +230,13 @@ function nodeSource(
     );
   }
   return new GatewaySource({ gateway: options.gateway, token: options.token });
+}
+
+/** In `fn up` the node opens secrets from the store itself; a remote node asks the gateway. */
+function secretSource(options: StackOptions, store: Store | undefined): SecretSource {
+  if (store) {
+    const vault = new SecretVault(store, options.secretsCipher);
+    return (fn) => vault.reveal(fn.name, fn.secrets ?? []);
+  }
+  return gatewaySecretSource({ gateway: options.gateway ?? '', token: options.token ?? '' });
 }

@@ -8,6 +8,7 @@ import { ls } from './ls.ts';
 import { publish } from './publish.ts';
 import { rm } from './rm.ts';
 import { rollback } from './rollback.ts';
+import { secret } from './secret.ts';
 import { status } from './status.ts';
 import { versions } from './versions.ts';
 
@@ -24,4 +25,5 @@ export const FUNCTION_COMMANDS: readonly Command[] = [
   rollback,
   rm,
   dlq,
+  secret,
 ];

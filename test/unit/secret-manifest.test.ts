@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { toFunctionSpec } from '../../core/function-spec.ts';
+import { createLogger } from '../../core/logger.ts';
 import { createManifestValidator } from '../../core/manifest.ts';
 
 const validate = createManifestValidator();
@@ -26,4 +28,22 @@ test('fn.json secrets: bad names and duplicates are refused, naming the field', 
     code: 'INVALID_MANIFEST',
     message: /secrets/,
   });
+});
+
+test('the structured logger redacts a function env wherever a spec is logged', () => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ destination, level: 'info' });
+  const fn = { name: 'app', env: { API_KEY: 'the-secret-value' } };
+  logger.info({ fn }, 'spec');
+  logger.info({ message: { fn } }, 'message');
+  logger.info({ env: fn.env }, 'env');
+  assert.equal(lines.length, 3);
+  for (const line of lines) assert.ok(!line.includes('the-secret-value'), line);
+  assert.match(lines[0] ?? '', /"name":"app"/);
 });
