@@ -34,6 +34,9 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   prewarmBudget: { flag: 'prewarm-budget', env: 'FN_PREWARM_BUDGET' },
   isolateHost: { flag: 'isolate-host', env: 'FN_ISOLATE_HOST' },
   examples: { flag: 'examples' },
+  tokenRateLimit: { flag: 'token-rate-limit', env: 'FN_TOKEN_RATE_LIMIT' },
+  functionRateLimit: { flag: 'function-rate-limit', env: 'FN_FUNCTION_RATE_LIMIT' },
+  maxQueued: { flag: 'max-queued', env: 'FN_MAX_QUEUED' },
   // FN_SECRETS_KEY holds the key itself: set, it wins over the file's key file.
   secretsKeyFile: { flag: 'secrets-key-file', env: 'FN_SECRETS_KEY', path: true },
 };
@@ -98,7 +101,8 @@ export async function applyConfig<V extends { config?: string }>(
   return merged as V;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// Union types: a rate is a number of invocations per second, or "N:BURST".
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(CONFIG_SCHEMA);
 
 function describe(error: ErrorObject): string {

@@ -49,6 +49,18 @@ describe('config file', () => {
     assert.ok(config.endsWith('paths.json'));
   });
 
+  test('rate limits take a number or "N:BURST", as their flags do', async () => {
+    const config = file('limits.json', { tokenRateLimit: '100:200', functionRateLimit: 50 });
+    const flags = ['token-rate-limit', 'function-rate-limit', 'max-queued'];
+    const values = await applyConfig({ config }, flags, { FN_MAX_QUEUED: '7' }, dir);
+    assert.deepEqual(values, {
+      config,
+      'token-rate-limit': '100:200',
+      'function-rate-limit': '50',
+      'max-queued': '7',
+    });
+  });
+
   test('FN_SECRETS_KEY wins over the file’s key file; keys of other commands are ignored', async () => {
     const config = file('node.json', { secretsKeyFile: 'k', token: 'node-token', port: 9 });
     const values = await applyConfig(
@@ -76,6 +88,8 @@ describe('config file', () => {
       [{ port: 70000 }, /key "port" must be <= 65535/],
       [{ isolateHost: 'thread' }, /key "isolateHost" must be one of "process", "inline"/],
       [{ broker: 'http://rabbit' }, /key "broker" must match pattern/],
+      [{ tokenRateLimit: 'fast' }, /key "tokenRateLimit" must match pattern/],
+      [{ maxQueued: -1 }, /key "maxQueued" must be >= 0/],
       [[1], /must be a JSON object/],
       ['{"port": 80,}', /not valid JSON/],
     ];
