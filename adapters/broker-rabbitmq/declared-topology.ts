@@ -2,7 +2,13 @@ import type { Logger } from '../../core/logger.ts';
 import { amqpCode, toFjordError } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
 import type { Session } from './session.ts';
-import { declareDelayTier, declareFunctionQueue, declareShared, type Names } from './topology.ts';
+import {
+  declareDelayTier,
+  declareFunctionQueue,
+  declareShared,
+  declareSyncQueue,
+  type Names,
+} from './topology.ts';
 
 /**
  * The exchanges and queues this instance relies on, declared again on every new connection (a
@@ -51,7 +57,13 @@ export class DeclaredTopology implements Participant {
     const queue = this.names.functionQueue(fn);
     try {
       // Deleting a quorum queue drops ready and unacked messages alike; consumers get cancelled.
-      await session.withChannel('delete', (channel) => channel.deleteQueue(queue));
+      // The quorum queue goes first: a sync consumer cancelled by the second delete looks for it
+      // before it declares its queue again (see RabbitMqBroker.consume). Deleting a missing
+      // queue (a function declared before sync queues existed) is no error.
+      await session.withChannel('delete', async (channel) => {
+        await channel.deleteQueue(queue);
+        await channel.deleteQueue(this.names.syncQueue(fn));
+      });
     } catch (error) {
       throw toFjordError(error, `could not delete queue ${queue}`);
     }
@@ -75,9 +87,10 @@ export class DeclaredTopology implements Participant {
 
   async #declare(session: Session, fn: string): Promise<void> {
     try {
-      await session.withChannel('declare', (channel) =>
-        declareFunctionQueue(channel, this.names, fn, this.#deliveryLimit),
-      );
+      await session.withChannel('declare', async (channel) => {
+        await declareFunctionQueue(channel, this.names, fn, this.#deliveryLimit);
+        await declareSyncQueue(channel, this.names, fn);
+      });
     } catch (error) {
       const conflict = amqpCode(error) === 406;
       const what = conflict

@@ -1,3 +1,4 @@
+import type { Channel } from 'amqplib';
 import type { InvocationDelivery, InvocationHandler } from '../../core/broker.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
@@ -6,7 +7,13 @@ import type { ConsumerSpec } from './managed-consumer.ts';
 
 export interface InvocationConsumerOptions {
   fn: string;
+  /** Shown in logs beside the function's name ("sync" for its sync queue). */
+  label?: string;
+  /** The queue consumed; `prepare`, when given, declares or checks it first. */
   queue: string;
+  prepare?: (channel: Channel) => Promise<void>;
+  /** See ConsumerSpec.reopenOnCancel. */
+  reopenOnCancel?: boolean;
   prefetch: number;
   handler: InvocationHandler;
   /** Sends a sync invocation's result to the caller's reply-to address. */
@@ -28,10 +35,14 @@ export function invocationConsumer(options: InvocationConsumerOptions): Consumer
   const { handler, logger: log } = options;
   const now = options.now ?? Date.now;
   return {
-    label: `function ${options.fn}`,
+    label: `function ${options.fn}${options.label === undefined ? '' : ` (${options.label})`}`,
     noAck: false,
     prefetch: options.prefetch,
-    prepare: async () => options.queue,
+    ...(options.reopenOnCancel === undefined ? {} : { reopenOnCancel: options.reopenOnCancel }),
+    prepare: async (channel) => {
+      await options.prepare?.(channel);
+      return options.queue;
+    },
     onMessage(raw, settle) {
       let message: InvocationMessage;
       try {

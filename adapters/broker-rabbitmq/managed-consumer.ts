@@ -16,6 +16,11 @@ export interface ConsumerSpec {
   noAck: boolean;
   /** Per-consumer prefetch; omitted for noAck consumers. */
   prefetch?: number;
+  /**
+   * When the broker cancels the consumer (its queue went away), open it again as after a channel
+   * loss (prepare() then decides: a 404 from it drops the subscription) instead of stopping.
+   */
+  reopenOnCancel?: boolean;
   /** Declares what the consumer needs on its fresh channel and names the queue to consume. */
   prepare(channel: Channel): Promise<string>;
   onMessage(message: ConsumeMessage, settle: Settle): void;
@@ -149,6 +154,12 @@ export class ManagedConsumer implements Participant, Subscription {
     if (message === null) {
       // The broker cancelled us: the queue was deleted.
       this.#log.info({}, 'consumer cancelled by the broker');
+      const session = this.#session;
+      if (this.#spec.reopenOnCancel === true && session !== undefined && live === this.#live) {
+        // Its deliveries are lost with the queue; the channel goes, and the reopen follows.
+        void live.channel.close().catch(() => undefined);
+        return;
+      }
       void this.cancel();
       return;
     }

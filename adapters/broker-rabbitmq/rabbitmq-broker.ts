@@ -29,12 +29,14 @@ import { resolveOptions, type RabbitMqBrokerOptions, type ResolvedOptions } from
 import { ConfirmPublisher } from './publisher.ts';
 import { QueueDeclarations } from './queue-declarations.ts';
 import { RabbitQueueTriggers } from './queue-triggers.ts';
+import { RedeliveryGuard } from './redelivery-guard.ts';
 import { RpcClient } from './rpc-client.ts';
-import { DELAY_HEADER, namesFor } from './topology.ts';
+import { DELAY_HEADER, declareSyncQueue, namesFor } from './topology.ts';
 
 /**
  * The {@link Broker} on RabbitMQ: one durable quorum queue per function behind a direct exchange,
- * publisher confirms, manual acks, direct reply-to for sync calls, a shared quorum results queue
+ * publisher confirms, manual acks, a transient classic queue per function for sync calls with
+ * their replies by direct reply-to, a shared quorum results queue
  * and a control fanout. Retries wait in delay-tier queues (see topology.ts) and dead letters go
  * to a shared quorum queue, as results do. It reconnects by itself after a connection loss, redeclares its topology
  * and restores every subscription; while it is down, every operation fails fast with
@@ -47,6 +49,8 @@ export class RabbitMqBroker implements Broker {
   readonly #topology: DeclaredTopology;
   readonly #publisher: ConfirmPublisher;
   readonly #rpc: RpcClient;
+  /** Shared by every function's consumers: a redelivery of a copy still running here waits. */
+  readonly #redeliveries: RedeliveryGuard;
   readonly queues: QueueTriggers;
 
   constructor(options: RabbitMqBrokerOptions) {
@@ -59,7 +63,8 @@ export class RabbitMqBroker implements Broker {
       logger: this.#log,
     });
     this.#publisher = new ConfirmPublisher({ confirmTimeoutMs, logger: this.#log });
-    this.#rpc = new RpcClient({ logger: this.#log });
+    this.#redeliveries = new RedeliveryGuard({ logger: this.#log });
+    this.#rpc = new RpcClient({ logger: this.#log, names: this.#topology.names });
     const declarations = new QueueDeclarations({
       names: this.#topology.names,
       prefix,
@@ -115,28 +120,67 @@ export class RabbitMqBroker implements Broker {
   }
 
   async call(message: InvocationMessage): Promise<InvocationResult> {
-    return this.#rpc.call(this.#names.invocations, message);
+    return this.#rpc.call(message);
   }
 
+  /**
+   * Consumes the function's quorum queue and its sync queue, each with `prefetch` (the
+   * executor's pool bounds what runs at once; see topology.ts declareSyncQueue for why sync calls
+   * have a queue of their own). The sync consumer declares its queue again whenever it lost it,
+   * as long as the function's quorum queue exists.
+   */
   async consume(fn: string, prefetch: number, handler: InvocationHandler): Promise<Subscription> {
     const name = assertFunctionName(fn);
     assertPrefetch(prefetch);
-    return this.#subscribe(
-      invocationConsumer({
-        fn: name,
-        queue: this.#names.functionQueue(name),
-        prefetch,
-        handler,
-        reply: (replyTo, correlationId, result) => this.#rpc.reply(replyTo, correlationId, result),
-        retry: (message, attempt, delayMs) => this.#retry(message, attempt, delayMs),
-        deadLetter: (letter) => this.#deadLetter(letter),
-        logger: this.#log,
-      }),
+    const options = {
+      fn: name,
+      prefetch,
+      handler: this.#redeliveries.wrap(handler),
+      reply: (replyTo: string, correlationId: string, result: InvocationResult) =>
+        this.#rpc.reply(replyTo, correlationId, result),
+      retry: (message: InvocationMessage, attempt: number, delayMs: number) =>
+        this.#retry(message, attempt, delayMs),
+      deadLetter: (letter: DeadLetter) => this.#deadLetter(letter),
+      logger: this.#log,
+    };
+    const queued = await this.#subscribe(
+      invocationConsumer({ ...options, queue: this.#names.functionQueue(name) }),
     );
+    try {
+      const sync = await this.#subscribe(
+        invocationConsumer({
+          ...options,
+          label: 'sync',
+          queue: this.#names.syncQueue(name),
+          reopenOnCancel: true,
+          prepare: async (channel) => {
+            await channel.checkQueue(this.#names.functionQueue(name)); // 404: deleted
+            await declareSyncQueue(channel, this.#names, name);
+          },
+        }),
+      );
+      return {
+        cancel: async () => {
+          await Promise.all([queued.cancel(), sync.cancel()]);
+        },
+      };
+    } catch (error) {
+      await queued.cancel();
+      throw error;
+    }
   }
 
+  /** The invocations waiting in the function's quorum queue plus the sync calls in its own. */
   async queueDepth(fn: string): Promise<number> {
-    const queue = this.#names.functionQueue(assertFunctionName(fn));
+    const name = assertFunctionName(fn);
+    const [queued, sync] = await Promise.all([
+      this.#depth(this.#names.functionQueue(name), fn),
+      this.#depth(this.#names.syncQueue(name), fn),
+    ]);
+    return queued + sync;
+  }
+
+  async #depth(queue: string, fn: string): Promise<number> {
     try {
       // A passive declare on its own channel (a 404 closes the channel). Quorum queues report
       // their ready messages here (measured on 3.10; only the declare that creates one says 0);

@@ -6,10 +6,11 @@ import { CONTENT_TYPE, decode, encode, toFjordError, unavailable } from './codec
 import type { Participant } from './connection-manager.ts';
 import { PublishSlot } from './publish-slot.ts';
 import type { Session } from './session.ts';
-import { REPLY_TO } from './topology.ts';
+import { REPLY_TO, type Names } from './topology.ts';
 
 interface PendingCall {
   fn: string;
+  replyBy: number;
   resolve(result: InvocationResult): void;
   reject(error: FjordError): void;
   timer: NodeJS.Timeout;
@@ -20,22 +21,29 @@ interface PendingCall {
  * `amq.rabbitmq.reply-to` (RabbitMQ requires both on the same channel), so a reply needs no
  * queue of its own. Replies from consumers go out on this channel too.
  *
- * Requests are neither persistent nor confirmed, on purpose: a confirm from a quorum queue waits
- * for a replicated fsync and would roughly double the round trip, while the caller already learns
- * the fate of its request from the reply itself: a lost request ends as INVOCATION_TIMEOUT (or
+ * A request goes to its function's sync queue (a transient classic queue, see
+ * topology.ts declareSyncQueue) through the default exchange. When that queue is missing (a
+ * broker node took it along, or nobody declared it since a restart) the broker returns the
+ * request, and it goes to the function's quorum queue instead, which the nodes consume too; only
+ * a request that queue cannot take either is FUNCTION_NOT_FOUND.
+ *
+ * Requests are neither persistent nor confirmed, on purpose: the caller learns the fate of its
+ * request from the reply itself: a lost request ends as INVOCATION_TIMEOUT (or
  * BROKER_UNAVAILABLE when the connection drops), never as a silent 202. Each request carries a
  * per-message expiration equal to the time left until `replyBy`, so RabbitMQ drops it unrun once
- * its caller has given up (quorum queues honour it on 3.10, checked here).
+ * its caller has given up.
  */
 export class RpcClient implements Participant {
   readonly #log: Logger;
+  readonly #names: Names;
   readonly #calls = new Map<string, PendingCall>();
   #session: Session | undefined;
   readonly #slot = new PublishSlot<Channel>();
   #seq = 0;
 
-  constructor(options: { logger: Logger }) {
+  constructor(options: { logger: Logger; names: Names }) {
     this.#log = options.logger.child({ part: 'rpc' });
+    this.#names = options.names;
   }
 
   async attach(session: Session): Promise<void> {
@@ -47,12 +55,7 @@ export class RpcClient implements Participant {
         void session.close();
       }
     });
-    channel.on('return', (message: Message) => {
-      const pending = this.#take(message.properties.correlationId);
-      pending?.reject(
-        new FjordError('FUNCTION_NOT_FOUND', `no queue for function "${pending.fn}"`),
-      );
-    });
+    channel.on('return', (message: Message) => this.#onReturn(channel, message));
     await channel.consume(REPLY_TO, (message) => message && this.#onReply(message), {
       noAck: true,
     });
@@ -74,7 +77,7 @@ export class RpcClient implements Participant {
   }
 
   /** Publishes a sync invocation and waits for its reply until `message.replyBy`. */
-  async call(exchange: string, message: InvocationMessage): Promise<InvocationResult> {
+  async call(message: InvocationMessage): Promise<InvocationResult> {
     const { replyBy } = message;
     if (replyBy === undefined) throw new FjordError('BAD_REQUEST', 'call() needs replyBy');
     const { channel, gate } = await this.#slot.ready('not connected to RabbitMQ');
@@ -88,22 +91,14 @@ export class RpcClient implements Participant {
         () => this.#take(correlationId)?.reject(timeout(message.fn.name)),
         left,
       );
-      this.#calls.set(correlationId, { fn: message.fn.name, resolve, reject, timer });
-      try {
-        const ok = channel.publish(exchange, message.fn.name, encode(message), {
-          replyTo: REPLY_TO,
-          correlationId,
-          expiration: String(Math.max(1, left)),
-          persistent: false,
-          mandatory: true,
-          messageId: message.id,
-          contentType: CONTENT_TYPE,
-          type: 'sync',
-        });
-        if (!ok) gate.block();
-      } catch (error) {
-        this.#take(correlationId)?.reject(toFjordError(error, 'could not send the invocation'));
-      }
+      const fn = message.fn.name;
+      this.#calls.set(correlationId, { fn, replyBy, resolve, reject, timer });
+      const sent = this.#send(channel, '', this.#names.syncQueue(fn), encode(message), {
+        correlationId,
+        messageId: message.id,
+        left,
+      });
+      if (!sent) gate.block();
     });
   }
 
@@ -120,6 +115,56 @@ export class RpcClient implements Participant {
     } catch (error) {
       throw toFjordError(error, 'could not send the reply');
     }
+  }
+
+  /** Publishes one request; false when the channel's write buffer is full. */
+  #send(
+    channel: Channel,
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: { correlationId: string; messageId: unknown; left: number },
+  ): boolean {
+    const { correlationId, left } = options;
+    try {
+      return channel.publish(exchange, routingKey, body, {
+        replyTo: REPLY_TO,
+        correlationId,
+        expiration: String(Math.max(1, left)),
+        persistent: false,
+        mandatory: true,
+        ...(typeof options.messageId === 'string' ? { messageId: options.messageId } : {}),
+        contentType: CONTENT_TYPE,
+        type: 'sync',
+      });
+    } catch (error) {
+      this.#take(correlationId)?.reject(toFjordError(error, 'could not send the invocation'));
+      return true;
+    }
+  }
+
+  /**
+   * A request nothing could route: from the sync queue it goes on to the function's quorum
+   * queue (through the invocations exchange); from there it is FUNCTION_NOT_FOUND.
+   */
+  #onReturn(channel: Channel, message: Message): void {
+    const correlationId: unknown = message.properties.correlationId;
+    const pending = typeof correlationId === 'string' ? this.#calls.get(correlationId) : undefined;
+    if (pending === undefined || typeof correlationId !== 'string') return;
+    const left = pending.replyBy - Date.now();
+    if (message.fields.exchange !== '' || this.#slot.channel !== channel) {
+      this.#take(correlationId)?.reject(
+        new FjordError('FUNCTION_NOT_FOUND', `no queue for function "${pending.fn}"`),
+      );
+      return;
+    }
+    if (left <= 0) return void this.#take(correlationId)?.reject(timeout(pending.fn));
+    this.#log.debug({ fn: pending.fn }, 'no sync queue; the call goes to the function queue');
+    this.#send(channel, this.#names.invocations, pending.fn, message.content, {
+      correlationId,
+      messageId: message.properties.messageId,
+      left,
+    });
   }
 
   #onReply(message: ConsumeMessage): void {

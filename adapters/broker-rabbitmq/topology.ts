@@ -10,6 +10,8 @@ export interface Names {
   results: string;
   /** The invocation queue of one function. */
   functionQueue(fn: string): string;
+  /** The classic queue of one function's sync calls (see {@link declareSyncQueue}). */
+  syncQueue(fn: string): string;
   /** Headers exchange in front of the delay tiers; header {@link DELAY_HEADER} picks the tier. */
   delay: string;
   /** One delay tier: a queue whose messages expire after `ms` into {@link Names.retries}. */
@@ -32,6 +34,7 @@ export function namesFor(prefix: string): Names {
     control: `${prefix}.control`,
     results: `${prefix}.results`,
     functionQueue: (fn) => `${prefix}.fn.${fn}`,
+    syncQueue: (fn) => `${prefix}.sync.${fn}`,
     delay: `${prefix}.delay`,
     delayQueue: (ms) => `${prefix}.delay.${ms}`,
     retries: `${prefix}.retries`,
@@ -91,6 +94,28 @@ export async function declareFunctionQueue(
   await channel.assertQueue(queue, { durable: true, arguments: quorumArguments(deliveryLimit) });
   await channel.bindQueue(queue, names.invocations, fn);
   await channel.bindQueue(queue, names.retries, fn);
+}
+
+/**
+ * How long a sync queue lives without a consumer: a safety net for the queue of a function
+ * deleted while its node was away (nothing else would ever delete it). Callers do not depend on
+ * it: a call its queue cannot take goes to the function's quorum queue (see RpcClient).
+ */
+export const SYNC_QUEUE_EXPIRES_MS = 30 * 60 * 1000;
+
+/**
+ * Declares the queue of a function's sync calls; idempotent. A sync call waits for its caller,
+ * who holds it in memory and gives up at its deadline: replicating it to a quorum buys nothing
+ * (its reply travels by direct reply-to, which is never durable either) and costs a replicated
+ * write per call. So: a classic queue, transient (a broker node that dies takes it along, and
+ * the next declaration creates it on a live node, where a durable one would stay unusable until
+ * its node returned), holding non-persistent messages with a per-message expiration.
+ */
+export async function declareSyncQueue(channel: Channel, names: Names, fn: string): Promise<void> {
+  await channel.assertQueue(names.syncQueue(fn), {
+    durable: false,
+    arguments: { 'x-queue-type': 'classic', 'x-expires': SYNC_QUEUE_EXPIRES_MS },
+  });
 }
 
 /**

@@ -87,7 +87,10 @@ describe('RabbitMqBroker on RabbitMQ', () => {
     const connection = await connect(AMQP_URL).catch(() => undefined);
     if (connection === undefined) return; // before() reported why
     const channel = await connection.createChannel();
-    for (const fn of declared) await channel.deleteQueue(`${PREFIX}.fn.${fn}`);
+    for (const fn of declared) {
+      await channel.deleteQueue(`${PREFIX}.fn.${fn}`);
+      await channel.deleteQueue(`${PREFIX}.sync.${fn}`);
+    }
     await channel.deleteQueue(`${PREFIX}.results`);
     await channel.deleteQueue(`${PREFIX}.dead-letters`);
     for (const exchange of ['invocations', 'control', 'delay', 'retries', 'retries.orphans']) {

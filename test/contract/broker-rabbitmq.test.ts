@@ -98,7 +98,10 @@ async function deleteTopology(prefix: string, functions: Iterable<string>): Prom
   );
   try {
     const channel = await connection.createChannel();
-    for (const fn of functions) await channel.deleteQueue(`${prefix}.fn.${fn}`);
+    for (const fn of functions) {
+      await channel.deleteQueue(`${prefix}.fn.${fn}`);
+      await channel.deleteQueue(`${prefix}.sync.${fn}`);
+    }
     for (const ms of DELAY_TIERS_MS) await channel.deleteQueue(`${prefix}.delay.${ms}`);
     await channel.deleteQueue(`${prefix}.results`);
     await channel.deleteQueue(`${prefix}.dead-letters`);
