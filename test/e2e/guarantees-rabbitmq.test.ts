@@ -1,8 +1,9 @@
 /**
  * Delivery guarantees of issue 5 on a real RabbitMQ, with `fn gateway` and `fn node` as real
  * processes: a gateway killed with SIGKILL loses nothing it accepted, a poison message is
- * dead-lettered while other work flows, and a burst of 2,000 async invocations is accepted,
- * completed and never runs wider than the function's `concurrency` on a node.
+ * dead-lettered while other work flows, and a burst of 10,000 async invocations is accepted,
+ * waits in RabbitMQ (the node holds only its prefetch), completes, and never runs wider than the
+ * function's `concurrency` on a node.
  * (kill -9 of a node and a broker outage are in rabbitmq-nodes and broker-outage.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -61,6 +62,28 @@ function widestOverlap(views: InvocationView[]): number {
   let widest = 0;
   for (const [, delta] of edges) widest = Math.max(widest, (open += delta));
   return widest;
+}
+
+/**
+ * Invocations in the burst test: 10,000 as issue 5 asks (about 30 s on a quiet 2-core machine,
+ * 60-80 s at load 20); FN_TEST_BURST lowers it for a quick local run.
+ */
+const BURST = Number(process.env.FN_TEST_BURST ?? 10_000);
+
+/** Ready and unacknowledged messages of one queue of the vhost, as RabbitMQ counts them. */
+function queueCounts(amqpUrl: string, queue: string): { ready: number; unacked: number } {
+  const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
+  const out = execFileSync(
+    'rabbitmqctl',
+    ['-q', 'list_queues', '-p', vhost, 'name', 'messages_ready', 'messages_unacknowledged'],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  const row = out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find(([name]) => name === queue);
+  if (row === undefined) throw new Error(`queue ${queue} not listed by rabbitmqctl`);
+  return { ready: Number(row[1]), unacked: Number(row[2]) };
 }
 
 /** Peak and current resident memory of a process in MiB, from /proc. */
@@ -187,13 +210,14 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
     assert.ok(dlq.body.deadLetters.every((d) => d.attempt === 3));
   });
 
-  test('a burst of 2,000 async invocations: all accepted, all succeed, never wider than concurrency', async (t) => {
-    const concurrency = 4;
+  test(`a burst of ${BURST.toLocaleString('en')} async invocations: all accepted, the backlog waits in RabbitMQ, all succeed`, async (t) => {
+    const concurrency = 8;
     const slow = await deploy('burst', 'sleep', { concurrency });
-    const count = 2000;
+    const queue = `fjord.fn.${slow}`;
+    const before = memoryMiB(gateway.child.pid as number);
     const started = Date.now();
     const accepted = await pooled(
-      Array.from({ length: count }, (_, i) => i),
+      Array.from({ length: BURST }, (_, i) => i),
       50,
       async () => {
         const { status, body } = await api.json<{ id: string }>(
@@ -201,29 +225,59 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
           {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ ms: 20 }),
+            body: JSON.stringify({ ms: 10 }),
           },
         );
         return { status, id: body?.id };
       },
     );
     const acceptSeconds = (Date.now() - started) / 1000;
+    const backlog = queueCounts(AMQP_URL, queue);
     const memory = memoryMiB(gateway.child.pid as number);
     assert.deepEqual(
       accepted.filter((a) => a.status !== 202),
       [],
+      'every request was accepted (202)',
     );
     t.diagnostic(
-      `accepted ${count} in ${acceptSeconds.toFixed(1)} s (${Math.round(count / acceptSeconds)}/s); ` +
-        `gateway RSS ${memory.now} MiB, peak ${memory.peak} MiB`,
+      `accepted ${BURST} in ${acceptSeconds.toFixed(1)} s (${Math.round(BURST / acceptSeconds)}/s); ` +
+        `then ${backlog.ready} ready and ${backlog.unacked} unacked in RabbitMQ; gateway RSS ` +
+        `${before.now} MiB before, ${memory.now} MiB after, peak ${memory.peak} MiB`,
+    );
+    // Back-pressure on the node: it holds no more deliveries than it runs (its prefetch); the
+    // rest of the backlog waits in RabbitMQ, not in a node's or the gateway's memory.
+    assert.ok(
+      backlog.unacked <= concurrency,
+      `${backlog.unacked} deliveries held by the node, over its prefetch ${concurrency}`,
     );
 
-    const ids = accepted.map((a) => a.id);
-    const views = await pooled(ids, 8, (id) => api.settled(id, 120_000));
-    assert.equal(views.filter((v) => v.status === 'succeeded').length, count);
+    const succeeded = new RegExp(
+      `fjord_invocations_total\\{function="${slow}",status="succeeded"[^}]*\\} (\\d+)`,
+    );
+    await waitFor(
+      async () => {
+        const text = await (await api.fetch('/metrics')).text();
+        return Number(succeeded.exec(text)?.[1] ?? 0) >= BURST || undefined;
+      },
+      { what: `${BURST} results recorded`, timeoutMs: 600_000, intervalMs: 500 },
+    );
+    // RabbitMQ updates a quorum queue's counts every few seconds: they may lag the results.
+    await waitFor(
+      async () => {
+        const { ready, unacked } = queueCounts(AMQP_URL, queue);
+        return (ready === 0 && unacked === 0) || undefined;
+      },
+      { what: `${queue} to be empty in rabbitmqctl`, timeoutMs: 120_000, intervalMs: 2000 },
+    );
+    // A sample of the records, spread over the burst: every one succeeded, none ran wider than
+    // the function's concurrency.
+    const sample = accepted.filter((_, i) => i % Math.ceil(BURST / 200) === 0).map((a) => a.id);
+    const views = await pooled(sample, 8, (id) => api.settled(id, 60_000));
+    assert.deepEqual(
+      views.filter((v) => v.status !== 'succeeded').map((v) => v.id),
+      [],
+    );
     const widest = widestOverlap(views);
-    t.diagnostic(`at most ${widest} attempts ran at once (concurrency ${concurrency})`);
     assert.ok(widest <= concurrency, `${widest} attempts overlapped, over ${concurrency}`);
-    assert.ok(widest >= 1);
   });
 });
