@@ -9,6 +9,8 @@ import type {
   FunctionView,
   InvocationView,
   LogListResponse,
+  NodeDrainResponse,
+  NodeListResponse,
   PurgeResponse,
   QueueBatchPublishResponse,
   QueuePublishResponse,
@@ -176,6 +178,15 @@ export class GatewayClient {
 
   async deleteSecret(name: string, key: string): Promise<void> {
     await this.#send('DELETE', `/v1/functions/${enc(name)}/secrets/${enc(key)}`);
+  }
+
+  listNodes(): Promise<NodeListResponse> {
+    return this.#json('GET', '/v1/nodes');
+  }
+
+  /** `fn node drain` (drain) or `fn node undrain`: NAME is a node id or a hostname. */
+  drainNode(name: string, drain: boolean): Promise<NodeDrainResponse> {
+    return this.#json('POST', `/v1/nodes/${enc(name)}/${drain ? 'drain' : 'undrain'}`);
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {

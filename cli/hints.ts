@@ -7,6 +7,8 @@ const BY_CODE: Record<string, string> = {
   VERSION_NOT_FOUND: '`fn versions NAME` lists the versions you can roll back to',
   INVOCATION_NOT_FOUND: 'invocation ids come from `fn invoke NAME --async` or `fn logs NAME`',
   DEAD_LETTER_NOT_FOUND: '`fn dlq ls NAME` lists what the dead-letter queue holds',
+  NODE_NOT_FOUND: '`fn nodes` lists the nodes, by id and host',
+  NODE_DOWN: 'a node that stopped heartbeating takes no work; stop it where it runs',
   INVALID_MANIFEST: 'fix fn.json: only "name" is required (`fn init NAME` writes a complete one)',
   INVALID_NAME: 'names are 1-63 lowercase letters, digits and dashes, starting with a letter',
   FUNCTION_ERROR: '`fn logs NAME` shows what the function logged',

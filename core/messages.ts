@@ -178,7 +178,10 @@ export interface NodeInfo {
   state: 'running' | 'draining';
   inflight: number;
   functions: string[];
-  /** Invocations it takes at once: the sum of its consumed functions' concurrency (prefetch). */
+  /**
+   * Invocations it takes at once: the sum of its consumed functions' concurrency (prefetch);
+   * 0 while draining.
+   */
   capacity?: number;
   /** The host's 1-minute load average and CPU count. */
   loadAvg?: number;

@@ -198,7 +198,8 @@ export class RuntimeAgent {
       state: this.#state === 'running' ? 'running' : 'draining',
       inflight: this.#inflight.size,
       functions: this.#consumers.names(),
-      capacity: this.#consumers.capacity(),
+      // What it takes now: a draining node takes no new work, whatever it still runs.
+      capacity: this.#state === 'running' ? this.#consumers.capacity() : 0,
       heartbeatMs: this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     } as const;
     return describeNode(facts, this.#options.resources);

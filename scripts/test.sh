@@ -10,6 +10,7 @@ export PATH="/usr/local/bin:$PATH:/usr/sbin:/sbin"
 bash scripts/setup.sh
 bash scripts/ensure-rabbitmq.sh
 bash scripts/ensure-amqp-clients.sh
+bash scripts/ensure-iproute.sh
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-docker.sh
 bash scripts/ensure-chromium.sh

@@ -4,8 +4,9 @@
  * runs, so `fn ls` never pays for Koa or isolated-vm.
  */
 import { resolve } from 'node:path';
-import { parseCount } from '../cli/args.ts';
-import { defineCommand, type Io } from '../cli/command.ts';
+import { parseCount, wantsHelp } from '../cli/args.ts';
+import { NODE_SUBCOMMANDS } from '../cli/commands/node-drain.ts';
+import { defineCommand, type Command, type Io } from '../cli/command.ts';
 import { UsageError } from '../cli/errors.ts';
 import type { AdmissionOptions } from '../gateway/admission.ts';
 import { parseRate, type Rate } from '../gateway/middleware/rate-limit.ts';
@@ -124,6 +125,11 @@ const NODE_OPTIONS = {
   ...PREWARM_OPTION,
   ...ISOLATE_HOST_OPTION,
   ...CONFIG_OPTION,
+  'exit-when-drained': {
+    type: 'boolean',
+    description:
+      'exit (status 0) once a `fn node drain` finished, e.g. for systemd to start the new version',
+  },
 } as const;
 
 export const up = defineCommand({
@@ -181,7 +187,7 @@ the token nodes pass to \`fn node --token\`.
   },
 });
 
-export const node = defineCommand({
+const runNode = defineCommand({
   name: 'node',
   summary: 'run a runtime node that takes work from a gateway',
   params: [],
@@ -211,9 +217,31 @@ from the gateway (--gateway, --token; else FN_GATEWAY, FN_TOKEN). The token is t
       ...isolateHost(values['isolate-host'], 'node'),
       examples: false,
       json: values.json === true,
+      exitWhenDrained: values['exit-when-drained'] === true,
     });
   },
 });
+
+/**
+ * `fn node` runs a node; `fn node drain|undrain NAME` (cli/commands/node-drain.ts) ask a gateway
+ * to drain one, under the name an operator looks for.
+ */
+export const node: Command = {
+  ...runNode,
+  usage: `${runNode.usage}
+Draining a node (from anywhere, with an admin token):
+${NODE_SUBCOMMANDS.map((c) => `  ${`fn ${c.name} NAME`.padEnd(22)}${c.summary}`).join('\n')}
+`,
+  run: async (argv, io) => {
+    const sub = NODE_SUBCOMMANDS.find((command) => command.name === `node ${argv[0] ?? ''}`);
+    if (sub !== undefined) return sub.run(argv.slice(1), io);
+    if (wantsHelp(argv)) {
+      io.stdout.write(node.usage);
+      return 0;
+    }
+    return runNode.run(argv, io);
+  },
+};
 
 /** The serving commands, in the order `fn --help` lists them. */
 export const SERVE_COMMANDS = [up, gateway, node];

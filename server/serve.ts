@@ -34,14 +34,19 @@ export interface ServeRequest {
   admissionLimits?: AdmissionOptions;
   examples: boolean;
   json: boolean;
+  /** fn node --exit-when-drained: stop (exit 0) once a `fn node drain` finished. */
+  exitWhenDrained?: boolean;
 }
 
 /**
  * Starts the parts `request.kind` names, announces them on stdout (a banner, or one JSON line),
- * runs until the first SIGINT/SIGTERM, then stops gracefully. Logs go to stderr.
+ * runs until the first SIGINT/SIGTERM (or a finished drain, with --exit-when-drained), then
+ * stops gracefully. Logs go to stderr.
  */
 export async function runServer(request: ServeRequest, io: Io): Promise<void> {
   const logger = createLogger({ destination: io.stderr });
+  // Aborted when a drain finished and the node was asked to exit then (--exit-when-drained).
+  const drained = new AbortController();
   let stack: Stack;
   try {
     const secretsCipher = await secretsCipherFor(request);
@@ -60,13 +65,15 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       admissionLimits: request.admissionLimits,
       ...(secretsCipher === undefined ? {} : { secretsCipher }),
       examples: request.examples,
+      ...(request.exitWhenDrained ? { onDrained: () => drained.abort() } : {}),
       logger,
     });
   } catch (error) {
     throw startupError(error, request);
   }
   announce(stack, request, io);
-  if (!io.signal.aborted) await once(io.signal, 'abort');
+  const stop = AbortSignal.any([io.signal, drained.signal]);
+  if (!stop.aborted) await once(stop, 'abort');
   logger.info({}, 'stopping: draining in-flight invocations (a second Ctrl-C exits at once)');
   await stack.stop();
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Broker } from '../core/broker.ts';
@@ -60,6 +61,8 @@ export interface StackOptions {
   /** Deploy the example functions when missing (fn up). */
   examples?: boolean;
   drainGraceMs?: number;
+  /** Called when the node finished a drain (`fn node drain`): nothing in flight, taking nothing. */
+  onDrained?: () => void;
   logger: Logger;
 }
 
@@ -147,7 +150,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const withSecrets = new SecretExecutor(executor, secretSource(options, running.store));
       running.executor = withSecrets;
       // Without a Docker engine the node still runs: container functions fail until it answers.
-      await containers.start();
+      const docker = await containers.start();
       const agent = new RuntimeAgent({
         broker,
         executor: withSecrets,
@@ -155,6 +158,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         nodeId,
         runtimes: executor.runtimes,
+        resources: {
+          version: fjordVersion(),
+          runtimes: docker ? ['isolate', 'container'] : ['isolate'],
+          warm: () => {
+            const container = containers.stats().instances;
+            return { container, isolate: executor.stats().instances - container };
+          },
+        },
+        ...(options.onDrained === undefined ? {} : { onDrained: options.onDrained }),
         ...(options.prewarm === undefined ? {} : { prewarm: options.prewarm }),
       });
       running.agent = agent;
@@ -210,6 +222,11 @@ async function shutdown(
   await step('dispose executor', executor && (() => executor.dispose()));
   await step('close broker', () => broker.close());
   await step('close store', store && (() => store.close()));
+}
+
+/** The version of package.json, which nodes report in their heartbeats. */
+function fjordVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
 /** FN_IMAGE_LIMIT_MB: the largest function image the gateway takes (default 1 GiB). */

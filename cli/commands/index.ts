@@ -5,6 +5,7 @@ import { init } from './init.ts';
 import { invoke } from './invoke.ts';
 import { logs } from './logs.ts';
 import { ls } from './ls.ts';
+import { nodes } from './nodes.ts';
 import { publish } from './publish.ts';
 import { rm } from './rm.ts';
 import { rollback } from './rollback.ts';
@@ -25,5 +26,6 @@ export const FUNCTION_COMMANDS: readonly Command[] = [
   rollback,
   rm,
   dlq,
+  nodes,
   secret,
 ];

@@ -33,6 +33,8 @@ export interface FnRunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** A command the server runs under, e.g. `['ip', 'netns', 'exec', NS]` (startFn only). */
+  prefix?: string[];
 }
 
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -50,7 +52,9 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 /** Starts a server command with `--json` and resolves once it printed its ready line. */
 export async function startFn(args: string[], options: FnRunOptions = {}): Promise<FnServer> {
-  const child = spawn(process.execPath, [FN_BIN, ...args, '--json'], {
+  const [command = process.execPath, ...prefixArgs] = options.prefix ?? [];
+  const argv = [...(options.prefix ? [process.execPath] : []), FN_BIN, ...args, '--json'];
+  const child = spawn(command, [...prefixArgs, ...argv], {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
