@@ -10,6 +10,7 @@ import { ConcurrencyCaps } from './concurrency-cap.ts';
 import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
+import { reportStartedLate } from './started-report.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
 
 /**
@@ -288,20 +289,22 @@ export class RuntimeAgent {
     }
     const refusal = refuseDelivery(message, attempt, Date.now());
     if (refusal !== undefined) return this.#refuse(delivery, refusal, log);
-    if (message.mode === 'async') {
-      const started = {
-        type: 'started',
-        id: message.id,
-        fn: message.fn.name,
-        node: nodeId,
-        attempt,
-        startedAt: Date.now(),
-      } as const;
-      // Progress is advisory: the final result is what must be durable, so a lost report is fine.
-      broker
-        .publishResult(started)
-        .catch((error: unknown) => log.debug({ err: error }, 'started report lost'));
-    }
+    // Only an invocation still running after a while is reported as started (started-report.ts).
+    const stopStartedReport =
+      message.mode === 'async'
+        ? reportStartedLate(
+            broker,
+            {
+              type: 'started',
+              id: message.id,
+              fn: message.fn.name,
+              node: nodeId,
+              attempt,
+              startedAt: Date.now(),
+            },
+            log,
+          )
+        : undefined;
     try {
       const result = await runWaitingForBundle(
         message,
@@ -316,12 +319,9 @@ export class RuntimeAgent {
             ),
         },
       );
+      stopStartedReport?.();
       if (result === undefined) return delivery.requeue();
-      if (message.mode === 'sync') {
-        await delivery
-          .reply(result)
-          .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
-      }
+      if (message.mode === 'sync') return await this.#answer(delivery, result, log);
       await broker.publishResult({ type: 'finished', result });
       await settle(delivery, result);
       log.debug(
@@ -329,10 +329,31 @@ export class RuntimeAgent {
         'invocation finished',
       );
     } catch (error) {
+      stopStartedReport?.();
       // The result could not be made durable (broker down): another attempt will record it.
       log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');
       delivery.requeue();
     }
+  }
+
+  /**
+   * Replies to a sync caller, then acks at once and records the result after: the caller has its
+   * answer, so running the call again after a crash would only repeat its side effects for nobody,
+   * and the delivery (a slot of the function's prefetch) is free without waiting for the
+   * result's confirm. A result that cannot be published leaves the call without a record.
+   */
+  async #answer(
+    delivery: InvocationDelivery,
+    result: InvocationResult,
+    log: Logger,
+  ): Promise<void> {
+    await delivery
+      .reply(result)
+      .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
+    delivery.ack();
+    await this.#options.broker
+      .publishResult({ type: 'finished', result })
+      .catch((error: unknown) => log.warn({ err: error }, 'sync result not recorded'));
   }
 
   /** Dead-letters a delivery that must not run (core/retry-policy.ts refuseDelivery). */
