@@ -18,9 +18,12 @@ import { startFn, type FnServer } from './support/fn-process.ts';
 import { createTestNetwork, remoteAmqpUser } from './support/netns.ts';
 import { testVhost } from './support/rabbitmq.ts';
 
-const INVOCATIONS = 60;
+const INVOCATIONS = 24;
+/** Long enough that what runs on the node when its link goes down is still running then. */
+const SLEEP_MS = 2000;
 
-describe('runtime nodes in network namespaces', () => {
+// Three processes, two namespaces and a RabbitMQ user: more setup than most files on a busy machine.
+describe('runtime nodes in network namespaces', { timeout: 240_000 }, () => {
   const amqpUrl = remoteAmqpUser(testVhost());
   const network = createTestNetwork(2);
   const dir = mkdtempSync(join(tmpdir(), 'fjord-netns-'));
@@ -59,7 +62,11 @@ describe('runtime nodes in network namespaces', () => {
   });
 
   after(async () => {
-    await api?.fetch(`/v1/functions/${sleepy}`, { method: 'DELETE' }).catch(() => undefined);
+    // Nodes first: one of them is cut off, and the gateway's delete must not wait on it.
+    for (const server of servers.slice(1).reverse()) await server.stop('SIGKILL');
+    await api
+      ?.fetch(`/v1/functions/${sleepy}`, { method: 'DELETE', signal: AbortSignal.timeout(20_000) })
+      .catch(() => undefined);
     for (const server of servers) await server.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -86,9 +93,10 @@ describe('runtime nodes in network namespaces', () => {
     }
 
     const accepted: string[] = [];
-    for (let i = 0; i < INVOCATIONS; i++) accepted.push(await api.invokeAsync(sleepy, { ms: 300 }));
+    for (let i = 0; i < INVOCATIONS; i++)
+      accepted.push(await api.invokeAsync(sleepy, { ms: SLEEP_MS }));
     assert.equal(accepted.length, INVOCATIONS);
-    const running = await waitFor(
+    await waitFor(
       async () => {
         for (const id of accepted) {
           const view = await api.invocation(id);
@@ -104,9 +112,13 @@ describe('runtime nodes in network namespaces', () => {
     const counts = new Map<string, number>();
     for (const view of final) counts.set(view.status, (counts.get(view.status) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(counts), { succeeded: INVOCATIONS });
-    const redelivered = final.find((view) => view.id === running);
-    assert.equal(redelivered?.node, keptNode, 'the cut node’s invocation ran on the other node');
-    assert.ok((redelivered?.attempts ?? 0) >= 2, 'as a second attempt');
+    // What the cut node was running never reported back: it ran again on the other node.
+    const again = final.filter((view) => view.attempts >= 2);
+    assert.ok(again.length >= 1, 'the cut node held work when its link went down');
+    assert.deepEqual(
+      again.map((view) => view.node),
+      again.map(() => keptNode),
+    );
 
     const down = await waitFor(
       async () => {
