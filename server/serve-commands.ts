@@ -34,7 +34,11 @@ const LISTEN_OPTIONS = {
 } as const;
 
 const BROKER_OPTION = {
-  broker: { type: 'string', placeholder: 'URL', description: 'RabbitMQ URL, amqp://...' },
+  broker: {
+    type: 'string',
+    placeholder: 'URL',
+    description: 'RabbitMQ URL, amqp://...; for a cluster, the URLs of its nodes, comma-separated',
+  },
 } as const;
 
 const PREWARM_OPTION = {
