@@ -123,6 +123,12 @@ export class RedeliveryGuard {
       finish('requeue'); // the consumer requeues the delivery itself
       throw error;
     }
+    // A handler that returned without settling holds the delivery but runs nothing: from now on
+    // a redelivery goes to the handler again, and one that joined meanwhile goes back.
+    if (!finished && this.#running.get(key) === followers) {
+      this.#running.delete(key);
+      for (const follower of followers.splice(0)) follower.requeue();
+    }
   }
 
   #forgetOld(): void {

@@ -109,6 +109,16 @@ describe('RedeliveryGuard', () => {
     assert.equal(guard.running, 0);
   });
 
+  test('a handler that returned without settling gets the redelivery again', async () => {
+    const guard = new RedeliveryGuard({ logger: silentLogger() });
+    const seen: number[] = [];
+    const wrapped = guard.wrap(async (d) => void seen.push(d.attempt));
+    const message = invocation('handed-off', null);
+    await wrapped(delivery(message, 1).d);
+    await wrapped(delivery(message, 2).d);
+    assert.deepEqual(seen, [1, 2]);
+  });
+
   test('settled copies are forgotten after rememberMs and beyond the limit', async () => {
     let now = 0;
     const guard = new RedeliveryGuard({
