@@ -90,7 +90,12 @@ test('a full queue sheds invocations with 503 until the node drains it', async (
     metrics,
     new RegExp(`fjord_rejected_total\\{reason="overloaded",function="${name}"\\} \\d`),
   );
-  assert.match(metrics, new RegExp(`fjord_queue_depth\\{function="${name}"\\} \\d`));
+  // The depth gauge is a sample taken once a second: wait for the first one that has the function.
+  const depthLine = new RegExp(`fjord_queue_depth\\{function="${name}"\\} \\d`);
+  await waitFor(async () => depthLine.test(await (await api.fetch('/metrics')).text()), {
+    what: 'fjord_queue_depth for the function in /metrics',
+    intervalMs: 200,
+  });
 
   // Recovery needs nobody: the node works the queue down, the next sample lets requests in.
   const admitted = await waitFor(
