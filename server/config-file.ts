@@ -39,6 +39,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   maxQueued: { flag: 'max-queued', env: 'FN_MAX_QUEUED' },
   // FN_SECRETS_KEY holds the key itself: set, it wins over the file's key file.
   secretsKeyFile: { flag: 'secrets-key-file', env: 'FN_SECRETS_KEY', path: true },
+  exitWhenDrained: { flag: 'exit-when-drained' },
 };
 
 /** A validated config file: keys of {@link SETTINGS} only. */

@@ -61,6 +61,31 @@ describe('config file', () => {
     });
   });
 
+  test('exitWhenDrained stands for fn node --exit-when-drained; the flag given wins', async () => {
+    const config = file('drain.json', { exitWhenDrained: true, port: 9 });
+    const flags = ['broker', 'exit-when-drained'];
+    type Values = { config?: string; 'exit-when-drained'?: boolean };
+    assert.deepEqual(await applyConfig<Values>({ config }, flags, {}, dir), {
+      config,
+      'exit-when-drained': true,
+    });
+    const off = file('no-drain.json', { exitWhenDrained: false });
+    assert.equal(
+      (await applyConfig<Values>({ config: off }, flags, {}, dir))['exit-when-drained'],
+      false,
+    );
+    const given = await applyConfig<Values>(
+      { config: off, 'exit-when-drained': true },
+      flags,
+      {},
+      dir,
+    );
+    assert.equal(given['exit-when-drained'], true);
+    await assert.rejects(readConfigFile(file('drain-bad.json', { exitWhenDrained: 'yes' })), {
+      message: /key "exitWhenDrained" must be boolean/,
+    });
+  });
+
   test('FN_SECRETS_KEY wins over the file’s key file; keys of other commands are ignored', async () => {
     const config = file('node.json', { secretsKeyFile: 'k', token: 'node-token', port: 9 });
     const values = await applyConfig(
