@@ -5,6 +5,8 @@ import type {
   DeployRequest,
   DeployResponse,
   ErrorBody,
+  ExchangeBatchPublishResponse,
+  ExchangePublishResponse,
   FunctionListResponse,
   FunctionView,
   InvocationView,
@@ -165,6 +167,23 @@ export class GatewayClient {
     );
     const response = await this.#send('POST', path, body, { contentType, headers: extra });
     return (await response.json()) as QueuePublishResponse | QueueBatchPublishResponse;
+  }
+
+  /** As {@link publish}, through an exchange a queue trigger binds, with a routing key. */
+  async publishToExchange(
+    exchange: string,
+    routingKey: string,
+    body: string | Uint8Array,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): Promise<ExchangePublishResponse | ExchangeBatchPublishResponse> {
+    const path = `/v1/exchanges/${enc(exchange)}/messages`;
+    const extra = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [`message-header-${name}`, value]),
+    );
+    extra['routing-key'] = routingKey;
+    const response = await this.#send('POST', path, body, { contentType, headers: extra });
+    return (await response.json()) as ExchangePublishResponse | ExchangeBatchPublishResponse;
   }
 
   listSecrets(name: string): Promise<SecretListResponse> {

@@ -35,6 +35,7 @@
  * | GET /v1/session, DELETE /v1/session | invoke (or session), none | | `SessionView`, 204 |
  * | GET / | none | | the dashboard page |
  * | POST /v1/queues/QUEUE/messages | invoke | the message body, any Content-Type; `Message-Header-X: v` headers; or a batch: {@link NDJSON_TYPE}, one JSON message a line | 202 {@link QueuePublishResponse}, or {@link QueueBatchPublishResponse} for a batch |
+ * | POST /v1/exchanges/EXCHANGE/messages | invoke | as above, plus `Routing-Key: K` | 202 {@link ExchangePublishResponse}, or {@link ExchangeBatchPublishResponse} for a batch |
  * | GET /healthz, GET /readyz | none | | {@link HealthResponse} |
  * | ANY /fn/NAME/... | none (or invoke when triggers.http.public is false) | passed to fetch() | the function's response |
  *
@@ -277,6 +278,20 @@ export const MAX_PUBLISH_BATCH = 1000;
 export interface QueueBatchPublishResponse {
   ids: string[];
   queue: string;
+}
+
+/** A message published to an exchange a queue trigger binds. */
+export interface ExchangePublishResponse {
+  id: string;
+  exchange: string;
+  routingKey: string;
+}
+
+/** A batch published to an exchange: the ids in the order of the lines. */
+export interface ExchangeBatchPublishResponse {
+  ids: string[];
+  exchange: string;
+  routingKey: string;
 }
 
 /** A secret as the control API shows it: never its value. */

@@ -129,6 +129,17 @@ export interface QueueTriggers {
   ): Promise<Subscription>;
   /** Publishes durably into a queue; resolves with the message id once confirmed. */
   publish(queue: string, message: OutgoingQueueMessage): Promise<string>;
+  /**
+   * Publishes durably to an exchange, into every queue bound to it by a key that matches
+   * `routingKey` (as the exchange's type matches), and resolves with the message id once
+   * confirmed. Rejects with EXCHANGE_NOT_FOUND for an exchange that does not exist and
+   * QUEUE_NOT_FOUND when no binding matches (the message would reach no queue).
+   */
+  publishToExchange(
+    exchange: string,
+    routingKey: string,
+    message: OutgoingQueueMessage,
+  ): Promise<string>;
 }
 
 export interface Broker {

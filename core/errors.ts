@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   SECRET_NOT_FOUND: 404,
   /** A publish to a queue that does not exist (queue triggers declare theirs at deploy). */
   QUEUE_NOT_FOUND: 404,
+  /** A publish to an exchange that no queue trigger binds (or that does not exist). */
+  EXCHANGE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

@@ -10,6 +10,7 @@ import { assertPrefetch } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../core/messages.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { bindingMatches, exchangeTypeOf } from './exchange-routing.ts';
 import type { Lease } from './lease.ts';
 
 /** A queue message as a row holds it. */
@@ -38,13 +39,16 @@ export interface EmbeddedQueueTriggersOptions {
  * `POST /v1/queues/NAME/messages`. A retry releases the row with a later not-before time, so its
  * delivery count goes on and the next delivery is the next attempt, as for invocations.
  *
- * There are no exchanges here: a binding's exchange and routing key are accepted (the same
- * fn.json works on both brokers) but only publishes to the queue by name reach it. Declared queue
- * names live in memory: the gateway declares at deploy, every node when it follows the function.
+ * Exchanges exist as the bindings of triggers: a publish to an exchange goes into every queue
+ * bound to it by a key that matches, once per queue, with RabbitMQ's rules (exchange-routing.ts).
+ * Declared queues and bindings live in memory: the gateway declares at deploy, every node when it
+ * follows the function. As on RabbitMQ, a binding stays when the function changes its key.
  */
 export class EmbeddedQueueTriggers implements QueueTriggers {
   readonly #options: EmbeddedQueueTriggersOptions;
   readonly #declared = new Set<string>();
+  /** Binding keys by exchange, then by queue. */
+  readonly #bindings = new Map<string, Map<string, Set<string>>>();
 
   constructor(options: EmbeddedQueueTriggersOptions) {
     this.#options = options;
@@ -52,7 +56,7 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
 
   async declare(binding: QueueBinding): Promise<void> {
     this.#options.dispatcher();
-    this.#declared.add(binding.queue);
+    this.#remember(binding);
   }
 
   async consume(
@@ -62,7 +66,7 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
   ): Promise<Subscription> {
     assertPrefetch(prefetch);
     const dispatcher = this.#options.dispatcher();
-    this.#declared.add(binding.queue);
+    this.#remember(binding);
     return dispatcher.subscribe(rowQueue(binding.queue), prefetch, async (lease) => {
       handler(this.#delivery(lease));
     });
@@ -73,6 +77,49 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
     if (!this.#declared.has(queue)) {
       throw new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`);
     }
+    return this.#insert(dispatcher, [queue], message);
+  }
+
+  async publishToExchange(
+    exchange: string,
+    routingKey: string,
+    message: OutgoingQueueMessage,
+  ): Promise<string> {
+    const dispatcher = this.#options.dispatcher();
+    const bound = this.#bindings.get(exchange);
+    if (bound === undefined) {
+      throw new FjordError('EXCHANGE_NOT_FOUND', `no queue is bound to exchange "${exchange}"`);
+    }
+    const type = exchangeTypeOf(exchange);
+    const queues = [...bound]
+      .filter(([, keys]) => [...keys].some((key) => bindingMatches(type, key, routingKey)))
+      .map(([queue]) => queue);
+    if (queues.length === 0) {
+      throw new FjordError(
+        'QUEUE_NOT_FOUND',
+        `no queue is bound to exchange "${exchange}" by a key matching "${routingKey}"`,
+      );
+    }
+    return this.#insert(dispatcher, queues, message);
+  }
+
+  #remember(binding: QueueBinding): void {
+    this.#declared.add(binding.queue);
+    if (binding.exchange === undefined) return;
+    let bound = this.#bindings.get(binding.exchange);
+    if (bound === undefined)
+      this.#bindings.set(binding.exchange, (bound = new Map<string, Set<string>>()));
+    let keys = bound.get(binding.queue);
+    if (keys === undefined) bound.set(binding.queue, (keys = new Set<string>()));
+    keys.add(binding.routingKey ?? '#');
+  }
+
+  /** Inserts one copy per queue, all with one id (as RabbitMQ routes one message to several). */
+  async #insert(
+    dispatcher: Dispatcher,
+    queues: readonly string[],
+    message: OutgoingQueueMessage,
+  ): Promise<string> {
     const id = randomUUID();
     const stored: StoredMessage = {
       id,
@@ -82,7 +129,8 @@ export class EmbeddedQueueTriggers implements QueueTriggers {
       headers: message.headers ?? {},
       ...(message.hops === undefined ? {} : { hops: message.hops }),
     };
-    await dispatcher.insert(rowQueue(queue), id, JSON.stringify(stored));
+    const payload = JSON.stringify(stored);
+    await Promise.all(queues.map((queue) => dispatcher.insert(rowQueue(queue), id, payload)));
     return id;
   }
 

@@ -13,6 +13,7 @@ import type { DeadLetter } from '../../core/messages.ts';
 import type { ConnectionManager } from './connection-manager.ts';
 import type { DeclaredTopology } from './declared-topology.ts';
 import { tierFor } from './delay-tiers.ts';
+import { amqpCode, toFjordError } from './codec.ts';
 import { ManagedConsumer } from './managed-consumer.ts';
 import type { ConfirmPublisher } from './publisher.ts';
 import { retryKey, type QueueDeclarations } from './queue-declarations.ts';
@@ -97,8 +98,37 @@ export class RabbitQueueTriggers implements QueueTriggers {
     if (this.#options.declarations.reserved(queue)) {
       throw new FjordError('FORBIDDEN', `"${queue}" is one of Fjord's own queues`);
     }
+    return this.#publish('', queue, message, `no queue named "${queue}"`);
+  }
+
+  async publishToExchange(
+    exchange: string,
+    routingKey: string,
+    message: OutgoingQueueMessage,
+  ): Promise<string> {
+    if (this.#options.declarations.reserved(exchange)) {
+      throw new FjordError('FORBIDDEN', `"${exchange}" is one of Fjord's own exchanges`);
+    }
+    // A publish to a missing exchange would close the shared publisher's channel: ask first, on
+    // a channel of its own.
+    await this.#options.manager.session
+      .withChannel('declare', (channel) => channel.checkExchange(exchange))
+      .catch((error: unknown) => {
+        if (amqpCode(error) !== 404) throw toFjordError(error, 'could not check the exchange');
+        throw new FjordError('EXCHANGE_NOT_FOUND', `no exchange named "${exchange}"`);
+      });
+    const unroutable = `no queue is bound to exchange "${exchange}" by a key matching "${routingKey}"`;
+    return this.#publish(exchange, routingKey, message, unroutable);
+  }
+
+  async #publish(
+    exchange: string,
+    routingKey: string,
+    message: OutgoingQueueMessage,
+    unroutable: string,
+  ): Promise<string> {
     const id = randomUUID();
-    await this.#options.publisher.publish('', queue, Buffer.from(message.body), {
+    await this.#options.publisher.publish(exchange, routingKey, Buffer.from(message.body), {
       persistent: true,
       type: 'message',
       ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
@@ -108,7 +138,7 @@ export class RabbitQueueTriggers implements QueueTriggers {
         [TIMESTAMP_HEADER]: String(Date.now()),
         ...(message.hops === undefined ? {} : { [HOPS_HEADER]: String(message.hops) }),
       },
-      unroutable: () => new FjordError('QUEUE_NOT_FOUND', `no queue named "${queue}"`),
+      unroutable: () => new FjordError('QUEUE_NOT_FOUND', unroutable),
     });
     return id;
   }

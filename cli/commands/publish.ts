@@ -14,7 +14,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const publish = defineCommand({
   name: 'publish',
   summary: 'publish a message (or a batch) into a queue a function consumes',
-  params: ['QUEUE'],
+  params: ['QUEUE?'],
   description: `
 Publishes one message into QUEUE, the queue of a function's triggers.queue in fn.json, on
 either broker; the function's queue(batch, env, ctx) gets it in a batch. The body is --data,
@@ -22,14 +22,29 @@ else --file, else stdin. --content-type says what it is (default application/jso
 be JSON): JSON arrives parsed, text/* as a string, anything else as an ArrayBuffer.
 --header K=V (repeatable) sets a message header (msg.headers.K).
 
+--exchange X (instead of QUEUE) publishes to exchange X, which a function's triggers.queue
+binds, with --routing-key K (default empty): the message reaches every queue bound to X by a
+matching key (topic patterns as RabbitMQ has them: * one word, # zero or more).
+
 A batch: --file with a name ending in .ndjson, or --content-type ${NDJSON_TYPE}, publishes
 each non-empty line as one JSON message, in order (at most ${MAX_PUBLISH_BATCH}); the headers
 apply to every message. Every line is checked before the first is published.
 
 Prints the message id (one per line for a batch) once the broker holds it durably; --json
-prints {"id", "queue"} ({"ids", "queue"} for a batch).
+prints {"id", "queue"} ({"ids", "queue"} for a batch; "exchange" and "routingKey" for an
+exchange).
 To publish from anything that speaks AMQP, publish into the queue directly.`,
   options: {
+    exchange: {
+      type: 'string',
+      placeholder: 'NAME',
+      description: 'publish to this exchange instead of a queue',
+    },
+    'routing-key': {
+      type: 'string',
+      placeholder: 'KEY',
+      description: "the message's routing key (with --exchange)",
+    },
     data: { type: 'string', placeholder: 'BODY', description: 'the message body' },
     file: {
       type: 'string',
@@ -50,7 +65,14 @@ To publish from anything that speaks AMQP, publish into the queue directly.`,
   },
   connects: true,
   async run({ values, positionals }, io) {
-    const [queue = ''] = positionals;
+    const [queue] = positionals;
+    const { exchange, 'routing-key': routingKey } = values;
+    if ((queue === undefined) === (exchange === undefined)) {
+      throw new UsageError('give a QUEUE or --exchange NAME (one of them)', 'publish');
+    }
+    if (routingKey !== undefined && exchange === undefined) {
+      throw new UsageError('--routing-key goes with --exchange', 'publish');
+    }
     if (values.data !== undefined && values.file !== undefined) {
       throw new UsageError('give the message with --data or --file, not both', 'publish');
     }
@@ -60,12 +82,20 @@ To publish from anything that speaks AMQP, publish into the queue directly.`,
     const body = await readBody(values.data, values.file, io);
     if (contentType.toLowerCase().startsWith(NDJSON_TYPE)) checkBatch(body);
     else if (JSON_TYPE.test(contentType)) checkJson(body, 'the message');
-    const published = await connect(values, io).publish(queue, body, contentType, headers);
+    const client = connect(values, io);
+    const published =
+      exchange === undefined
+        ? await client.publish(queue ?? '', body, contentType, headers)
+        : await client.publishToExchange(exchange, routingKey ?? '', body, contentType, headers);
     if (values.json) return writeJson(io, published);
     const ids = 'ids' in published ? published.ids : [published.id];
     for (const id of ids) writeLine(io.stdout, id);
     const what = ids.length === 1 ? '1 message' : `${ids.length} messages`;
-    writeLine(io.stderr, `published ${what} into ${published.queue}`);
+    const where =
+      'queue' in published
+        ? `into ${published.queue}`
+        : `to exchange ${published.exchange} (routing key "${published.routingKey}")`;
+    writeLine(io.stderr, `published ${what} ${where}`);
   },
 });
 

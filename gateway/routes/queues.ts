@@ -1,9 +1,4 @@
-import {
-  MAX_PUBLISH_BATCH,
-  NDJSON_TYPE,
-  type QueueBatchPublishResponse,
-  type QueuePublishResponse,
-} from '../../core/api.ts';
+import { MAX_PUBLISH_BATCH, NDJSON_TYPE } from '../../core/api.ts';
 import type { OutgoingQueueMessage } from '../../core/broker.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { GatewayContext, GatewayDeps, GatewayRouter } from '../gateway-context.ts';
@@ -14,6 +9,10 @@ import { readBody } from '../middleware/read-body.ts';
 const HEADER_PREFIX = 'message-header-';
 /** As fn.json `triggers.queue.queue` allows. */
 const QUEUE_NAME = /^(?!amq\.)[A-Za-z0-9._:-]{1,200}$/;
+/** As fn.json `triggers.queue.exchange` allows. */
+const EXCHANGE_NAME = /^[A-Za-z0-9._:-]{1,200}$/;
+/** AMQP carries a routing key as a short string. */
+const MAX_ROUTING_KEY_BYTES = 255;
 const JSON_TYPE = /^application\/([^/;]+\+)?json\s*(;|$)/i;
 /** A batch: {@link NDJSON_TYPE}, with parameters or without. */
 const NDJSON = new RegExp(`^${NDJSON_TYPE}\\s*(;|$)`, 'i');
@@ -26,6 +25,10 @@ const NDJSON = new RegExp(`^${NDJSON_TYPE}\\s*(;|$)`, 'i');
  * failure midway leaves the earlier ones published: a retry of the batch may repeat them).
  * Only queues some deployed function consumes are accepted: the broker's own queues (its
  * invocation and results queues among them) are never reachable this way.
+ *
+ * `POST /v1/exchanges/EXCHANGE/messages` does the same through an exchange some deployed
+ * function's trigger binds, with the request's `Routing-Key` header (default empty): the message
+ * reaches every queue bound by a matching key, and none matching is QUEUE_NOT_FOUND.
  */
 export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   router.post('/v1/queues/:queue/messages', requireScope(deps.store, 'invoke'), async (ctx) => {
@@ -40,26 +43,65 @@ export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): v
     if (triggers === undefined || !consumed) {
       throw new FjordError('QUEUE_NOT_FOUND', `no function consumes a queue named "${queue}"`);
     }
-    const body = await readBody(ctx, deps.limits.invocation);
-    const contentType = ctx.get('Content-Type');
-    const headers = messageHeaders(ctx);
-    if (NDJSON.test(contentType)) {
-      const ids: string[] = [];
-      for (const message of batchOf(body, headers))
-        ids.push(await triggers.publish(queue, message));
-      ctx.status = 202;
-      ctx.body = { ids, queue } satisfies QueueBatchPublishResponse;
-      return;
-    }
-    if (JSON_TYPE.test(contentType)) checkJson(body.toString('utf8'), 'message');
-    const id = await triggers.publish(queue, {
-      body,
-      ...(contentType === '' ? {} : { contentType }),
-      headers,
-    });
-    ctx.status = 202;
-    ctx.body = { id, queue } satisfies QueuePublishResponse;
+    await publishRequest(ctx, deps, { queue }, (message) => triggers.publish(queue, message));
   });
+
+  router.post(
+    '/v1/exchanges/:exchange/messages',
+    requireScope(deps.store, 'invoke'),
+    async (ctx) => {
+      const exchange = ctx.params.exchange ?? '';
+      if (!EXCHANGE_NAME.test(exchange)) {
+        throw new FjordError(
+          'BAD_REQUEST',
+          `"${exchange.slice(0, 100)}" is not a valid exchange name`,
+        );
+      }
+      const routingKey = ctx.get('Routing-Key');
+      if (Buffer.byteLength(routingKey) > MAX_ROUTING_KEY_BYTES) {
+        throw new FjordError(
+          'BAD_REQUEST',
+          `the Routing-Key header is longer than ${MAX_ROUTING_KEY_BYTES} bytes`,
+        );
+      }
+      const triggers = deps.broker.queues;
+      const bound = (await deps.store.listFunctions()).some(
+        (fn) => fn.active.manifest.triggers.queue?.exchange === exchange,
+      );
+      if (triggers === undefined || !bound) {
+        throw new FjordError(
+          'EXCHANGE_NOT_FOUND',
+          `no function's queue is bound to an exchange named "${exchange}"`,
+        );
+      }
+      await publishRequest(ctx, deps, { exchange, routingKey }, (message) =>
+        triggers.publishToExchange(exchange, routingKey, message),
+      );
+    },
+  );
+}
+
+/** Publishes the request's message (or NDJSON batch) and answers 202 with `where` and the ids. */
+async function publishRequest<Where extends object>(
+  ctx: GatewayContext,
+  deps: GatewayDeps,
+  where: Where,
+  publish: (message: OutgoingQueueMessage) => Promise<string>,
+): Promise<void> {
+  const body = await readBody(ctx, deps.limits.invocation);
+  const contentType = ctx.get('Content-Type');
+  const headers = messageHeaders(ctx);
+  if (NDJSON.test(contentType)) {
+    const ids: string[] = [];
+    for (const message of batchOf(body, headers)) ids.push(await publish(message));
+    ctx.status = 202;
+    ctx.body = { ids, ...where };
+    return;
+  }
+  if (JSON_TYPE.test(contentType)) checkJson(body.toString('utf8'), 'message');
+  const id = await publish({ body, ...(contentType === '' ? {} : { contentType }), headers });
+  ctx.status = 202;
+  ctx.body = { id, ...where };
 }
 
 function messageHeaders(ctx: GatewayContext): Record<string, string> {

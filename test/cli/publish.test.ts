@@ -111,3 +111,39 @@ test('fn publish refuses a bad header, a bad batch line and --data with --file',
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal((await g.received.next(10_000, 'the good message')).id, ok.stdout.trim());
 });
+
+test('fn publish --exchange X --routing-key K publishes through the exchange', async (t) => {
+  const g = await startQueueGateway(t, 'cli-routed', { exchange: 'cli-x', routingKey: 'order.*' });
+  const dir = await mkdtemp(join(tmpdir(), 'fjord-publish-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const args = ['publish', '--exchange', 'cli-x', '--routing-key', 'order.created'];
+  const sent = await fn(g, dir, ...args, '--data', '{"n":1}', '--header', 'k=v');
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.match(
+    sent.stderr,
+    /published 1 message to exchange cli-x \(routing key "order.created"\)/,
+  );
+  const got = await g.received.next(10_000, 'the routed message');
+  assert.equal(got.id, sent.stdout.trim());
+  assert.equal(text(got.body), '{"n":1}');
+  assert.deepEqual(got.headers, { k: 'v' });
+  const json = await fn(g, dir, ...args, '--data', '{"n":2}', '--json');
+  assert.equal(json.code, 0, json.stderr);
+  const printed = JSON.parse(json.stdout) as Record<string, string>;
+  assert.equal(printed.exchange, 'cli-x');
+  assert.equal(printed.routingKey, 'order.created');
+  assert.equal((await g.received.next(10_000, 'the --json message')).id, printed.id);
+
+  const unmatched = await fn(g, dir, 'publish', '--exchange', 'cli-x', '--data', '{}');
+  assert.notEqual(unmatched.code, 0);
+  assert.match(unmatched.stderr, /QUEUE_NOT_FOUND|no queue is bound/);
+  const both = await fn(g, dir, 'publish', g.queue, '--exchange', 'cli-x', '--data', '{}');
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /give a QUEUE or --exchange NAME/);
+  const neither = await fn(g, dir, 'publish', '--data', '{}');
+  assert.notEqual(neither.code, 0);
+  assert.match(neither.stderr, /give a QUEUE or --exchange NAME/);
+  const keyAlone = await fn(g, dir, 'publish', g.queue, '--routing-key', 'k', '--data', '{}');
+  assert.notEqual(keyAlone.code, 0);
+  assert.match(keyAlone.stderr, /--routing-key goes with --exchange/);
+});

@@ -9,12 +9,17 @@ import { silentLogger } from '../../core/logger.ts';
 import { testVhost } from '../e2e/support/rabbitmq.ts';
 import { uniqueName } from '../support/fixtures.ts';
 import { Inbox } from '../support/inbox.ts';
+import { queueExchangesContract } from './queue-exchanges.contract.ts';
 import { queueTriggersContract } from './queue-triggers.contract.ts';
 
 // A vhost of its own: the trigger queues, exchanges and delay tiers go with it.
 const url = testVhost();
 
 queueTriggersContract('rabbitmq', async () => {
+  return new RabbitMqBroker({ url, logger: silentLogger(), startTimeoutMs: 5000 });
+});
+
+queueExchangesContract('rabbitmq', async () => {
   return new RabbitMqBroker({ url, logger: silentLogger(), startTimeoutMs: 5000 });
 });
 
@@ -28,6 +33,10 @@ test("Fjord's own queues can be neither a trigger's queue nor a publish target",
     await assert.rejects(broker.queues.publish('fjord.fn.f', { body: Buffer.from('{}') }), {
       code: 'FORBIDDEN',
     });
+    await assert.rejects(
+      broker.queues.publishToExchange('fjord.retries', 'k', { body: Buffer.from('{}') }),
+      { code: 'FORBIDDEN' },
+    );
   } finally {
     await broker.close();
   }

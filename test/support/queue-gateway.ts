@@ -1,7 +1,8 @@
 /**
  * A gateway on a real embedded broker (in memory) and a real SQLite store (in memory), served on
- * 127.0.0.1, with one function consuming a queue: what `POST /v1/queues/NAME/messages` and
- * `fn publish` publish arrives in `received`, as the broker delivers it to a node.
+ * 127.0.0.1, with one function consuming a queue (bound to an exchange when `binding` names
+ * one): what `POST /v1/queues/NAME/messages` (or `/v1/exchanges/NAME/messages`) and `fn publish`
+ * publish arrives in `received`, as the broker delivers it to a node.
  */
 import type { TestContext } from 'node:test';
 import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
@@ -24,7 +25,11 @@ export interface QueueGateway {
 /** A bundle that compiles; nothing runs it here. */
 const BUNDLE = 'var __fjord_module = (() => ({ default: { queue() {} } }))();';
 
-export async function startQueueGateway(t: TestContext, queue: string): Promise<QueueGateway> {
+export async function startQueueGateway(
+  t: TestContext,
+  queue: string,
+  binding: { exchange?: string; routingKey?: string } = {},
+): Promise<QueueGateway> {
   const logger = createLogger({ level: 'silent' });
   const store = new SqliteStore({ path: ':memory:' });
   await store.init();
@@ -46,7 +51,7 @@ export async function startQueueGateway(t: TestContext, queue: string): Promise<
     method: 'PUT',
     headers: { authorization: `Bearer ${deployer}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      manifest: { name: fn, triggers: { queue: { queue } } },
+      manifest: { name: fn, triggers: { queue: { queue, ...binding } } },
       bundle: BUNDLE,
     }),
   });
@@ -56,7 +61,7 @@ export async function startQueueGateway(t: TestContext, queue: string): Promise<
   const received = new Inbox<QueueMessage>();
   const queues = broker.queues;
   if (queues === undefined) throw new Error('the embedded broker has no queues');
-  await queues.consume({ fn, queue }, 100, (delivery) => {
+  await queues.consume({ fn, queue, ...binding }, 100, (delivery) => {
     received.push(delivery.message);
     delivery.ack();
   });
