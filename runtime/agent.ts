@@ -5,6 +5,7 @@ import type { ErrorData } from '../core/errors.ts';
 import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../core/messages.ts';
 import { refuseDelivery } from '../core/retry-policy.ts';
 import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from './bundle-wait.ts';
+import { Cancellations } from './cancellations.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { ConcurrencyCaps } from './concurrency-cap.ts';
 import { NodeConsumers } from './node-consumers.ts';
@@ -43,9 +44,6 @@ export interface AgentOptions {
   onDrained?: () => void;
 }
 
-/** Cancelled invocations are remembered this long, and at most this many (oldest go first). */
-const CANCELLED_TTL_MS = 24 * 60 * 60 * 1000;
-const CANCELLED_LIMIT = 100_000;
 /** Gateways count a node down after three intervals without a heartbeat. */
 const DEFAULT_HEARTBEAT_MS = 5000;
 
@@ -62,8 +60,8 @@ export class RuntimeAgent {
   readonly #caps: ConcurrencyCaps;
   readonly #inflight = new Set<Promise<void>>();
   readonly #startedAt = Date.now();
-  /** Invocations cancelled while queued or retrying, by id (to when): skipped when delivered. */
-  readonly #cancelled = new Map<string, number>();
+  /** Invocations cancelled while queued or retrying: skipped when delivered. */
+  readonly #cancelled: Cancellations;
   #controlSubscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   /** Aborted by drain() and pause(): invocations waiting for their bundle go back to the queue. */
@@ -77,6 +75,7 @@ export class RuntimeAgent {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
+    this.#cancelled = new Cancellations({ directory: options.directory, logger: this.#log });
     this.#caps = new ConcurrencyCaps({
       nodeId: options.nodeId,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -104,10 +103,12 @@ export class RuntimeAgent {
     if (this.#state !== 'idle') throw new Error(`agent cannot start from state ${this.#state}`);
     this.#state = 'running';
     this.#caps.start();
+    // A reconnect loses what the control fanout announced meanwhile: asked for again then.
+    this.#options.broker.onStateChange((state) => this.#cancelled.brokerState(state));
     this.#controlSubscription = await this.#options.broker.onControl((event) =>
       this.#onControl(event),
     );
-    await this.#recallCancelled();
+    await this.#cancelled.recall();
     for (const spec of await this.#options.directory.list()) await this.#consumers.follow(spec);
     const every = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#heartbeat = setInterval(() => void this.#announce(), every);
@@ -222,7 +223,7 @@ export class RuntimeAgent {
       void this.#consumers.unfollow(event.name);
       void this.#options.executor.evict(event.name);
     } else if (event.type === 'cancelled') {
-      this.#rememberCancelled(event.id);
+      this.#cancelled.remember(event.id);
     }
   }
 
@@ -231,34 +232,6 @@ export class RuntimeAgent {
     const next = this.#transition.then(task);
     this.#transition = next.catch(() => undefined);
     return next;
-  }
-
-  /**
-   * Cancellations announced before this node listened: asked for once it listens (so none falls
-   * between the two) and before it consumes. Without an answer the node still starts; such an
-   * invocation then runs, and its result is not recorded (the store keeps it cancelled).
-   */
-  async #recallCancelled(): Promise<void> {
-    const { directory } = this.#options;
-    if (directory.cancelled === undefined) return;
-    try {
-      const ids = await directory.cancelled(Date.now() - CANCELLED_TTL_MS);
-      // Oldest first, so the map's insertion order stays the order of cancellation.
-      for (const id of ids.reverse()) this.#rememberCancelled(id);
-      this.#log.debug({ count: ids.length }, 'recalled earlier cancellations');
-    } catch (error) {
-      this.#log.warn({ err: error }, 'earlier cancellations unknown; cancelled work may run');
-    }
-  }
-
-  #rememberCancelled(id: string): void {
-    const now = Date.now();
-    this.#cancelled.set(id, now);
-    // A Map iterates in insertion order: the oldest entries come first.
-    for (const [old, at] of this.#cancelled) {
-      if (this.#cancelled.size <= CANCELLED_LIMIT && at > now - CANCELLED_TTL_MS) break;
-      this.#cancelled.delete(old);
-    }
   }
 
   #handle(delivery: InvocationDelivery): Promise<void> {
@@ -282,6 +255,9 @@ export class RuntimeAgent {
       delivery.ack();
       return;
     }
+    // After a reconnect, what it missed meanwhile must be known first.
+    const recall = this.#cancelled.pending;
+    if (recall !== undefined) await recall;
     if (this.#cancelled.has(message.id)) {
       log.info({}, 'skipping a cancelled invocation');
       delivery.ack();
