@@ -126,9 +126,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (parts.node) {
       const source = nodeSource(options, running.store);
       const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      const publishQueue = queuePublisher(broker);
       const containers = new ContainerExecutor({
         loadCode: source.loadCode,
         nodeId,
+        publishQueue,
         image: () => buildBaseImage(),
         // Function images come from the gateway, this process's own one included.
         fetchImage: gatewayImageSource(
@@ -142,7 +144,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           nodeId,
           logger: logger.child({ component: 'isolate-host', node: nodeId }),
           prewarmBudget: options.prewarmBudget,
-          publishQueue: queuePublisher(broker),
+          publishQueue,
         }),
         container: containers,
       });

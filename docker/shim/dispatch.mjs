@@ -4,11 +4,13 @@
 // The same rules and messages as the isolate runtime's prelude.
 import { inspect } from 'node:util';
 import { describe } from './function-module.mjs';
+import { hostDeliver } from './host-queue.mjs';
 import { isQueueEvent, queueCall } from './queue-batch.mjs';
+import { createQueueSender } from './queue-sender.mjs';
 import { errorReply, thrownReply } from './replies.mjs';
 
 /**
- * @typedef {{ invocationId: string, callId: string, attempt: number, deadline: number }} WireContext
+ * @typedef {{ invocationId: string, callId: string, attempt: number, deadline: number, queueToken?: string }} WireContext
  * @typedef {{ shape: 'handler' | 'object', main: any, env: Readonly<Record<string, string>>, maxResponseBytes: number }} Loaded
  */
 
@@ -96,6 +98,8 @@ async function run(wctx, env, log, call, finish) {
     waitUntil: (promise) => void pending.push(Promise.resolve(promise)),
     passThroughOnException: () => {},
     log,
+    // A queue handler's own replaces it (its sends are collected, see queue-batch.mjs).
+    queues: createQueueSender(hostDeliver(wctx.queueToken)),
   };
   let value;
   try {

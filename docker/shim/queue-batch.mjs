@@ -71,7 +71,7 @@ export function queueCall(main, shape, event, env) {
   if (shape === 'object' && typeof main.queue !== 'function') return undefined;
   return async (plain) => {
     const sends = [];
-    const ctx = { ...plain, queues: createQueueSender(sends) };
+    const ctx = { ...plain, queues: createQueueSender(async (more) => void sends.push(...more)) };
     const outcome = (decisions, error) => ({
       type: 'queue-outcome',
       decisions,

@@ -1,5 +1,8 @@
-// ctx.queues of a queue handler in a container: the same send/sendBatch as the isolate prelude
-// (runtime/isolate/prelude/queue-sender.ts). Sends are collected; the host publishes them.
+// ctx.queues in a container: the same send/sendBatch as the isolate prelude
+// (runtime/isolate/prelude/queue-sender.ts). Where the messages go is the caller's `deliver`: a
+// queue handler collects them and the host publishes them when it ends; fetch and event
+// handlers ask the node at once (host-queue.mjs), so `await send()` resolves once the broker
+// has the message.
 
 const MAX_SENDS = 1000;
 
@@ -23,21 +26,35 @@ function encode(body, contentType) {
   throw new TypeError('queues.send: contentType must be "json", "text" or "bytes"');
 }
 
-/** @param {object[]} sends */
-export function createQueueSender(sends) {
-  const add = (queue, body, contentType) => {
+/**
+ * The ctx.queues object, handing what each call sends (checked and encoded) to `deliver`.
+ *
+ * @param {(sends: object[]) => Promise<void>} deliver
+ */
+export function createQueueSender(deliver) {
+  let count = 0;
+  const encodeAll = (queue, requests) => {
     if (typeof queue !== 'string' || queue === '') {
       throw new TypeError('queues.send: the queue name must be a non-empty string');
     }
-    if (sends.length >= MAX_SENDS) {
+    if (count + requests.length > MAX_SENDS) {
       throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
     }
-    sends.push({ queue, ...encode(body, contentType) });
+    const sends = requests.map((r) => ({ queue, ...encode(r.body, r.contentType) }));
+    count += sends.length;
+    return sends;
   };
+  // Async, so a bad call rejects the promise as a real send would, instead of throwing.
   return Object.freeze({
-    send: async (queue, body, options) => add(queue, body, options?.contentType),
+    send: async (queue, body, options) => {
+      await deliver(encodeAll(queue, [{ body, contentType: options?.contentType }]));
+    },
     sendBatch: async (queue, messages) => {
-      for (const message of messages) add(queue, message.body, message.contentType);
+      const sends = encodeAll(
+        queue,
+        Array.from(messages, (m) => ({ body: m.body, contentType: m.contentType })),
+      );
+      if (sends.length > 0) await deliver(sends);
     },
   });
 }

@@ -1,6 +1,7 @@
 // Reply shapes of the shim protocol (see runtime/container/shim-protocol.ts on the host side).
 import { inspect } from 'node:util';
 import { isNonRetryable } from './non-retryable-error.mjs';
+import { platformCode } from './platform-errors.mjs';
 
 /**
  * An error reply; `error` adds the function's own error name and stack.
@@ -23,7 +24,7 @@ export function thrownReply(thrown) {
   if (typeof thrown === 'object' && thrown !== null) {
     const message = read(thrown, 'message');
     if (message !== undefined) {
-      const reply = errorReply('FUNCTION_ERROR', message);
+      const reply = errorReply(platformCode(thrown) ?? 'FUNCTION_ERROR', message);
       // The verdict travels as the name the retry policy reads; the stack keeps the original.
       const name = isNonRetryable(thrown) ? 'NonRetryableError' : read(thrown, 'name');
       const stack = read(thrown, 'stack');

@@ -21,6 +21,7 @@ import { containerConfig, SOCKET_NAME } from './container-config.ts';
 import { exitFault, type RemoveReason } from './container-faults.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import type { ResolvedOptions } from './executor-options.ts';
+import { HOST_SOCKET_NAME, QueueHost } from './queue-host.ts';
 import { ShimClient } from './shim-client.ts';
 import {
   decodeInvokeReply,
@@ -73,6 +74,8 @@ export class ContainerInstance {
   readonly #deps: InstanceDeps;
   readonly #socketDir: string;
   readonly #client: ShimClient;
+  /** ctx.queues of fetch and event handlers: the shim asks the node on a socket of its own. */
+  readonly #queues: QueueHost;
   #containerId: string | undefined;
   #exited: Promise<void> | undefined;
   #removedBy: RemoveReason | undefined;
@@ -90,6 +93,7 @@ export class ContainerInstance {
       join(this.#socketDir, SOCKET_NAME),
       Math.ceil(maxResponseBytes * 1.4) + 4 * logLimitBytes + 1024 * 1024,
     );
+    this.#queues = new QueueHost(deps.options.publishQueue);
     this.booted = this.#boot();
   }
 
@@ -113,17 +117,20 @@ export class ContainerInstance {
     ctx: InvocationContext,
     signal: AbortSignal,
   ): Promise<Decoded<{ response?: HttpResponseData; value?: unknown }>> {
-    const body = {
-      payload,
-      ctx: {
-        invocationId: ctx.id,
-        callId: ctx.callId,
-        attempt: ctx.attempt,
-        deadline: ctx.deadline,
-      },
-    };
-    const reply = await this.#client.post('/invoke', body, signal);
-    return decodeInvokeReply(reply, payload.kind, this.#deps.options);
+    return this.#queues.around(ctx.deadline, async (queueToken) => {
+      const body = {
+        payload,
+        ctx: {
+          invocationId: ctx.id,
+          callId: ctx.callId,
+          attempt: ctx.attempt,
+          deadline: ctx.deadline,
+          queueToken,
+        },
+      };
+      const reply = await this.#client.post('/invoke', body, signal);
+      return decodeInvokeReply(reply, payload.kind, this.#deps.options);
+    });
   }
 
   /** Explains a failed invocation or boot: waits briefly for the container to end, then asks. */
@@ -150,6 +157,7 @@ export class ContainerInstance {
     this.#state = 'removed';
     this.#removedBy = reason;
     this.#client.close();
+    this.#queues.close();
     this.#removal = (async () => {
       // A container still being created: the boot sees the removal and removes what it made.
       if (this.#containerId === undefined) await this.booted;
@@ -172,7 +180,9 @@ export class ContainerInstance {
       const [image, code] = await Promise.all([
         this.#deps.image(),
         this.#deps.code(),
-        this.#makeSocketDir(),
+        this.#makeSocketDir().then(() =>
+          this.#queues.listen(join(this.#socketDir, HOST_SOCKET_NAME)),
+        ),
       ]);
       // The start timeout is the container's: loading a large image from the gateway first
       // (once per node) must not use it up.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleSource } from '../../core/executor.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { QueuePublisher } from '../isolate/host-queue.ts';
 import type { ImageSource } from './image-fetch.ts';
 
 export interface ContainerExecutorOptions {
@@ -52,10 +53,17 @@ export interface ContainerExecutorOptions {
   /** Bundles kept in memory for the next cold start. Default 64. */
   maxCachedBundles?: number;
   logger?: Logger;
+  /**
+   * Publishes what fetch and event handlers send with ctx.queues (the node's broker). Absent:
+   * every send fails with QUEUE_NOT_FOUND.
+   */
+  publishQueue?: QueuePublisher;
 }
 
-export type ResolvedOptions = Required<Omit<ContainerExecutorOptions, 'logger' | 'fetchImage'>> &
-  Pick<ContainerExecutorOptions, 'logger' | 'fetchImage'>;
+export type ResolvedOptions = Required<
+  Omit<ContainerExecutorOptions, 'logger' | 'fetchImage' | 'publishQueue'>
+> &
+  Pick<ContainerExecutorOptions, 'logger' | 'fetchImage' | 'publishQueue'>;
 
 export function defaultDockerSocket(env: NodeJS.ProcessEnv = process.env): string {
   const host = env.DOCKER_HOST;

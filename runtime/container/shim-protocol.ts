@@ -23,18 +23,31 @@ export interface LoadRequest {
 
 export interface InvokeRequest {
   payload: InvocationPayload;
-  ctx: { invocationId: string; callId: string; attempt: number; deadline: number };
+  ctx: {
+    invocationId: string;
+    callId: string;
+    attempt: number;
+    deadline: number;
+    /** Names the invocation to the node's queue socket (queue-host.ts). */
+    queueToken: string;
+  };
 }
 
 export type Decoded<T> =
   { ok: true; value: T; logs: LogEntry[] } | { ok: false; error: ErrorData; logs: LogEntry[] };
 
-/** Codes the shim may report on behalf of the function; anything else is malformed. */
+/**
+ * Codes the shim may report on behalf of the function; anything else is malformed. The queue
+ * codes are an uncaught failed ctx.queues send, checked again by queue-host.ts.
+ */
 const SHIM_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'FUNCTION_ERROR',
   'BAD_FUNCTION_RESPONSE',
   'BAD_REQUEST',
   'BUNDLE_REJECTED',
+  'QUEUE_NOT_FOUND',
+  'QUEUE_LOOP_DETECTED',
+  'BROKER_UNAVAILABLE',
 ]);
 const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);
 
