@@ -25,6 +25,14 @@ if engine_answers; then
   say "docker engine is running"
 else
   say "starting dockerd (log: $LOG_FILE)"
+  # A dockerd killed with its machine session leaves its pid file behind, and a new dockerd
+  # refuses to start while it exists: remove it when no process of that pid runs any more.
+  for pid_file in /var/run/docker.pid /run/docker/containerd/containerd.pid; do
+    if [ -f "$pid_file" ] && ! as_root kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+      say "removing stale $pid_file"
+      as_root rm -f "$pid_file"
+    fi
+  done
   # Detached from this shell's session so the engine outlives the script that started it. The
   # package's init script may have started one already; a second dockerd fails fast on its pid
   # file, so the wait below is what judges success.
