@@ -17,6 +17,11 @@ export class PublishSlot<C extends Channel> {
     return this.#channel;
   }
 
+  /** The attached channel's drain gate; undefined while no channel is attached. */
+  get gate(): DrainGate | undefined {
+    return this.#gate;
+  }
+
   /** True once `close()` was called: shutting down, publishes fail. */
   get closing(): boolean {
     return this.#closing;

@@ -19,10 +19,20 @@ export interface PublishOptions {
   contentType?: string;
 }
 
+/** The first wait before a nacked message is sent again; it doubles up to the maximum. */
+const NACK_RETRY_MS = 50;
+const NACK_RETRY_MAX_MS = 1000;
+
+/** amqplib's confirm callback error for a basic.nack (a closed channel gives another). */
+function isNack(error: unknown): boolean {
+  return error instanceof Error && error.message === 'message nacked';
+}
+
 /**
  * Publishes on a confirm channel: a publish resolves once the broker confirmed it (for a quorum
- * queue: written to a majority of replicas) and rejects with BROKER_UNAVAILABLE when it was
- * nacked, the connection went away first, or no confirm came within the timeout.
+ * queue: written to a majority of replicas) and rejects with BROKER_UNAVAILABLE when the
+ * connection went away first or no confirm came within the timeout. A nacked message is sent
+ * again (with backoff) until that timeout, and rejected if it is still nacked then.
  */
 export class ConfirmPublisher implements Participant {
   readonly #timeoutMs: number;
@@ -98,6 +108,8 @@ export class ConfirmPublisher implements Participant {
   ): Promise<void> {
     const id = String(++this.#seq);
     return new Promise<void>((resolve, reject) => {
+      let retry: NodeJS.Timeout | undefined;
+      let retryDelayMs = NACK_RETRY_MS;
       const timer = setTimeout(
         () =>
           settle(unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`)),
@@ -106,34 +118,57 @@ export class ConfirmPublisher implements Participant {
       const settle = (error?: FjordError): void => {
         if (!this.#pending.delete(id)) return;
         clearTimeout(timer);
+        clearTimeout(retry);
         this.#returned.delete(id);
         if (error === undefined) resolve();
         else reject(error);
       };
-      this.#pending.set(id, settle);
-      try {
-        const ok = channel.publish(
-          exchange,
-          routingKey,
-          body,
-          {
-            persistent: options.persistent,
-            mandatory: options.unroutable !== undefined,
-            messageId: id,
-            contentType: options.contentType ?? CONTENT_TYPE,
-            type: options.type,
-            ...(options.headers === undefined ? {} : { headers: options.headers }),
-          },
-          (error: unknown) => {
-            if (error) settle(toFjordError(error, 'RabbitMQ did not take the message'));
-            else if (this.#returned.has(id)) settle(options.unroutable?.());
-            else settle();
-          },
+      // A nack says the queue could not take the message now: a quorum queue whose leader just
+      // died nacks until a new one is elected (under a second). Sending it again until the
+      // confirm timeout rides that out; answering at once would make a node requeue (and soon
+      // use up) an invocation it already ran, only because its result could not be written.
+      const nacked = (error: FjordError): void => {
+        if (!this.#pending.has(id)) return;
+        this.#log.debug(
+          { exchange, routingKey, retryInMs: retryDelayMs },
+          'message nacked; sending it again',
         );
-        if (!ok) gate.block();
-      } catch (error) {
-        settle(toFjordError(error, 'could not publish to RabbitMQ'));
-      }
+        retry = setTimeout(() => {
+          const current = this.#slot.channel;
+          if (current === undefined || this.#slot.closing) return settle(error);
+          this.#returned.delete(id);
+          send(current, this.#slot.gate);
+        }, retryDelayMs);
+        retryDelayMs = Math.min(NACK_RETRY_MAX_MS, retryDelayMs * 2);
+      };
+      const send = (on: ConfirmChannel, drain: DrainGate | undefined): void => {
+        try {
+          const ok = on.publish(
+            exchange,
+            routingKey,
+            body,
+            {
+              persistent: options.persistent,
+              mandatory: options.unroutable !== undefined,
+              messageId: id,
+              contentType: options.contentType ?? CONTENT_TYPE,
+              type: options.type,
+              ...(options.headers === undefined ? {} : { headers: options.headers }),
+            },
+            (error: unknown) => {
+              if (isNack(error)) nacked(toFjordError(error, 'RabbitMQ did not take the message'));
+              else if (error) settle(toFjordError(error, 'RabbitMQ did not take the message'));
+              else if (this.#returned.has(id)) settle(options.unroutable?.());
+              else settle();
+            },
+          );
+          if (!ok) drain?.block();
+        } catch (error) {
+          settle(toFjordError(error, 'could not publish to RabbitMQ'));
+        }
+      };
+      this.#pending.set(id, settle);
+      send(channel, gate);
     });
   }
 
