@@ -279,6 +279,7 @@ describe('queue triggers on the embedded broker', () => {
     assert.notEqual(cli.code, 0);
     assert.match(cli.stderr, /not valid JSON/);
     const help = await fn(['publish', '--help']);
-    assert.match(help.stdout, /Usage: fn publish QUEUE/);
+    assert.match(help.stdout, /Usage: fn publish \[QUEUE\]/);
+    assert.match(help.stdout, /--exchange NAME/);
   });
 });
