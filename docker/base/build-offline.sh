@@ -42,7 +42,7 @@ inputs_hash() {
     stat -L -c '%n %s %Y' "$NODE_BIN" "$SHELL_BIN" "${LIBS[@]}"
     [ -f "$CA_BUNDLE" ] && sha256sum "$CA_BUNDLE"
     sha256sum "$BASE_DIR/build-offline.sh"
-    (cd "$SHIM_DIR" && find . -type f -name '*.mjs' | LC_ALL=C sort | xargs sha256sum)
+    (cd "$SHIM_DIR" && find . -type f \( -name '*.mjs' -o -name '*.mts' \) | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-12
 }
 TAG="$REPO:$major-$(inputs_hash)"
@@ -80,7 +80,7 @@ done
 # On merged-/usr hosts ldd names /lib/...; the loader path baked into binaries is /lib64/....
 # Both are real directories here, which docker import accepts.
 [ -f "$CA_BUNDLE" ] && cp "$CA_BUNDLE" "$ROOT$CA_BUNDLE"
-cp "$SHIM_DIR"/*.mjs "$ROOT/opt/fjord/shim/"
+cp "$SHIM_DIR"/*.mjs "$SHIM_DIR"/*.mts "$ROOT/opt/fjord/shim/"
 
 # The same user as node:24-slim, so both images run functions as uid 1000.
 cat >"$ROOT/etc/passwd" <<'EOF'

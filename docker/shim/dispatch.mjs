@@ -5,8 +5,9 @@
 import { inspect } from 'node:util';
 import { describe } from './function-module.mjs';
 import { hostDeliver } from './host-queue.mjs';
-import { isQueueEvent, queueCall } from './queue-batch.mjs';
-import { createQueueSender } from './queue-sender.mjs';
+import { isQueueEvent, queueCall } from './queue-batch.mts';
+import { QUEUE_RUNTIME } from './queue-runtime.mjs';
+import { createQueueSender } from './queue-sender.mts';
 import { errorReply, thrownReply } from './replies.mjs';
 
 /**
@@ -52,7 +53,7 @@ export async function dispatchHttp(loaded, wire, wctx, log) {
 export async function dispatchEvent(loaded, event, wctx, log) {
   // A queue batch goes to queue(batch, env, ctx), or message by message to a handler.
   if (isQueueEvent(event)) {
-    const call = queueCall(loaded.main, loaded.shape, event, loaded.env);
+    const call = queueCall(loaded.main, loaded.shape, event, loaded.env, QUEUE_RUNTIME);
     if (call === undefined) return errorReply('FUNCTION_ERROR', 'function has no queue handler');
     return run(wctx, loaded.env, log, call, toEventReply);
   }
@@ -98,8 +99,8 @@ async function run(wctx, env, log, call, finish) {
     waitUntil: (promise) => void pending.push(Promise.resolve(promise)),
     passThroughOnException: () => {},
     log,
-    // A queue handler's own replaces it (its sends are collected, see queue-batch.mjs).
-    queues: createQueueSender(hostDeliver(wctx.queueToken)),
+    // A queue handler's own replaces it (its sends are collected, see queue-batch.mts).
+    queues: createQueueSender(hostDeliver(wctx.queueToken), QUEUE_RUNTIME.toBase64),
   };
   let value;
   try {

@@ -1,77 +1,19 @@
 /**
- * `ctx.queues` of every handler: `send(queue, body, { contentType })` and
- * `sendBatch(queue, [{ body, contentType }])` publish into a queue trigger's queue, for fan-out
- * and chaining. contentType follows Cloudflare Queues: "json" (default; the value is
- * JSON-encoded), "text" or "bytes". Where the messages go is the caller's `deliver`:
- * - a queue handler collects them; the host publishes them when the handler ends (returned or
- *   threw), before any message of the batch is settled, so a chain is at-least-once like
- *   everything else;
- * - fetch and event handlers publish at once through a host call, so `await send()` resolves
- *   once the broker has the message and rejects when it cannot take it.
+ * `ctx.queues` in an isolate: the sender both runtimes share (docker/shim/queue-sender.mts, where
+ * its rules are), with the prelude's base64.
  */
 import type { QueueSend } from '../../../core/messages.ts';
+import { createQueueSender as sharedSender } from '../../../docker/shim/queue-sender.mts';
 import { btoa } from './base64.ts';
 
-/** Taken before user code runs, so a function that patches JSON cannot change what is sent. */
-const { parse, stringify } = JSON;
-
-/** More sends than this in one batch is a runaway loop inside the handler. */
-const MAX_SENDS = 1000;
-
-type Kind = 'json' | 'text' | 'bytes';
-
-interface SendRequest {
-  body: unknown;
-  contentType?: Kind;
-}
-
-function encode(body: unknown, contentType: unknown): Pick<QueueSend, 'body' | 'contentType'> {
-  const isBytes = body instanceof ArrayBuffer || ArrayBuffer.isView(body);
-  const kind = contentType ?? (isBytes ? 'bytes' : 'json');
-  if (kind === 'json') {
-    const json = stringify(body);
-    if (json === undefined) throw new TypeError('queues.send: the body cannot be encoded as JSON');
-    return { body: { json: parse(json) as unknown }, contentType: 'application/json' };
-  }
-  if (kind === 'text') return { body: { text: String(body) }, contentType: 'text/plain' };
-  if (kind === 'bytes') {
-    if (!isBytes) throw new TypeError('queues.send: "bytes" needs an ArrayBuffer or a typed array');
-    const view =
-      body instanceof ArrayBuffer
-        ? new Uint8Array(body)
-        : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    let binary = '';
-    for (const byte of view) binary += String.fromCharCode(byte);
-    return { body: { base64: btoa(binary) }, contentType: 'application/octet-stream' };
-  }
-  throw new TypeError('queues.send: contentType must be "json", "text" or "bytes"');
+/** Bytes as base64, with the prelude's btoa (an isolate has no Buffer). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** The ctx.queues object, handing what each call sends (checked and encoded) to `deliver`. */
 export function createQueueSender(deliver: (sends: QueueSend[]) => Promise<void>): object {
-  let count = 0;
-  const encodeAll = (queue: unknown, requests: SendRequest[]): QueueSend[] => {
-    if (typeof queue !== 'string' || queue === '') {
-      throw new TypeError('queues.send: the queue name must be a non-empty string');
-    }
-    if (count + requests.length > MAX_SENDS) {
-      throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
-    }
-    const sends = requests.map((r) => ({ queue, ...encode(r.body, r.contentType) }));
-    count += sends.length;
-    return sends;
-  };
-  // Async, so a bad call rejects the promise as a real send would, instead of throwing.
-  return Object.freeze({
-    send: async (queue: unknown, body: unknown, options?: { contentType?: Kind }) => {
-      await deliver(encodeAll(queue, [{ body, contentType: options?.contentType }]));
-    },
-    sendBatch: async (queue: unknown, messages: Iterable<SendRequest>) => {
-      const sends = encodeAll(
-        queue,
-        Array.from(messages, (m) => ({ body: m.body, contentType: m.contentType })),
-      );
-      if (sends.length > 0) await deliver(sends);
-    },
-  });
+  return sharedSender(deliver, toBase64);
 }
