@@ -8,6 +8,7 @@ import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from 
 import { Cancellations } from './cancellations.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { ConcurrencyCaps } from './concurrency-cap.ts';
+import { DeliveryWindows } from './delivery-window.ts';
 import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
@@ -58,6 +59,8 @@ export class RuntimeAgent {
   readonly #consumers: NodeConsumers;
   /** Cluster-wide concurrency caps (fn.json limits.concurrency): this node's shares. */
   readonly #caps: ConcurrencyCaps;
+  /** Deliveries held per function beyond its slots, sized from its runs and confirms. */
+  readonly #windows: DeliveryWindows;
   readonly #inflight = new Set<Promise<void>>();
   readonly #startedAt = Date.now();
   /** Invocations cancelled while queued or retrying: skipped when delivered. */
@@ -81,13 +84,15 @@ export class RuntimeAgent {
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       onChange: () => this.#consumers.refreshCapped(),
     });
+    this.#windows = new DeliveryWindows({ onChange: (fn) => this.#consumers.refresh(fn) });
     this.#consumers = new NodeConsumers({
       ...options,
       logger: this.#log,
       queues: this.#queues,
       handle: (delivery) => this.#handle(delivery),
       accepting: () => this.#state === 'running',
-      prefetchOf: (spec) => this.#caps.prefetchOf(spec),
+      slotsOf: (spec) => this.#caps.slotsOf(spec),
+      sparesOf: (spec) => this.#windows.spares(spec.name),
     });
   }
 
@@ -221,6 +226,7 @@ export class RuntimeAgent {
       void this.#options.executor.evict(event.fn.name, event.fn.version);
     } else if (event.type === 'deleted') {
       void this.#consumers.unfollow(event.name);
+      this.#windows.forget(event.name);
       void this.#options.executor.evict(event.name);
     } else if (event.type === 'cancelled') {
       this.#cancelled.remember(event.id);
@@ -235,14 +241,14 @@ export class RuntimeAgent {
   }
 
   #handle(delivery: InvocationDelivery): Promise<void> {
-    const work = this.#caps.run(delivery, () => this.#process(delivery));
+    const work = this.#process(delivery);
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
     return work;
   }
 
   async #process(delivery: InvocationDelivery): Promise<void> {
-    const { broker, executor, nodeId } = this.#options;
+    const { broker } = this.#options;
     const { message, attempt } = delivery;
     const log = this.#log.child({
       fn: message.fn.name,
@@ -265,6 +271,43 @@ export class RuntimeAgent {
     }
     const refusal = refuseDelivery(message, attempt, Date.now());
     if (refusal !== undefined) return this.#refuse(delivery, refusal, log);
+    try {
+      // Held deliveries wait here for a slot; the attempt's deadline starts once one is free.
+      const result = await this.#caps.run(
+        delivery,
+        () => this.#run(delivery, log),
+        () => undefined,
+      );
+      if (result === undefined) return delivery.requeue();
+      if (message.mode === 'sync') return await this.#answer(delivery, result, log);
+      const confirming = performance.now();
+      await broker.publishResult({ type: 'finished', result });
+      this.#windows.observe(
+        message.fn.name,
+        this.#caps.slotsOf(message.fn),
+        result.endedAt - result.startedAt,
+        performance.now() - confirming,
+      );
+      await settle(delivery, result);
+      log.debug(
+        { status: result.status, ms: result.endedAt - result.startedAt },
+        'invocation finished',
+      );
+    } catch (error) {
+      // The result could not be made durable (broker down): another attempt will record it.
+      log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');
+      delivery.requeue();
+    }
+  }
+
+  /**
+   * One attempt on the executor, within a slot; undefined when the node stops taking work first
+   * (before the run, or while its bundle is unavailable): the delivery goes back to the queue.
+   */
+  async #run(delivery: InvocationDelivery, log: Logger): Promise<InvocationResult | undefined> {
+    const { broker, executor, nodeId } = this.#options;
+    const { message, attempt } = delivery;
+    if (this.#stopping.signal.aborted) return undefined;
     // Only an invocation still running after a while is reported as started (started-report.ts).
     const stopStartedReport =
       message.mode === 'async'
@@ -282,33 +325,14 @@ export class RuntimeAgent {
           )
         : undefined;
     try {
-      const result = await runWaitingForBundle(
-        message,
-        () => runInvocation(delivery, executor, nodeId),
-        {
-          policy: this.#options.bundleWait ?? DEFAULT_BUNDLE_WAIT,
-          signal: this.#stopping.signal,
-          onWait: (waitMs, failed) =>
-            log.warn(
-              { waitMs, err: failed.error },
-              'bundle unavailable; same attempt after a wait',
-            ),
-        },
-      );
+      return await runWaitingForBundle(message, () => runInvocation(delivery, executor, nodeId), {
+        policy: this.#options.bundleWait ?? DEFAULT_BUNDLE_WAIT,
+        signal: this.#stopping.signal,
+        onWait: (waitMs, failed) =>
+          log.warn({ waitMs, err: failed.error }, 'bundle unavailable; same attempt after a wait'),
+      });
+    } finally {
       stopStartedReport?.();
-      if (result === undefined) return delivery.requeue();
-      if (message.mode === 'sync') return await this.#answer(delivery, result, log);
-      await broker.publishResult({ type: 'finished', result });
-      await settle(delivery, result);
-      log.debug(
-        { status: result.status, ms: result.endedAt - result.startedAt },
-        'invocation finished',
-      );
-    } catch (error) {
-      stopStartedReport?.();
-      // The result could not be made durable (broker down): another attempt will record it.
-      log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');
-      delivery.requeue();
     }
   }
 

@@ -106,19 +106,18 @@ export class ClusterShares {
 /**
  * Runs at most `limit` invocations of a function at once on this node, `limit` read again each
  * time one ends (so a share that shrank holds new deliveries until enough finished). A limit
- * of 0 hands the task to `refuse` instead: this node has no share to wait for. Only capped
- * functions pass through it; the others are bounded by prefetch alone.
+ * of 0 hands the task to `refuse` instead: this node has no share to wait for.
  */
 export class CapGate {
   readonly #running = new Map<string, number>();
   readonly #waiting = new Map<string, (() => void)[]>();
 
-  async run(
+  async run<T>(
     fn: string,
     limit: () => number,
-    task: () => Promise<void>,
-    refuse: () => void,
-  ): Promise<void> {
+    task: () => Promise<T>,
+    refuse: () => T,
+  ): Promise<T> {
     while ((this.#running.get(fn) ?? 0) >= limit()) {
       if (limit() < 1) return refuse();
       await new Promise<void>((resolve) => this.#queue(fn).push(resolve));
@@ -150,12 +149,11 @@ export class CapGate {
 /** What {@link ConcurrencyCaps.run} needs of a delivery. */
 export interface CappedDelivery {
   message: { fn: FunctionSpec };
-  requeue(): void;
 }
 
 /**
- * A node's side of the cluster-wide caps: the prefetch each function gets ({@link ClusterShares})
- * and the gate its deliveries pass. Functions without a cap pass straight through.
+ * A node's side of a function's concurrency: its slots (`concurrency`, or its share of a
+ * cluster-wide cap, {@link ClusterShares}) and the gate its runs pass.
  */
 export class ConcurrencyCaps {
   readonly #shares: ClusterShares;
@@ -184,19 +182,18 @@ export class ConcurrencyCaps {
     this.#shares.heard(info);
   }
 
-  /** The prefetch of a function's consumer on this node: its share, 0 for none. */
-  prefetchOf(spec: FunctionSpec): number {
+  /** Runs of a function this node allows at once: its share of a cap, else its concurrency. */
+  slotsOf(spec: FunctionSpec): number {
     return this.#shares.share(spec);
   }
 
   /**
-   * Runs `task` within the function's share. A delivery whose function has no share here any more
-   * goes back to the queue for the nodes that have one.
+   * Runs `task` within the function's slots; deliveries held beyond them (runtime/delivery-window.ts)
+   * wait here. A function with no share here any more gets `refuse()` instead, to hand the
+   * delivery back to the nodes that have one.
    */
-  async run(delivery: CappedDelivery, task: () => Promise<void>): Promise<void> {
+  run<T>(delivery: CappedDelivery, task: () => Promise<T>, refuse: () => T): Promise<T> {
     const spec = delivery.message.fn;
-    if (spec.clusterConcurrency === undefined) return task();
-    const limit = (): number => this.#shares.share(spec);
-    return this.#gate.run(spec.name, limit, task, () => delivery.requeue());
+    return this.#gate.run(spec.name, () => this.#shares.share(spec), task, refuse);
   }
 }

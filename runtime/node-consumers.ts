@@ -18,17 +18,24 @@ export interface NodeConsumersOptions {
   handle: (delivery: InvocationDelivery) => Promise<void>;
   /** Read when a change runs: nothing is subscribed while the node takes no work. */
   accepting: () => boolean;
-  /** A function's prefetch here (its share of a cluster-wide cap); default its concurrency. */
-  prefetchOf?: (spec: FunctionSpec) => number;
+  /** Runs of a function this node allows at once (a share of a cap); default its concurrency. */
+  slotsOf?: (spec: FunctionSpec) => number;
+  /** Deliveries held beyond the slots (runtime/delivery-window.ts); default none. */
+  sparesOf?: (spec: FunctionSpec) => number;
 }
 
 interface Consumer {
-  concurrency: number;
+  /** Runs at once (the node's capacity for the function). */
+  slots: number;
+  prefetch: number;
   subscription: Subscription;
 }
 
 /**
- * The function queues one node consumes, with prefetch = each function's concurrency. Changes
+ * The function queues one node consumes, each with a prefetch of its slots plus its spares
+ * (runtime/delivery-window.ts; the agent runs no more than the slots). A function with a
+ * cluster-wide cap gets no spares: what one node held beyond its share, the others could not
+ * run, and the cap would go unused. Changes
  * are serialized per function, so control events arriving close together cannot race.
  */
 export class NodeConsumers {
@@ -37,6 +44,8 @@ export class NodeConsumers {
   readonly #pending = new Map<string, Promise<void>>();
   /** Followed functions with a cluster-wide cap, whose prefetch changes with the cluster. */
   readonly #capped = new Map<string, FunctionSpec>();
+  /** Every followed function, by name, as last followed. */
+  readonly #followed = new Map<string, FunctionSpec>();
 
   constructor(options: NodeConsumersOptions) {
     this.#options = options;
@@ -47,10 +56,10 @@ export class NodeConsumers {
     return [...this.#consumers.keys()].sort();
   }
 
-  /** Invocations this node takes at once: the sum of its consumers' prefetch. */
+  /** Invocations this node runs at once: the sum of its consumers' slots. */
   capacity(): number {
     let total = 0;
-    for (const consumer of this.#consumers.values()) total += consumer.concurrency;
+    for (const consumer of this.#consumers.values()) total += consumer.slots;
     return total;
   }
 
@@ -67,9 +76,21 @@ export class NodeConsumers {
       await this.#options.queues.follow(spec).catch((error: unknown) => {
         logger.error({ fn: spec.name, err: error }, 'could not consume the queue trigger');
       });
+      this.#followed.set(spec.name, spec);
       if (spec.clusterConcurrency === undefined) this.#capped.delete(spec.name);
       else this.#capped.set(spec.name, spec);
       await this.#subscribe(spec);
+    });
+  }
+
+  /** Re-reads a followed function's prefetch, after its spares changed. */
+  refresh(name: string): void {
+    const spec = this.#followed.get(name);
+    if (spec === undefined) return;
+    void this.#serialize(name, async () => {
+      if (this.#options.accepting() && this.#followed.get(name) === spec) {
+        await this.#subscribe(spec);
+      }
     });
   }
 
@@ -89,6 +110,7 @@ export class NodeConsumers {
       const current = this.#consumers.get(name);
       this.#consumers.delete(name);
       this.#capped.delete(name);
+      this.#followed.delete(name);
       await current?.subscription.cancel();
       await this.#options.queues.unfollow(name);
     });
@@ -102,19 +124,22 @@ export class NodeConsumers {
     await Promise.allSettled(cancelling);
   }
 
-  /** Subscribes with the function's prefetch, unless it has it already; none for prefetch 0. */
+  /** Subscribes with the function's window, unless it has it already; none for 0 slots. */
   async #subscribe(spec: FunctionSpec): Promise<void> {
-    const prefetch = this.#options.prefetchOf?.(spec) ?? spec.concurrency;
+    const slots = this.#options.slotsOf?.(spec) ?? spec.concurrency;
+    const spares =
+      spec.clusterConcurrency === undefined ? (this.#options.sparesOf?.(spec) ?? 0) : 0;
+    const prefetch = slots < 1 ? 0 : slots + spares;
     const current = this.#consumers.get(spec.name);
-    if (current?.concurrency === prefetch) return;
+    if (current?.prefetch === prefetch && current.slots === slots) return;
     this.#consumers.delete(spec.name);
     if (current) await current.subscription.cancel();
-    if (prefetch < 1) return;
+    if (slots < 1) return;
     await this.#options.broker.declareFunction(spec.name);
     const subscription = await this.#options.broker.consume(spec.name, prefetch, (d) =>
       this.#options.handle(d),
     );
-    this.#consumers.set(spec.name, { concurrency: prefetch, subscription });
+    this.#consumers.set(spec.name, { slots, prefetch, subscription });
   }
 
   /** In the background: the first invocation of the version finds an instance warm. */
