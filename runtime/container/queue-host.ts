@@ -95,12 +95,10 @@ export class QueueHost {
     invoke: (token: string) => Promise<T>,
   ): Promise<T> {
     const token = this.begin(deadline);
-    let reply: T | undefined;
     try {
-      reply = await invoke(token);
-      return this.end(token, reply);
+      return this.end(token, await invoke(token));
     } finally {
-      if (reply === undefined) this.#calls.delete(token);
+      this.#calls.delete(token); // also when the invocation failed in transport
     }
   }
 
