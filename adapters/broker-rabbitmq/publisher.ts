@@ -45,6 +45,8 @@ export class ConfirmPublisher implements Participant {
   #session: Session | undefined;
   readonly #slot = new PublishSlot<ConfirmChannel>();
   #seq = 0;
+  /** A fresh channel is being opened in place of one that stopped confirming. */
+  #replacing = false;
 
   constructor(options: { confirmTimeoutMs: number; logger: Logger }) {
     this.#timeoutMs = options.confirmTimeoutMs;
@@ -110,11 +112,10 @@ export class ConfirmPublisher implements Participant {
     return new Promise<void>((resolve, reject) => {
       let retry: NodeJS.Timeout | undefined;
       let retryDelayMs = NACK_RETRY_MS;
-      const timer = setTimeout(
-        () =>
-          settle(unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        settle(unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`));
+        void this.#replace(channel);
+      }, this.#timeoutMs);
       const settle = (error?: FjordError): void => {
         if (!this.#pending.delete(id)) return;
         clearTimeout(timer);
@@ -170,6 +171,31 @@ export class ConfirmPublisher implements Participant {
       this.#pending.set(id, settle);
       send(channel, gate);
     });
+  }
+
+  /**
+   * Swaps `stuck` for a fresh channel on the same connection, when a confirm did not come in
+   * time. On RabbitMQ 3.10 a channel that published to a quorum queue while its leader was
+   * being replaced can keep waiting on the old leader: none of its later publishes to that queue
+   * are ever confirmed (seen in test/e2e/rabbitmq-cluster.test.ts), while a new channel finds
+   * the new leader. What is still pending on `stuck` ends by its own timeout, then it is closed.
+   */
+  async #replace(stuck: ConfirmChannel): Promise<void> {
+    const session = this.#session;
+    if (this.#slot.channel !== stuck || this.#replacing || session === undefined) return;
+    if (!session.alive || this.#slot.closing) return;
+    this.#replacing = true;
+    this.#log.warn({}, 'RabbitMQ did not confirm in time; publishing on a fresh channel');
+    try {
+      await this.attach(session);
+    } catch (error) {
+      // Opening a channel failed on a live connection: rebuild everything, as for a closed one.
+      this.#log.error({ err: error }, 'could not open a fresh publisher channel; reconnecting');
+      if (session.alive) void session.close();
+    } finally {
+      this.#replacing = false;
+    }
+    setTimeout(() => void stuck.close().catch(() => undefined), this.#timeoutMs).unref();
   }
 
   #detachChannel(): void {
