@@ -19,6 +19,7 @@ export { TARGETS } from './targets.ts';
 
 export const TARGET_LABELS: Record<LatencyTarget, string> = {
   fjordRabbitmq: 'Fjord, RabbitMQ',
+  fjordRabbitmqInline: 'Fjord, RabbitMQ, --isolate-host inline',
   fjordEmbedded: 'Fjord, embedded',
   amqplibRpc: 'raw amqplib RPC, quorum queue',
   amqplibRpcClassic: 'raw amqplib RPC, classic queue',
@@ -68,11 +69,13 @@ function latencyRows(results: BenchResults): TableRow[] {
   if (targets === undefined) return [];
   const rows: TableRow[] = [];
   // The broker anchors say what RabbitMQ itself costs; the embedded broker is not RabbitMQ.
-  const anchorsOf: Record<'fjordRabbitmq' | 'fjordEmbedded', LatencyTarget[]> = {
+  type Variant = 'fjordRabbitmq' | 'fjordRabbitmqInline' | 'fjordEmbedded';
+  const anchorsOf: Record<Variant, LatencyTarget[]> = {
     fjordRabbitmq: ['amqplibRpc', 'amqplibRpcClassic', 'koa', 'workerd'],
+    fjordRabbitmqInline: ['fjordRabbitmq', 'amqplibRpcClassic'],
     fjordEmbedded: ['koa', 'workerd'],
   };
-  for (const variant of ['fjordRabbitmq', 'fjordEmbedded'] as const) {
+  for (const variant of ['fjordRabbitmq', 'fjordRabbitmqInline', 'fjordEmbedded'] as const) {
     const anchors = anchorsOf[variant];
     for (const c of results.plan.concurrencies) {
       const fjord = targets[variant]?.[String(c)];

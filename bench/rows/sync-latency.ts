@@ -1,7 +1,8 @@
 /**
  * Row 2, sync HTTP latency of a warm isolate: closed-loop load at each concurrency (after a
  * warm-up at the same concurrency that fills the isolate pool), percentiles of every response.
- * Targets, each started alone so the others sit idle: Fjord through RabbitMQ and through the
+ * Targets, each started alone so the others sit idle: Fjord through RabbitMQ (also with
+ * `--isolate-host inline`, which tells what the isolate host processes' IPC costs) and through the
  * embedded broker (GET /fn/NAME), raw amqplib direct reply-to RPC (to a quorum queue, the type
  * Fjord declares, and to a classic queue, the DESIGN.md anchor's), a bare Koa handler running
  * the same fetch handler in-process, and workerd serving it.
@@ -21,6 +22,7 @@ import { logFile, type BenchContext } from './context.ts';
 
 export const LATENCY_TARGETS = [
   'fjordRabbitmq',
+  'fjordRabbitmqInline',
   'fjordEmbedded',
   'amqplibRpc',
   'amqplibRpcClassic',
@@ -46,12 +48,16 @@ interface Started {
 const ANCHOR_KOA = new URL('../anchors/koa-server.ts', import.meta.url).pathname;
 const ANCHOR_RESPONDER = new URL('../anchors/amqp-responder.ts', import.meta.url).pathname;
 
-async function fjordTarget(ctx: BenchContext, variant: 'embedded' | 'rabbitmq'): Promise<Started> {
+async function fjordTarget(
+  ctx: BenchContext,
+  variant: 'embedded' | 'rabbitmq' | 'rabbitmq-inline',
+): Promise<Started> {
   const stack = await startFjord({
     dataDir: join(ctx.workDir, `latency-${variant}`),
     logFile: logFile(ctx, `fn-up-latency-${variant}`),
     children: ctx.children,
-    ...(variant === 'rabbitmq' ? { broker: ctx.amqpUrl } : {}),
+    ...(variant === 'embedded' ? {} : { broker: ctx.amqpUrl }),
+    ...(variant === 'rabbitmq-inline' ? { inlineIsolates: true } : {}),
     ...(ctx.profile === `latency-${variant}` ? { profileDir: ctx.profileDir } : {}),
   });
   const name = `bench-fetch-${variant}`;
@@ -102,6 +108,7 @@ export async function syncLatencyRow(ctx: BenchContext): Promise<LatencyResults>
   const workerdDir = join(ctx.workDir, 'workerd');
   const starters: Record<LatencyTarget, () => Promise<Started>> = {
     fjordRabbitmq: () => fjordTarget(ctx, 'rabbitmq'),
+    fjordRabbitmqInline: () => fjordTarget(ctx, 'rabbitmq-inline'),
     fjordEmbedded: () => fjordTarget(ctx, 'embedded'),
     amqplibRpc: () => rpcTarget(ctx, 'quorum'),
     amqplibRpcClassic: () => rpcTarget(ctx, 'classic'),

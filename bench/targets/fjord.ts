@@ -22,6 +22,8 @@ export interface FjordOptions {
   children: Children;
   /** When set, the process runs with --cpu-prof and writes its profile here on exit. */
   profileDir?: string;
+  /** `--isolate-host inline`: isolates in the fn up process, without the host processes' IPC. */
+  inlineIsolates?: boolean;
 }
 
 export interface FjordStack extends FjordApi {
@@ -57,6 +59,7 @@ export async function startFjord(options: FjordOptions): Promise<FjordStack> {
   const args = [...nodeFlags, FN_BIN, 'up', '--json', '--port', '0', '--no-examples'];
   args.push('--data-dir', options.dataDir);
   if (options.broker !== undefined) args.push('--broker', options.broker);
+  if (options.inlineIsolates === true) args.push('--isolate-host', 'inline');
   const server: ReadyChild<Ready> = await startReady<Ready>(process.execPath, args, {
     cwd: REPO,
     env: fjordEnv(),
