@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -37,17 +40,77 @@ async function pooled<T, R>(
   return results;
 }
 
-/** Messages waiting in the vhost's results queue, as RabbitMQ itself counts them. */
-function resultsWaiting(amqpUrl: string): number {
+/** Every queue of the vhost with its messages (ready + unacked), as RabbitMQ counts them. */
+function queueMessages(amqpUrl: string): Map<string, number> {
   const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
   const out = execFileSync('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages'], {
     encoding: 'utf8',
+    timeout: 180_000,
   });
-  const row = out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .find(([name]) => name?.endsWith('.results'));
-  return Number(row?.[1] ?? 0);
+  const rows = out.split('\n').map((line) => line.trim().split(/\s+/));
+  return new Map(
+    rows
+      .filter(([name, n]) => name && !(name === 'name' && n === 'messages')) // the header
+      .map(([name, n]) => [name as string, Number(n)]),
+  );
+}
+
+/**
+ * A free port on 127.0.0.1 below the kernel's ephemeral range (ip_local_port_range): the kernel
+ * never hands it out by itself, so it stays free while its server is down.
+ */
+async function portBelowEphemeral(): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+  const below = Number(low ?? 32_768);
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const server = createServer().listen(port, '127.0.0.1');
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('listening', () => resolve(true));
+      server.once('error', () => resolve(false));
+    });
+    if (free) await new Promise((resolve) => server.close(resolve));
+    if (free) return port;
+  }
+}
+
+/** The queue every gateway takes results from (adapters/broker-rabbitmq/topology.ts). */
+const RESULTS_QUEUE = 'fjord.results';
+
+/**
+ * An HTTP server on loopback that holds every request to /held until {@link release} (and
+ * answers at once afterwards): a function fetching it runs exactly as long as the test wants.
+ */
+async function startGate(): Promise<{
+  host: string;
+  arrived: () => number;
+  release: () => void;
+  close: () => Promise<void>;
+}> {
+  let open = false;
+  let arrived = 0;
+  const held: ServerResponse[] = [];
+  const server = createServer((request, response) => {
+    if (request.url !== '/held' || open) return void response.end('open');
+    arrived++;
+    held.push(response);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrived: () => arrived,
+    release: () => {
+      open = true;
+      for (const response of held.splice(0)) response.end('released');
+    },
+    close: async () => {
+      open = true;
+      for (const response of held.splice(0)) response.end('closing');
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** Most attempts that overlapped in time: [startedAt, endedAt), an end before a start at a tie. */
@@ -123,11 +186,12 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
   };
 
   before(async () => {
-    port = '0';
+    // The restarted gateway must be found where the node and the test already look, so its port
+    // must stay free while it is down: one below the ephemeral range, which no outgoing
+    // connection and no listener on port 0 can be given meanwhile.
+    port = String(await portBelowEphemeral());
     gateway = await startGateway();
     api = new Api(readCredentials(join(dataDir, 'credentials.json')));
-    // The restarted gateway must be found where the node and the test already look.
-    port = new URL(api.base).port;
     const nodeToken = readFileSync(join(dataDir, 'node-token'), 'utf8').trim();
     const node = await startFn(
       ['node', '--broker', AMQP_URL, '--gateway', api.base, '--token', nodeToken],
@@ -145,45 +209,77 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
   });
 
   test('a gateway killed with SIGKILL loses nothing it accepted; results wait for its restart', async () => {
-    const sleepy = await deploy('sleepy', 'sleep', { concurrency: 2 });
-    // The node fetches a bundle from the gateway once: it must hold it before the gateway dies.
-    const warm = await api.settled(await api.invokeAsync(sleepy, { ms: 0 }));
-    assert.equal(warm.status, 'succeeded');
-    const ids: string[] = [];
-    // 12 runs of 1 s at concurrency 2 keep the node busy for about 6 s after the first starts,
-    // so the kill below lands while most of them are still queued or running, even under load.
-    for (let i = 0; i < 12; i++) ids.push(await api.invokeAsync(sleepy, { ms: 1000 }));
-    await waitFor(async () => (await api.invocation(ids[0] as string)).status !== 'queued', {
-      what: 'the first invocation picked up by the node',
-      timeoutMs: 30_000,
-    });
+    // Each run fetches the gate, which holds it until the gateway is dead: whatever the load,
+    // the runs end, and their results are published, while no gateway runs.
+    const gate = await startGate();
+    try {
+      const held = await deploy('held', 'fetch-client', {
+        concurrency: 2,
+        timeoutMs: 120_000,
+        egress: { allow: [gate.host] },
+      });
+      const url = `http://${gate.host}/held`;
+      // The node fetches a bundle from the gateway once: it must hold it before the gateway dies.
+      const warm = await api.settled(await api.invokeAsync(held, { url: `http://${gate.host}/` }));
+      assert.equal(warm.status, 'succeeded', JSON.stringify(warm));
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push(await api.invokeAsync(held, { url }));
+      await waitFor(() => gate.arrived() === 2, {
+        what: 'two runs (the concurrency) waiting on the gate',
+        timeoutMs: 60_000,
+      });
 
-    await gateway.stop('SIGKILL');
-    const killedAt = Date.now();
-    // The node keeps working without a gateway: its reports (started, finished) wait in the
-    // durable results queue. Four of them hold at least one run that ended after the kill.
-    await waitFor(async () => resultsWaiting(AMQP_URL) >= 4, {
-      what: 'results queued while no gateway runs',
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
-    const restartedAt = Date.now();
-    gateway = await startGateway();
+      await gateway.stop('SIGKILL');
+      const killedAt = Date.now();
+      gate.release();
+      // The node goes on without a gateway: it runs all six, and their results (six `finished`,
+      // a `started` for each that ran over 50 ms) wait in the durable results queue. With two
+      // running at once, six of them hold at least two `finished`.
+      const queued = await waitFor(
+        () => (queueMessages(AMQP_URL).get(RESULTS_QUEUE) ?? 0) >= ids.length,
+        {
+          what: `${ids.length} results queued while no gateway runs`,
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        },
+      ).catch((error: unknown) => {
+        const queues = JSON.stringify(Object.fromEntries(queueMessages(AMQP_URL)));
+        const node = servers[1]?.stderr().slice(-3000) ?? '';
+        return `${(error as Error).message}; the gate saw ${gate.arrived()} held runs; queues ${queues}; node log:\n${node}`;
+      });
+      // Restarted whatever happened, so the tests after this one find a gateway.
+      const restartedAt = Date.now();
+      gateway = await startGateway();
+      if (typeof queued === 'string') {
+        const seen = await Promise.all(ids.map((id) => api.invocation(id)));
+        const statuses = seen.map((v) => `${v.id} ${v.status} (${v.attempts} attempts)`);
+        assert.fail(`${queued}\nafter the restart: ${statuses.join(', ')}`);
+      }
 
-    const views = await Promise.all(ids.map((id) => api.settled(id, 60_000)));
-    assert.deepEqual(
-      views.map((v) => v.status),
-      ids.map(() => 'succeeded'),
-    );
-    const endedWhileDown = views.filter((v) => {
-      const ended = Date.parse(v.endedAt ?? '');
-      return ended >= killedAt && ended <= restartedAt;
-    });
-    assert.ok(endedWhileDown.length >= 1, 'results of runs that ended while it was down recorded');
-    await waitFor(async () => resultsWaiting(AMQP_URL) === 0, {
-      what: 'the results queue drained by the restarted gateway',
-      intervalMs: 200,
-    });
+      const views = await Promise.all(
+        ids.map((id) => api.settled(id, 60_000).catch(() => api.invocation(id))),
+      );
+      assert.deepEqual(
+        views.map((v) => v.status),
+        ids.map(() => 'succeeded'),
+        JSON.stringify(views.map((v) => ({ id: v.id, status: v.status, history: v.history }))),
+      );
+      const endedWhileDown = views.filter((v) => {
+        const ended = Date.parse(v.endedAt ?? '');
+        return ended >= killedAt && ended <= restartedAt;
+      });
+      assert.ok(
+        endedWhileDown.length >= 2,
+        'results of runs that ended while it was down recorded',
+      );
+      await waitFor(() => queueMessages(AMQP_URL).get(RESULTS_QUEUE) === 0, {
+        what: 'the results queue drained by the restarted gateway',
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
+    } finally {
+      await gate.close();
+    }
   });
 
   test('a poison message is dead-lettered after its attempts while other work keeps flowing', async () => {
