@@ -18,6 +18,8 @@ import {
 } from './gateway-options.ts';
 import { Invoker } from './invoker.ts';
 import { GatewayMetrics } from './metrics.ts';
+import { registerNodeMetrics } from './metrics-nodes.ts';
+import { QueueFeed } from './dashboard/queue-feed.ts';
 import { registerQueueMetrics } from './metrics-queues.ts';
 import { callId } from './middleware/call-id.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -92,6 +94,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     admission,
     depths,
   };
+  registerNodeMetrics(metrics.registry, deps.nodes);
+  const queueFeed = new QueueFeed({
+    events,
+    depths,
+    store,
+    logger,
+    intervalMs: resolved.dashboard.queueFeedMs,
+  });
   const app = createApp(deps);
   const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
   const recordResult = createResultRecorder(store, metrics, events);
@@ -135,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       callbacks.start();
       admission.start();
+      queueFeed.start();
       await scheduler.start();
       state = 'running';
       logger.info({}, 'gateway recording results');
@@ -145,6 +156,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       events.close();
       await cancelAll(subscriptions);
       admission.stop();
+      queueFeed.stop();
       await callbacks.stop();
       await scheduler.stop();
     },

@@ -17,6 +17,11 @@ export interface DashboardOptions {
    * buffering for it without bound. Default 1 MiB.
    */
   eventBufferBytes: number;
+  /**
+   * How often, while a dashboard follows the events, queue depths and dead letters are looked
+   * at and sent as a `queues` event when they changed. Default 2 s.
+   */
+  queueFeedMs: number;
 }
 
 export const DEFAULT_DASHBOARD_OPTIONS: DashboardOptions = {
@@ -25,4 +30,5 @@ export const DEFAULT_DASHBOARD_OPTIONS: DashboardOptions = {
   recentInvocations: 100,
   eventHeartbeatMs: 15_000,
   eventBufferBytes: 1024 * 1024,
+  queueFeedMs: 2000,
 };

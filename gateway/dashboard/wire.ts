@@ -40,7 +40,12 @@ export type GatewayEvent =
   | { type: 'invocation'; data: InvocationSummary }
   | { type: 'function'; data: { name: string; change: 'deployed' | 'deleted'; version?: number } }
   | { type: 'node'; data: NodeSummary }
-  | { type: 'dead-letter'; data: { fn: string; id: string; code: string } };
+  | { type: 'dead-letter'; data: { fn: string; id: string; code: string } }
+  /** Every function's counts, whenever one changed (gateway/dashboard/queue-feed.ts). */
+  | { type: 'queues'; data: { functions: QueueCounts[] } };
+
+/** A function's queue depth on the broker and its dead letters, as `OverviewFunction` has them. */
+export type QueueCounts = Pick<OverviewFunction, 'name' | 'queued' | 'deadLetters'>;
 
 /** A function as the dashboard lists it. */
 export interface OverviewFunction {

@@ -121,6 +121,44 @@ test('a failing invocation shows as failed, with its error', async () => {
   assert.match(await error.innerText(), /FUNCTION_ERROR[\s\S]*the fixture failed on purpose/);
 });
 
+/** Starts an async invocation; the gateway answers 202 once the broker holds it. */
+async function invokeAsync(name: string, event: unknown): Promise<void> {
+  const response = await api.fetch(`/v1/functions/${name}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  assert.equal(response.status, 202);
+  await response.body?.cancel();
+}
+
+test('queue depth and dead letters follow live; nodes show their load', async () => {
+  await api.deployFixture('dash-sleep', 'sleep', { concurrency: 1 });
+  await api.deployFixture('dash-dead', 'throws', { retries: { maxAttempts: 1 } });
+  const cell = (fn: string, testid: string) =>
+    page.locator(`[data-testid=function-row][data-name=${fn}] [data-testid=${testid}]`);
+  await cell('dash-sleep', 'queued').waitFor();
+  // One runs at a time for 3 s: the other three wait in the queue, 9 s and more.
+  for (let i = 0; i < 4; i++) await invokeAsync('dash-sleep', { ms: 3000 });
+  await cell('dash-sleep', 'queued')
+    .filter({ hasText: /^[1-3]$/ })
+    .waitFor({ timeout: 20_000 });
+  // Drained by the node, shown without a reload: only the live `queues` event says so.
+  await cell('dash-sleep', 'queued').filter({ hasText: /^0$/ }).waitFor({ timeout: 60_000 });
+
+  assert.equal(await cell('dash-dead', 'dead-letters').innerText(), '0');
+  await invokeAsync('dash-dead', {});
+  await cell('dash-dead', 'dead-letters').filter({ hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+
+  const node = page.locator('[data-testid=node-row][data-state=running]').first();
+  // In flight over capacity (the sum of the functions' concurrency), and the host's load.
+  assert.match(await node.locator('[data-testid=node-inflight]').innerText(), /^\d+ \/ \d+$/);
+  assert.match(
+    await node.locator('[data-testid=node-load]').innerText(),
+    /^\d+\.\d\d · \d+ CPUs?$/,
+  );
+});
+
 test('a screenshot at 1280x800 shows every section inside the viewport', async () => {
   const path = join(dir, 'dashboard.png');
   await page.screenshot({ path });
@@ -135,8 +173,12 @@ test('a screenshot at 1280x800 shows every section inside the viewport', async (
     '#live',
     '[data-testid=functions] h2',
     '[data-testid=function-row][data-name=dash-log]',
+    '[data-testid=function-row][data-name=dash-log] [data-testid=queued]',
+    '[data-testid=function-row][data-name=dash-log] [data-testid=dead-letters]',
     '[data-testid=nodes] h2',
     '[data-testid=node-row]',
+    '[data-testid=node-row] [data-testid=node-load]',
+    '[data-testid=node-row] [data-testid=node-heartbeat]',
     '[data-testid=invocations] h2',
     '[data-testid=invocation-row]',
     '[data-testid=detail] h2',
@@ -151,6 +193,16 @@ test('a screenshot at 1280x800 shows every section inside the viewport', async (
         box.x + box.width <= VIEWPORT.width &&
         box.y + box.height <= VIEWPORT.height,
       `${selector} lies inside the viewport: ${JSON.stringify(box)}`,
+    );
+  }
+  // No table is wider than its card (a card clips what overflows it).
+  for (const card of ['functions', 'nodes', 'invocations']) {
+    const outer = await page.locator(`[data-testid=${card}]`).boundingBox();
+    const table = await page.locator(`[data-testid=${card}] table`).boundingBox();
+    assert.ok(outer !== null && table !== null, `${card} has a table`);
+    assert.ok(
+      table.x + table.width <= outer.x + outer.width,
+      `the ${card} table fits its card: ${JSON.stringify({ outer, table })}`,
     );
   }
 });

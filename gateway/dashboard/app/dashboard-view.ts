@@ -53,7 +53,7 @@ export class DashboardView {
   renderFunctions(): void {
     renderTable(
       byId('functions-body'),
-      ['Name', 'Version', 'Runtime', 'Triggers', 'URL', 'Waiting', 'Dead letters'],
+      ['Name', 'Version', 'Runtime', 'Triggers', 'URL', 'Waiting', 'Queued', 'Dead letters'],
       this.#model.functions.map((fn) => functionRow(fn, this.#model)),
       'No functions yet: deploy one with fn deploy.',
     );
@@ -62,7 +62,7 @@ export class DashboardView {
   renderNodes(): void {
     renderTable(
       byId('nodes-body'),
-      ['Node', 'State', 'In flight', 'Heartbeat'],
+      ['Node', 'State', 'Load'],
       [...this.#model.nodes.values()].map((node) => nodeRow(node, this.#model)),
       'No node has reported in.',
     );
@@ -206,7 +206,12 @@ function functionRow(fn: OverviewFunction, model: Model): HTMLTableRowElement {
     ),
     h('td', { class: 'mono' }, h('a', { href: fn.url }, fn.url)),
     h('td', { class: 'num' }, model.waiting(fn.name)),
-    h('td', { class: `num${dead > 0 ? ' warn' : ''}` }, dead),
+    h(
+      'td',
+      { class: 'num', 'data-testid': 'queued', title: 'waiting in its queue on the broker' },
+      fn.queued ?? '–',
+    ),
+    h('td', { class: `num${dead > 0 ? ' warn' : ''}`, 'data-testid': 'dead-letters' }, dead),
   );
 }
 
@@ -226,8 +231,38 @@ function nodeRow(node: NodeSummary, model: Model): HTMLTableRowElement {
         `${node.hostname} · ${node.functions.length} functions · up ${ago(node.startedAt, model.now()).replace(' ago', '')}`,
       ),
     ),
-    h('td', {}, badge(state)),
-    h('td', { class: 'num' }, node.inflight),
-    h('td', { class: 'nowrap' }, ago(node.lastSeen, model.now())),
+    // The state, and under it when the last heartbeat came: three columns fit the side card.
+    h(
+      'td',
+      { class: 'nowrap' },
+      badge(state),
+      h(
+        'div',
+        { class: 'muted small', 'data-testid': 'node-heartbeat', title: 'last heartbeat' },
+        ago(node.lastSeen, model.now()),
+      ),
+    ),
+    // In flight over capacity, and under it the host's load.
+    h(
+      'td',
+      { class: 'num nowrap' },
+      h(
+        'div',
+        { 'data-testid': 'node-inflight', title: 'in flight / capacity' },
+        node.capacity === undefined ? node.inflight : `${node.inflight} / ${node.capacity}`,
+      ),
+      h(
+        'div',
+        { class: 'muted small', 'data-testid': 'node-load', title: 'host load, 1 minute' },
+        hostLoad(node),
+      ),
+    ),
   );
+}
+
+/** The host's 1-minute load average and its CPUs, e.g. `0.42 · 2 CPUs`. */
+function hostLoad(node: NodeSummary): string {
+  if (node.loadAvg === undefined) return '';
+  const load = node.loadAvg.toFixed(2);
+  return node.cpus === undefined ? load : `${load} · ${node.cpus} CPU${node.cpus === 1 ? '' : 's'}`;
 }

@@ -11,7 +11,13 @@ export interface LiveHandlers {
   onClosed(): void;
 }
 
-const EVENT_TYPES: GatewayEvent['type'][] = ['invocation', 'function', 'node', 'dead-letter'];
+const EVENT_TYPES: GatewayEvent['type'][] = [
+  'invocation',
+  'function',
+  'node',
+  'dead-letter',
+  'queues',
+];
 
 /**
  * Follows `GET /v1/events` with EventSource, which sends the session cookie and reconnects on

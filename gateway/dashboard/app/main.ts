@@ -103,6 +103,9 @@ async function start(): Promise<void> {
       } else if (event.type === 'node') {
         model.node(event.data);
         dashboard.renderNodes();
+      } else if (event.type === 'queues') {
+        model.queues(event.data.functions);
+        dashboard.renderFunctions();
       } else {
         reloadSoon();
       }

@@ -4,6 +4,7 @@ import type {
   NodeSummary,
   OverviewFunction,
   OverviewResponse,
+  QueueCounts,
 } from '../wire.ts';
 
 /** Invocations the page keeps, like the gateway's own recent list. */
@@ -43,6 +44,20 @@ export class Model {
 
   node(node: NodeSummary): void {
     this.nodes.set(node.id, node);
+  }
+
+  /** Takes the queue depths and dead letters of a `queues` event into the functions shown. */
+  queues(counts: QueueCounts[]): void {
+    const byName = new Map(counts.map((count) => [count.name, count]));
+    this.functions = this.functions.map((fn) => {
+      const count = byName.get(fn.name);
+      if (count === undefined) return fn;
+      const updated: OverviewFunction = { ...fn, deadLetters: count.deadLetters };
+      // A broker that could not tell leaves the depth unknown, not the old one.
+      if (count.queued === undefined) delete updated.queued;
+      else updated.queued = count.queued;
+      return updated;
+    });
   }
 
   /** Newest first. */
