@@ -7,6 +7,7 @@
  * (kill -9 of a node and a broker outage are in rabbitmq-nodes and broker-outage.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { connect } from 'amqplib';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -55,6 +56,15 @@ function queueMessages(amqpUrl: string): Map<string, number> {
   );
 }
 
+/** Every queue's messages for a failure message, or why rabbitmqctl could not tell. */
+function describeQueues(amqpUrl: string): string {
+  try {
+    return JSON.stringify(Object.fromEntries(queueMessages(amqpUrl)));
+  } catch (error) {
+    return `unknown (${(error as Error).message})`;
+  }
+}
+
 /**
  * A free port on 127.0.0.1 below the kernel's ephemeral range (ip_local_port_range): the kernel
  * never hands it out by itself, so it stays free while its server is down.
@@ -76,6 +86,21 @@ async function portBelowEphemeral(): Promise<number> {
 
 /** The queue every gateway takes results from (adapters/broker-rabbitmq/topology.ts). */
 const RESULTS_QUEUE = 'fjord.results';
+
+/**
+ * Results ready in the results queue, from the queue's leader at this moment (a passive declare):
+ * rabbitmqctl's count of a quorum queue lags by up to its 5 s metrics tick, and each call costs
+ * an Erlang VM start (seconds under load).
+ */
+async function resultsReady(amqpUrl: string): Promise<number> {
+  const connection = await connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(RESULTS_QUEUE)).messageCount;
+  } finally {
+    await connection.close();
+  }
+}
 
 /**
  * An HTTP server on loopback that holds every request to /held until {@link release} (and
@@ -235,15 +260,12 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
       // The node goes on without a gateway: it runs all six, and their results (six `finished`,
       // a `started` for each that ran over 50 ms) wait in the durable results queue. With two
       // running at once, six of them hold at least two `finished`.
-      const queued = await waitFor(
-        () => (queueMessages(AMQP_URL).get(RESULTS_QUEUE) ?? 0) >= ids.length,
-        {
-          what: `${ids.length} results queued while no gateway runs`,
-          timeoutMs: 60_000,
-          intervalMs: 200,
-        },
-      ).catch((error: unknown) => {
-        const queues = JSON.stringify(Object.fromEntries(queueMessages(AMQP_URL)));
+      const queued = await waitFor(async () => (await resultsReady(AMQP_URL)) >= ids.length, {
+        what: `${ids.length} results queued while no gateway runs`,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      }).catch((error: unknown) => {
+        const queues = describeQueues(AMQP_URL);
         const node = servers[1]?.stderr().slice(-3000) ?? '';
         return `${(error as Error).message}; the gate saw ${gate.arrived()} held runs; queues ${queues}; node log:\n${node}`;
       });
@@ -272,7 +294,7 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
         endedWhileDown.length >= 2,
         'results of runs that ended while it was down recorded',
       );
-      await waitFor(() => queueMessages(AMQP_URL).get(RESULTS_QUEUE) === 0, {
+      await waitFor(async () => (await resultsReady(AMQP_URL)) === 0, {
         what: 'the results queue drained by the restarted gateway',
         timeoutMs: 60_000,
         intervalMs: 200,
