@@ -17,10 +17,14 @@ import type {
   InvocationContext,
 } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import { BundleCache } from '../bundle-cache.ts';
 import { resolveHostOptions, type IsolateHostOptions } from './host-options.ts';
 import { HostProcess } from './host-process.ts';
 
 export type { IsolateHostOptions } from './host-options.ts';
+
+/** Bundles the parent keeps for its host processes (as many as each process keeps itself). */
+const BUNDLES_KEPT = 64;
 
 export class IsolateHostExecutor implements Executor {
   readonly #hosts: HostProcess[];
@@ -29,7 +33,15 @@ export class IsolateHostExecutor implements Executor {
 
   constructor(options: IsolateHostOptions) {
     const resolved = resolveHostOptions(options);
-    this.#hosts = Array.from({ length: resolved.processes }, () => new HostProcess(resolved));
+    // Code is asked for once per bundle and process. Kept here too, a bundle this node has
+    // fetched reaches its other processes (a restarted one, or one taking a version while the
+    // version's own was down) without the gateway: a node keeps running while no gateway answers.
+    const bundles = new BundleCache(resolved.loadCode, BUNDLES_KEPT, (_sha, code) => code);
+    const loadCode = (sha: string): Promise<string> => bundles.get(sha);
+    this.#hosts = Array.from(
+      { length: resolved.processes },
+      () => new HostProcess({ ...resolved, loadCode }),
+    );
   }
 
   /** Pids of the host processes running now (for operators and tests). */
