@@ -45,6 +45,8 @@ export class QueueHost {
   readonly #operation: ReturnType<typeof queueOperation>;
   readonly #calls = new Map<string, Call>();
   readonly #server: Server;
+  /** Set by close(): a listen() still to come (the boot races a removal) must not open it again. */
+  #closed = false;
 
   constructor(publish: QueuePublisher | undefined) {
     this.#operation = queueOperation(publish);
@@ -53,6 +55,7 @@ export class QueueHost {
 
   /** Listens on `path`, connectable by the container's user whoever the node runs as. */
   async listen(path: string): Promise<void> {
+    if (this.#closed) return;
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(path, () => {
@@ -60,6 +63,10 @@ export class QueueHost {
         resolve();
       });
     });
+    if (this.#closed) {
+      this.#server.close();
+      return;
+    }
     await chmod(path, 0o666);
   }
 
@@ -102,7 +109,14 @@ export class QueueHost {
     }
   }
 
+  /** True while the socket accepts connections. */
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  /** Stops listening, now or as soon as a listen() under way has opened the socket. */
   close(): void {
+    this.#closed = true;
     this.#server.close();
     this.#server.closeAllConnections();
   }

@@ -123,3 +123,16 @@ describe('the queue socket of a container', () => {
     }
   });
 });
+
+test('a queue socket closed before it listens (a removal racing the boot) never opens', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fjord-queue-host-'));
+  try {
+    const host = new QueueHost(undefined);
+    host.close();
+    await host.listen(join(dir, HOST_SOCKET_NAME));
+    assert.equal(host.listening, false, 'a listening socket would keep the node process alive');
+    await assert.rejects(stat(join(dir, HOST_SOCKET_NAME)), { code: 'ENOENT' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
