@@ -9,16 +9,28 @@
  * neither join nor disturb the shared broker, and `rabbitmqctl -n` reaches it with HOME pointing
  * there. The CLI gets a distribution port range of its own too (the default 35672-35682 is what
  * every other rabbitmqctl on the machine uses). Tests destroy their nodes (SIGKILL to the
- * process group, directory removed) in `after`, whatever happened.
+ * process group, directory removed) in `after`, whatever happened; an aborted `signal` does it
+ * for nodes still booting, and a watchdog per node does it when the test's process dies (even by
+ * SIGKILL, where no hook runs).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../support/inbox.ts';
+import { killWithThisProcess } from './watchdog.ts';
 
 /** The Debian package's scripts, run directly (the /usr/sbin wrappers switch to user rabbitmq). */
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
@@ -32,16 +44,25 @@ export interface RabbitMqInstanceOptions {
   rabbitEnv?: Record<string, number>;
   /** How long the node may take to boot. Default 180 s (about 15 s on an idle 2-core machine). */
   startTimeoutMs?: number;
+  /**
+   * Aborting it kills the node whatever it is doing (booting, joining, serving): a test's `after`
+   * aborts it, so a test that timed out while its nodes were still starting leaves none behind.
+   */
+  signal?: AbortSignal;
 }
 
-/** A free TCP port on loopback, and `count - 1` free ones right after it. */
-async function freePorts(count: number): Promise<number> {
+/**
+ * A free TCP port on loopback, and `count - 1` free ones right after it, none in `avoid` (ports
+ * given to nodes that are not listening yet).
+ */
+async function freePorts(count: number, avoid: ReadonlySet<number> = new Set()): Promise<number> {
   for (;;) {
     const server = createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');
     const base = (server.address() as { port: number }).port;
     server.close();
     if (base + count > 65_535) continue;
+    if (Array.from({ length: count }, (_, i) => base + i).some((p) => avoid.has(p))) continue;
     const taken = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const probe = createServer().listen(base + i, '127.0.0.1');
@@ -79,6 +100,8 @@ export class RabbitMqInstance {
   readonly #ctlEnv: NodeJS.ProcessEnv;
   readonly #child: ChildProcess;
   readonly #exited: Promise<unknown>;
+  readonly #releaseWatchdog: () => void;
+  readonly #signal: AbortSignal | undefined;
 
   private constructor(
     dir: string,
@@ -118,6 +141,7 @@ export class RabbitMqInstance {
       RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
     };
     writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
+    const output = openSync(join(dir, 'output.log'), 'w');
     this.#ctlEnv = {
       ...base,
       RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
@@ -127,11 +151,17 @@ export class RabbitMqInstance {
     this.#child = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], {
       env: this.#env,
       cwd: dir,
-      stdio: 'ignore',
+      // What the node says before its log exists (why it could not boot) goes here.
+      stdio: ['ignore', output, output],
       // Its own process group: kill() reaches the shell wrapper, erl and every port program.
       detached: true,
     });
+    closeSync(output); // the child has its own copy
     this.#exited = once(this.#child, 'exit');
+    this.#signal = options.signal;
+    this.#releaseWatchdog = killWithThisProcess(this.pid, { group: true, remove: dir });
+    void this.#exited.then(() => this.#releaseWatchdog());
+    options.signal?.addEventListener('abort', () => void this.kill(), { once: true });
   }
 
   /**
@@ -143,11 +173,15 @@ export class RabbitMqInstance {
   static async start(
     options: RabbitMqInstanceOptions = {},
     cookie = randomBytes(16).toString('hex').toUpperCase(),
+    ports?: number,
   ): Promise<RabbitMqInstance> {
+    const base = ports ?? (await freePorts(PORTS));
+    options.signal?.throwIfAborted();
     const dir = mkdtempSync(join(tmpdir(), 'fjord-rabbit-'));
-    const instance = new RabbitMqInstance(dir, cookie, await freePorts(PORTS), options);
+    const instance = new RabbitMqInstance(dir, cookie, base, options);
     try {
       await instance.#awaitStartup(options.startTimeoutMs ?? 180_000);
+      options.signal?.throwIfAborted();
     } catch (error) {
       await instance.destroy();
       throw error;
@@ -191,13 +225,16 @@ export class RabbitMqInstance {
     await this.#exited;
   }
 
-  /** The end of the node's own log, for failure messages. */
+  /** The end of the node's own log (or of its output, when it has no log yet), for failures. */
   logTail(chars = 4000): string {
-    try {
-      return readFileSync(join(this.#dir, 'log', `${this.node}.log`), 'utf8').slice(-chars);
-    } catch {
-      return '(no log)';
+    for (const file of [join('log', `${this.node}.log`), 'output.log']) {
+      try {
+        return readFileSync(join(this.#dir, file), 'utf8').slice(-chars);
+      } catch {
+        // Not written (yet): try the next.
+      }
     }
+    return '(no log)';
   }
 
   async destroy(): Promise<void> {
@@ -210,7 +247,7 @@ export class RabbitMqInstance {
       execFile(
         join(RABBITMQ_BIN, tool),
         ['-q', '-n', this.node, ...args],
-        { env: this.#ctlEnv, timeout: timeoutMs, encoding: 'utf8' },
+        { env: this.#ctlEnv, timeout: timeoutMs, encoding: 'utf8', signal: this.#signal },
         (error, stdout, stderr) => {
           if (error === null) resolve(stdout);
           else reject(new Error(`${tool} ${args.join(' ')} failed: ${stderr}`, { cause: error }));
@@ -246,14 +283,23 @@ export async function startRabbitMqCluster(
   options: RabbitMqInstanceOptions = {},
 ): Promise<RabbitMqInstance[]> {
   const cookie = randomBytes(16).toString('hex').toUpperCase();
+  // Ports first, one node after the other: found at once, two nodes could get the same ones.
+  const given = new Set<number>();
+  const bases: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = await freePorts(PORTS, given);
+    for (let p = base; p < base + PORTS; p++) given.add(p);
+    bases.push(base);
+  }
   const started = await Promise.allSettled(
-    Array.from({ length: count }, () => RabbitMqInstance.start(options, cookie)),
+    bases.map((base) => RabbitMqInstance.start(options, cookie, base)),
   );
   const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r) => r.status === 'rejected');
   try {
     if (failed !== undefined) throw failed.reason;
     await joinCluster(nodes);
+    options.signal?.throwIfAborted();
   } catch (error) {
     await Promise.all(nodes.map((n) => n.destroy()));
     throw error;
