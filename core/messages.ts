@@ -242,9 +242,14 @@ export interface QueueBatchOutcome {
   sends?: QueueSend[];
 }
 
-/** One message a function sent into a queue (ctx.queues.send / sendBatch). */
+/**
+ * One message a function sent into a queue (ctx.queues.send / sendBatch), or to an exchange
+ * (ctx.queues.publish): then `queue` is empty and the exchange routes it by `routingKey`.
+ */
 export interface QueueSend {
   queue: string;
+  exchange?: string;
+  routingKey?: string;
   body: QueueMessageData['body'];
   contentType: string;
 }

@@ -28,17 +28,19 @@ export async function publishSends(
     };
   }
   for (const send of sends) {
+    const message = { body: bytesOf(send.body), contentType: send.contentType, hops };
     try {
-      await queues.publish(send.queue, {
-        body: bytesOf(send.body),
-        contentType: send.contentType,
-        hops,
-      });
+      if (send.exchange === undefined) await queues.publish(send.queue, message);
+      else await queues.publishToExchange(send.exchange, send.routingKey ?? '', message);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      const target =
+        send.exchange === undefined
+          ? `queues.send to "${send.queue}"`
+          : `queues.publish to exchange "${send.exchange}" with key "${send.routingKey ?? ''}"`;
       return {
         code: isFjordError(error) ? error.code : 'BROKER_UNAVAILABLE',
-        message: `queues.send to "${send.queue}" failed: ${reason}`,
+        message: `${target} failed: ${reason}`,
       };
     }
   }

@@ -99,6 +99,17 @@ interface QueueSender {
     queue: string,
     messages: Iterable<{ body: unknown; contentType?: 'json' | 'text' | 'bytes' }>,
   ): Promise<void>;
+  /**
+   * Publishes to an exchange: into every queue bound to it by a key that matches `routingKey`
+   * (topic `*` and `#`, as RabbitMQ matches). EXCHANGE_NOT_FOUND for an exchange no queue
+   * trigger binds, QUEUE_NOT_FOUND when no binding matches the key.
+   */
+  publish(
+    exchange: string,
+    routingKey: string,
+    body: unknown,
+    options?: { contentType?: 'json' | 'text' | 'bytes' },
+  ): Promise<void>;
 }
 
 /** What a `queue` handler receives as `ctx`. */

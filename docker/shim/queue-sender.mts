@@ -4,7 +4,8 @@
  * strips the types of an .mts file), so it uses no API of either; base64 comes from the caller.
  *
  * `send(queue, body, { contentType })` and `sendBatch(queue, [{ body, contentType }])` publish
- * into a queue trigger's queue, for fan-out and chaining. contentType follows Cloudflare Queues:
+ * into a queue trigger's queue, for fan-out and chaining; `publish(exchange, routingKey, body,
+ * { contentType })` to an exchange, into every queue bound to it by a matching key. contentType follows Cloudflare Queues:
  * "json" (default; the value is JSON-encoded), "text" or "bytes". Where the messages go is the
  * caller's `deliver`:
  * - a queue handler collects them; the host publishes them when the handler ends (returned or
@@ -81,6 +82,30 @@ export function createQueueSender(
         Array.from(messages, (m) => ({ body: m.body, contentType: m.contentType })),
       );
       if (sends.length > 0) await deliver(sends);
+    },
+    publish: async (
+      exchange: unknown,
+      routingKey: unknown,
+      body: unknown,
+      options?: { contentType?: Kind },
+    ) => {
+      if (typeof exchange !== 'string' || exchange === '') {
+        throw new TypeError('queues.publish: the exchange name must be a non-empty string');
+      }
+      if (typeof routingKey !== 'string') {
+        throw new TypeError('queues.publish: the routing key must be a string');
+      }
+      if (count + 1 > MAX_SENDS) {
+        throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
+      }
+      const send = {
+        queue: '',
+        exchange,
+        routingKey,
+        ...encode(body, options?.contentType, toBase64),
+      };
+      count += 1;
+      await deliver([send]);
     },
   });
 }

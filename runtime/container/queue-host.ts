@@ -27,6 +27,7 @@ export const HOST_SOCKET_NAME = 'host.sock';
 const QUEUE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'QUEUE_NOT_FOUND',
   'QUEUE_LOOP_DETECTED',
+  'EXCHANGE_NOT_FOUND',
   'BROKER_UNAVAILABLE',
 ]);
 

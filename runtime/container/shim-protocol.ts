@@ -47,6 +47,7 @@ const SHIM_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BUNDLE_REJECTED',
   'QUEUE_NOT_FOUND',
   'QUEUE_LOOP_DETECTED',
+  'EXCHANGE_NOT_FOUND',
   'BROKER_UNAVAILABLE',
 ]);
 const LEVELS: ReadonlySet<string> = new Set<LogLevel>(['debug', 'info', 'warn', 'error']);

@@ -15,6 +15,7 @@ const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
   'FETCH_LIMIT_EXCEEDED',
   'QUEUE_NOT_FOUND',
   'QUEUE_LOOP_DETECTED',
+  'EXCHANGE_NOT_FOUND',
   'BROKER_UNAVAILABLE',
 ]);
 

@@ -20,6 +20,7 @@ export const MAX_QUEUE_SENDS = 1000;
 const PASSED_ON: ReadonlySet<string> = new Set<HostErrorCode>([
   'QUEUE_NOT_FOUND',
   'QUEUE_LOOP_DETECTED',
+  'EXCHANGE_NOT_FOUND',
   'BROKER_UNAVAILABLE',
 ]);
 
@@ -32,14 +33,17 @@ function isBody(value: unknown): value is QueueSend['body'] {
   return typeof value.base64 === 'string';
 }
 
+/** A message for a queue (a name), or for an exchange (a name and a routing key, no queue). */
 function isSend(value: unknown): value is QueueSend {
-  return (
-    isRecord(value) &&
-    typeof value.queue === 'string' &&
-    value.queue !== '' &&
-    typeof value.contentType === 'string' &&
-    isBody(value.body)
-  );
+  if (!isRecord(value) || typeof value.queue !== 'string') return false;
+  const target =
+    value.exchange === undefined
+      ? value.queue !== '' && value.routingKey === undefined
+      : typeof value.exchange === 'string' &&
+        value.exchange !== '' &&
+        typeof value.routingKey === 'string' &&
+        value.queue === '';
+  return target && typeof value.contentType === 'string' && isBody(value.body);
 }
 
 /** The `queue` host call; without a publisher (a node without queues) every send fails. */

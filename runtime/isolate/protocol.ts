@@ -31,6 +31,7 @@ export type HostErrorCode =
   | 'FETCH_LIMIT_EXCEEDED'
   | 'QUEUE_NOT_FOUND'
   | 'QUEUE_LOOP_DETECTED'
+  | 'EXCHANGE_NOT_FOUND'
   | 'BROKER_UNAVAILABLE';
 
 /** A failed host call, rebuilt in the isolate as TypeError, DOMException or Error. */

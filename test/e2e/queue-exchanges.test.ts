@@ -3,7 +3,8 @@
  * exchange by different keys (`order.#`, `*.paid`), messages published with `fn publish
  * --exchange --routing-key` and `POST /v1/exchanges/NAME/messages`, each reaching exactly the
  * functions whose key matches (one matching both reaches both), and a key matching neither
- * refused. On RabbitMQ the routing is RabbitMQ's own; on the embedded broker of `fn up`, Fjord's.
+ * refused; and a function publishing to the exchange with ctx.queues.publish. On RabbitMQ the
+ * routing is RabbitMQ's own; on the embedded broker of `fn up`, Fjord's.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -104,6 +105,35 @@ function exchangeSuite(label: string, brokerArgs: () => string[]): void {
 
       assert.deepEqual(await bodiesUntil(orders, 'order.paid'), ['order.created', 'order.paid']);
       assert.deepEqual(await bodiesUntil(paid, 'order.paid'), ['invoice.paid', 'order.paid']);
+    });
+
+    test('a function publishes to an exchange with ctx.queues.publish', async () => {
+      const exchange = `events-${suffix}`;
+      const recorder = `recorder-${suffix}`;
+      await api.deployFixture(recorder, 'queue-recorder', {
+        triggers: { queue: { exchange, routingKey: 'user.*', maxWaitMs: 100 } },
+      });
+      const publisher = `publisher-${suffix}`;
+      await api.deployFixture(publisher, 'queue-publish-event', {});
+      const published = await api.settled(
+        await api.invokeAsync(publisher, {
+          exchange,
+          routingKey: 'user.created',
+          body: { key: 'user.created' },
+        }),
+      );
+      assert.equal(published.status, 'succeeded');
+      assert.deepEqual(await bodiesUntil(recorder, 'user.created'), ['user.created']);
+
+      const unbound = await api.settled(
+        await api.invokeAsync(publisher, {
+          exchange: `nobody-${suffix}`,
+          routingKey: 'user.created',
+          body: { key: 'lost' },
+        }),
+      );
+      assert.equal(unbound.status, 'failed');
+      assert.equal(unbound.error?.code, 'EXCHANGE_NOT_FOUND');
     });
   });
 }

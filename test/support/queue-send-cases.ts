@@ -121,6 +121,29 @@ export function queueSendCases(label: string, runtime: QueueSendRuntime): void {
       ]);
     });
 
+    test('publish() sends to an exchange with a routing key', async () => {
+      published.length = 0;
+      const fn = await spec('queue-publish-event');
+      const event = { exchange: 'shop', routingKey: 'order.created', body: { n: 1 } };
+      const outcome = await executor.invoke(fn, eventPayload(event), invocationContext());
+      assert.deepEqual(valueOf(outcome), { sent: 'shop/order.created' });
+      assert.deepEqual(published, [
+        [
+          {
+            queue: '',
+            exchange: 'shop',
+            routingKey: 'order.created',
+            body: { json: { n: 1 } },
+            contentType: 'application/json',
+          },
+        ],
+      ]);
+      const bad = { exchange: '', routingKey: 'order.created', body: 1 };
+      const refused = errorOf(await executor.invoke(fn, eventPayload(bad), invocationContext()));
+      assert.match(refused.message, /exchange name/);
+      assert.equal(published.length, 1, 'nothing published for a bad exchange name');
+    });
+
     test('a node without a publisher fails sends with QUEUE_NOT_FOUND', async () => {
       const outcome = errorOf(await post('?queue=orders', { n: 1 }, bare));
       assert.equal(outcome.code, 'QUEUE_NOT_FOUND');
