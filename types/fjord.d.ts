@@ -45,6 +45,8 @@ interface Context {
   /** Accepted for Workers compatibility; Fjord has no origin to fall back to. */
   passThroughOnException(): void;
   readonly log: FjordLogger;
+  /** Sends into queue triggers' queues and exchanges (fan-out, chaining). */
+  readonly queues: QueueSender;
 }
 
 /** The name Cloudflare Workers code uses for {@link Context}. */
@@ -83,12 +85,14 @@ interface MessageBatch<Body = unknown> {
   retryAll(options?: { delaySeconds?: number }): void;
 }
 
-/** `ctx.queues` of a queue handler: publish into another queue trigger's queue (chaining). */
+/** `ctx.queues`: publish into another queue trigger's queue or to an exchange (chaining). */
 interface QueueSender {
   /**
-   * Published when the handler ends (returned or threw), before its batch is settled. contentType
-   * "json" (default) encodes the value, "text" sends a string, "bytes" an ArrayBuffer or typed
-   * array. A chain of more than 16 queues fails the batch with QUEUE_LOOP_DETECTED.
+   * In a queue handler, published when the handler ends (returned or threw), before its batch is
+   * settled; in fetch and event handlers, at once (the promise resolves once the
+   * broker holds the message). contentType "json" (default) encodes the value, "text" sends a
+   * string, "bytes" an ArrayBuffer or typed array. A chain of more than 16 queues fails with
+   * QUEUE_LOOP_DETECTED.
    */
   send(
     queue: string,
