@@ -280,19 +280,13 @@ export class RuntimeAgent {
       );
       if (result === undefined) return delivery.requeue();
       if (message.mode === 'sync') return await this.#answer(delivery, result, log);
+      const runMs = result.endedAt - result.startedAt;
       const confirming = performance.now();
       await broker.publishResult({ type: 'finished', result });
-      this.#windows.observe(
-        message.fn.name,
-        this.#caps.slotsOf(message.fn),
-        result.endedAt - result.startedAt,
-        performance.now() - confirming,
-      );
+      const confirmMs = performance.now() - confirming;
+      this.#windows.observe(message.fn.name, this.#caps.slotsOf(message.fn), runMs, confirmMs);
       await settle(delivery, result);
-      log.debug(
-        { status: result.status, ms: result.endedAt - result.startedAt },
-        'invocation finished',
-      );
+      log.debug({ status: result.status, ms: runMs }, 'invocation finished');
     } catch (error) {
       // The result could not be made durable (broker down): another attempt will record it.
       log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');

@@ -42,8 +42,6 @@ export class NodeConsumers {
   readonly #options: NodeConsumersOptions;
   readonly #consumers = new Map<string, Consumer>();
   readonly #pending = new Map<string, Promise<void>>();
-  /** Followed functions with a cluster-wide cap, whose prefetch changes with the cluster. */
-  readonly #capped = new Map<string, FunctionSpec>();
   /** Every followed function, by name, as last followed. */
   readonly #followed = new Map<string, FunctionSpec>();
 
@@ -77,8 +75,6 @@ export class NodeConsumers {
         logger.error({ fn: spec.name, err: error }, 'could not consume the queue trigger');
       });
       this.#followed.set(spec.name, spec);
-      if (spec.clusterConcurrency === undefined) this.#capped.delete(spec.name);
-      else this.#capped.set(spec.name, spec);
       await this.#subscribe(spec);
     });
   }
@@ -96,12 +92,8 @@ export class NodeConsumers {
 
   /** Re-reads the prefetch of every capped function, after the cluster's shares changed. */
   refreshCapped(): void {
-    for (const spec of this.#capped.values()) {
-      void this.#serialize(spec.name, async () => {
-        if (this.#options.accepting() && this.#capped.get(spec.name) === spec) {
-          await this.#subscribe(spec);
-        }
-      });
+    for (const spec of this.#followed.values()) {
+      if (spec.clusterConcurrency !== undefined) this.refresh(spec.name);
     }
   }
 
@@ -109,7 +101,6 @@ export class NodeConsumers {
     return this.#serialize(name, async () => {
       const current = this.#consumers.get(name);
       this.#consumers.delete(name);
-      this.#capped.delete(name);
       this.#followed.delete(name);
       await current?.subscription.cancel();
       await this.#options.queues.unfollow(name);
