@@ -5,8 +5,8 @@
  *
  * `send(queue, body, { contentType })` and `sendBatch(queue, [{ body, contentType }])` publish
  * into a queue trigger's queue, for fan-out and chaining; `publish(exchange, routingKey, body,
- * { contentType })` to an exchange, into every queue bound to it by a matching key. contentType follows Cloudflare Queues:
- * "json" (default; the value is JSON-encoded), "text" or "bytes". Where the messages go is the
+ * { contentType })` to an exchange, into every queue bound to it by a matching key. contentType
+ * follows Cloudflare Queues: "json" (default; the value is JSON-encoded), "text" or "bytes". Where the messages go is the
  * caller's `deliver`:
  * - a queue handler collects them; the host publishes them when the handler ends (returned or
  *   threw), before any message of the batch is settled, so a chain is at-least-once like
@@ -60,13 +60,16 @@ export function createQueueSender(
   toBase64: (bytes: Uint8Array) => string,
 ): object {
   let count = 0;
+  const assertRoom = (more: number): void => {
+    if (count + more > MAX_SENDS) {
+      throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
+    }
+  };
   const encodeAll = (queue: unknown, requests: SendRequest[]): QueueSend[] => {
     if (typeof queue !== 'string' || queue === '') {
       throw new TypeError('queues.send: the queue name must be a non-empty string');
     }
-    if (count + requests.length > MAX_SENDS) {
-      throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
-    }
+    assertRoom(requests.length);
     const sends = requests.map((r) => ({ queue, ...encode(r.body, r.contentType, toBase64) }));
     count += sends.length;
     return sends;
@@ -95,9 +98,7 @@ export function createQueueSender(
       if (typeof routingKey !== 'string') {
         throw new TypeError('queues.publish: the routing key must be a string');
       }
-      if (count + 1 > MAX_SENDS) {
-        throw new RangeError(`queues.send: at most ${MAX_SENDS} messages per invocation`);
-      }
+      assertRoom(1);
       const send = {
         queue: '',
         exchange,
