@@ -49,6 +49,11 @@ export class IsolateHostExecutor implements Executor {
     return this.#hosts.map((host) => host.pid).filter((pid) => pid !== undefined);
   }
 
+  /** Host processes ready to take invocations now (one still starting has its own lent out). */
+  get ready(): number {
+    return this.#hosts.filter((host) => host.state === 'ready').length;
+  }
+
   /** Host processes started again after one died. */
   get restarts(): number {
     return this.#hosts.reduce((sum, host) => sum + host.restarts, 0);

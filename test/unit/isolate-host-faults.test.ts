@@ -95,9 +95,12 @@ test('with two host processes, killing one leaves the warm isolates of the other
     }
   };
   const [onVictim, onSurvivor] = [await counterOn(0), await counterOn(1)];
+  // A version whose own process is still starting goes to a ready one; both must be ready for
+  // each version to live where the test expects.
+  await waitFor(() => host.ready === 2, { what: 'both host processes to be ready' });
   assert.equal(valueOf(await host.invoke(onVictim, eventPayload(null), roomy())), 1);
   assert.equal(valueOf(await host.invoke(onSurvivor, eventPayload(null), roomy())), 1);
-  const [victim] = host.pids;
+  const [victim] = host.pids; // The process at index 0: both have a pid once ready.
   assert.ok(victim !== undefined);
   process.kill(victim, 'SIGKILL');
   await waitFor(() => !alive(victim) && host.restarts === 1, { what: 'the victim to be replaced' });
