@@ -18,6 +18,7 @@ import { GatewaySource } from '../../runtime/gateway-source.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { listen } from '../../server/listen.ts';
 import { bundleFunction } from '../fixtures/bundles/fixture-bundles.ts';
+import { apiCaller, scopedTokens } from '../support/gateway-client.ts';
 import { waitFor } from '../support/inbox.ts';
 
 test('a node started after a cancellation skips the cancelled invocation', async (t) => {
@@ -40,21 +41,12 @@ test('a node started after a cancellation skips the cancelled invocation', async
     await broker.close();
     await store.close();
   });
-  const token = async (scope: 'deploy' | 'invoke' | 'node') =>
-    (await store.createToken(scope, `test ${scope}`)).token;
-  const [deployer, invoker, node] = [
-    await token('deploy'),
-    await token('invoke'),
-    await token('node'),
-  ];
-  const call = async <T>(method: string, path: string, bearer: string, body?: unknown) => {
-    const response = await fetch(http.url + path, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const {
+    deploy: deployer,
+    invoke: invoker,
+    node: node,
+  } = await scopedTokens(store, ['deploy', 'invoke', 'node']);
+  const call = apiCaller(http.url);
 
   // One at a time, so the cancelled invocation, queued first, is delivered before the other.
   const manifest = { name: 'late', concurrency: 1 };

@@ -21,6 +21,7 @@ import { GatewaySource } from '../../runtime/gateway-source.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { listen } from '../../server/listen.ts';
 import { bundleFunction } from '../fixtures/bundles/fixture-bundles.ts';
+import { apiCaller, scopedTokens } from '../support/gateway-client.ts';
 import { Inbox, waitFor } from '../support/inbox.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { amqpTarget, amqpUrlOnPort, testVhost } from './support/rabbitmq.ts';
@@ -46,21 +47,12 @@ test('a node cut off from RabbitMQ skips what was cancelled meanwhile once it re
   const http = await listen((req, res) => void handle(req, res), 0, '127.0.0.1');
   cleanups.push(() => http.close());
 
-  const token = async (scope: 'deploy' | 'invoke' | 'node') =>
-    (await store.createToken(scope, `test ${scope}`)).token;
-  const [deployer, invoker, nodeToken] = [
-    await token('deploy'),
-    await token('invoke'),
-    await token('node'),
-  ];
-  const call = async <T>(method: string, path: string, bearer: string, body?: unknown) => {
-    const response = await fetch(http.url + path, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const {
+    deploy: deployer,
+    invoke: invoker,
+    node: nodeToken,
+  } = await scopedTokens(store, ['deploy', 'invoke', 'node']);
+  const call = apiCaller(http.url);
   const view = async (id: string) =>
     (await call<InvocationView>('GET', `/v1/invocations/${id}`, invoker)).body;
   const succeeded = (id: string, what: string) =>

@@ -15,6 +15,7 @@ import type {
   InvocationMessage,
   InvocationResult,
   LogEntry,
+  NodeInfo,
 } from '../../core/messages.ts';
 import type { TokenScope } from '../../core/store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.ts';
@@ -141,5 +142,18 @@ export function resultOf(
     coldStart: false,
     logs: extra.logs ?? [],
     ...outcome,
+  };
+}
+
+/** The heartbeat of a running node on host-a following `greet`, with `extra` over it. */
+export function nodeInfo(id: string, extra: Partial<NodeInfo> = {}): NodeInfo {
+  return {
+    id,
+    hostname: 'host-a',
+    startedAt: 1,
+    state: 'running',
+    inflight: 0,
+    functions: ['greet'],
+    ...extra,
   };
 }

@@ -1,18 +1,7 @@
 /** `fjord_node_up`, `fjord_node_capacity` and `fjord_node_inflight` on /metrics, from heartbeats. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NodeInfo } from '../../core/messages.ts';
-import { startHarness, type Harness } from './harness.ts';
-
-const node = (id: string, extra: Partial<NodeInfo> = {}): NodeInfo => ({
-  id,
-  hostname: 'host-a',
-  startedAt: 1,
-  state: 'running',
-  inflight: 0,
-  functions: ['greet'],
-  ...extra,
-});
+import { nodeInfo as node, startHarness, type Harness } from './harness.ts';
 
 /** The node series on /metrics, as `name{labels} value` lines. */
 async function nodeSeries(h: Harness): Promise<string[]> {

@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorBody, NodeDrainResponse, NodeListResponse } from '../../core/api.ts';
 import type { NodeInfo } from '../../core/messages.ts';
-import { startHarness, type Harness } from './harness.ts';
-
-const node = (id: string, extra: Partial<NodeInfo> = {}): NodeInfo => ({
-  id,
-  hostname: 'host-a',
-  startedAt: 1,
-  state: 'running',
-  inflight: 0,
-  functions: ['greet'],
-  ...extra,
-});
+import { nodeInfo as node, startHarness, type Harness } from './harness.ts';
 
 async function list(h: Harness): Promise<NodeListResponse['nodes']> {
   const response = await h.request('/v1/nodes', { token: 'invoke' });

@@ -38,6 +38,17 @@ function directory(): {
   };
 }
 
+/** Cancellations over a stand-in directory, on a clock the test moves (`clock.now`). */
+function cancellations(clock: { now: number }) {
+  const dir = directory();
+  const memory = new Cancellations({
+    directory: dir.source,
+    logger: silentLogger(),
+    now: () => clock.now,
+  });
+  return { dir, memory };
+}
+
 /** True when `promise` has settled by the time the microtasks and a macrotask have run. */
 async function settled(promise: Promise<unknown> | undefined): Promise<boolean> {
   if (promise === undefined) return true;
@@ -48,23 +59,18 @@ async function settled(promise: Promise<unknown> | undefined): Promise<boolean> 
 }
 
 test('after a reconnect the node asks from its previous answer, and deliveries wait for it', async () => {
-  let now = 10 * DAY_MS;
-  const dir = directory();
-  const memory = new Cancellations({
-    directory: dir.source,
-    logger: silentLogger(),
-    now: () => now,
-  });
+  const clock = { now: 10 * DAY_MS };
+  const { dir, memory } = cancellations(clock);
 
   const start = memory.recall();
   dir.answer(['b', 'a']);
   await start;
-  assert.deepEqual(dir.asked, [now - DAY_MS], 'at start: the last 24 hours');
+  assert.deepEqual(dir.asked, [clock.now - DAY_MS], 'at start: the last 24 hours');
   assert.ok(memory.has('a') && memory.has('b'));
   assert.equal(memory.pending, undefined, 'nothing holds deliveries back while connected');
 
-  const firstAskedAt = now;
-  now += 60 * 60 * 1000;
+  const firstAskedAt = clock.now;
+  clock.now += 60 * 60 * 1000;
   memory.brokerState('down');
   const gate = memory.pending;
   assert.ok(gate, 'a lost connection holds deliveries back');
@@ -79,26 +85,21 @@ test('after a reconnect the node asks from its previous answer, and deliveries w
 });
 
 test('a recall that fails lets deliveries go, and the next one asks from the last answer', async () => {
-  let now = 10 * DAY_MS;
-  const dir = directory();
-  const memory = new Cancellations({
-    directory: dir.source,
-    logger: silentLogger(),
-    now: () => now,
-  });
+  const clock = { now: 10 * DAY_MS };
+  const { dir, memory } = cancellations(clock);
   const start = memory.recall();
   dir.answer([]);
   await start;
-  const answeredAt = now;
+  const answeredAt = clock.now;
 
-  now += 1000;
+  clock.now += 1000;
   memory.brokerState('down');
   const gate = memory.pending;
   memory.brokerState('up');
   dir.answer(new Error('gateway unreachable'));
   assert.equal(await settled(gate), true, 'an unanswered recall does not hold work forever');
 
-  now += 1000;
+  clock.now += 1000;
   memory.brokerState('down');
   memory.brokerState('up');
   assert.deepEqual(dir.asked.slice(1), [
@@ -111,8 +112,7 @@ test('a recall that fails lets deliveries go, and the next one asks from the las
 });
 
 test('a connection lost again during the recall keeps deliveries waiting for the next one', async () => {
-  const dir = directory();
-  const memory = new Cancellations({ directory: dir.source, logger: silentLogger() });
+  const { dir, memory } = cancellations({ now: Date.now() });
   memory.brokerState('down');
   const gate = memory.pending;
   memory.brokerState('up');
