@@ -159,9 +159,9 @@ test('a result the store cannot write is thrown back for redelivery, then record
   const { id } = (await (await invoke(h, 'greet', '{}')).json()) as AcceptedResponse;
   const message = h.broker.enqueued[0];
   assert.ok(message);
-  const store = h.store as unknown as { recordResult: typeof h.store.recordResult };
-  const original = store.recordResult.bind(h.store);
-  store.recordResult = () => Promise.reject(new Error('database is locked'));
+  const store = h.store as unknown as { recordResults: typeof h.store.recordResults };
+  const original = store.recordResults.bind(h.store);
+  store.recordResults = () => Promise.reject(new Error('database is locked'));
   const result = resultOf(
     message,
     { value: 'ok' },
@@ -169,9 +169,33 @@ test('a result the store cannot write is thrown back for redelivery, then record
   );
   await assert.rejects(h.broker.publishResult({ type: 'finished', result }), /database is locked/);
   assert.equal((await h.store.getInvocation(id))?.status, 'queued');
-  store.recordResult = original;
+  store.recordResults = original;
   await h.broker.publishResult({ type: 'finished', result });
   await h.broker.publishResult({ type: 'finished', result });
   assert.equal((await h.store.getInvocation(id))?.status, 'succeeded');
   assert.equal((await h.store.listLogs('greet', { invocationId: id })).length, 1);
+});
+
+test('a burst of results is recorded in one store write, its started report first', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('greet');
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    ids.push(((await (await invoke(h, 'greet', '{}')).json()) as AcceptedResponse).id);
+  }
+  const [a, b, c] = h.broker.enqueued;
+  assert.ok(a && b && c);
+  const store = h.store as unknown as { recordResults: typeof h.store.recordResults };
+  const original = store.recordResults.bind(h.store);
+  const writes: number[] = [];
+  store.recordResults = (results) => (writes.push(results.length), original(results));
+  await h.broker.publishResults([
+    { type: 'finished', result: resultOf(a, { value: 1 }) },
+    { type: 'started', id: c.id, fn: 'greet', node: 'n1', attempt: 1, startedAt: Date.now() },
+    { type: 'finished', result: resultOf(b, { value: 2 }) },
+    { type: 'finished', result: resultOf(c, { value: 3 }) },
+  ]);
+  // The started report splits the burst: what came before it is written before it.
+  assert.deepEqual(writes, [1, 2]);
+  for (const id of ids) assert.equal((await h.store.getInvocation(id))?.status, 'succeeded');
 });

@@ -1,0 +1,96 @@
+import type { Broker } from '../core/broker.ts';
+import type { ResultEvent } from '../core/messages.ts';
+
+export interface ResultBatcherOptions {
+  broker: Pick<Broker, 'publishResults'>;
+  /** Most events in one message. Default 64. */
+  maxEvents?: number;
+  /** Most bytes of JSON in one message; a larger event goes alone. Default 64 KiB. */
+  maxBytes?: number;
+  /** Most messages awaiting their confirm at once. Default 4. */
+  maxInFlight?: number;
+}
+
+interface Pending {
+  event: ResultEvent;
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Sends the results (and `started` reports) a node produces close together as one broker message,
+ * a burst, instead of one durable message each: one publish and one confirm on the node, one
+ * delivery, one ack and one store transaction on the gateway.
+ *
+ * No timer ever holds an event back. One that finds no message awaiting its confirm is
+ * published at once, alone; those that come while one awaits its confirm gather and go together
+ * when it is confirmed, up to `maxEvents` or `maxBytes` per message (a full burst goes at once,
+ * up to `maxInFlight` messages unconfirmed). So a burst is what accumulated during the last
+ * confirm: nothing at low load, up to the cap at high load.
+ *
+ * publishResult() resolves once the message holding its event is confirmed, and rejects when it
+ * was not, so an invocation acked after awaiting it is still acked only once its result is
+ * durable (acks-late), exactly as with a message of its own.
+ */
+export class ResultBatcher {
+  readonly #broker: Pick<Broker, 'publishResults'>;
+  readonly #maxEvents: number;
+  readonly #maxBytes: number;
+  readonly #maxInFlight: number;
+  #waiting: Pending[] = [];
+  #waitingBytes = 0;
+  #inFlight = 0;
+
+  constructor(options: ResultBatcherOptions) {
+    this.#broker = options.broker;
+    this.#maxEvents = options.maxEvents ?? 64;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024;
+    this.#maxInFlight = options.maxInFlight ?? 4;
+  }
+
+  /** Publishes `event` in the next burst; resolves once that burst is confirmed. */
+  publishResult(event: ResultEvent): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    this.#waiting.push({ event, bytes, resolve, reject });
+    this.#waitingBytes += bytes;
+    this.#send();
+    return promise;
+  }
+
+  /** Starts the bursts that may go now: any when nothing awaits a confirm, else full ones. */
+  #send(): void {
+    while (this.#waiting.length > 0 && this.#inFlight < this.#maxInFlight) {
+      const full = this.#waiting.length >= this.#maxEvents || this.#waitingBytes >= this.#maxBytes;
+      if (this.#inFlight > 0 && !full) return;
+      void this.#publish(this.#take());
+    }
+  }
+
+  /** The oldest waiting events that fit one message (at least one, however large). */
+  #take(): Pending[] {
+    let count = 0;
+    let bytes = 0;
+    for (const pending of this.#waiting) {
+      if (count === this.#maxEvents || (count > 0 && bytes + pending.bytes > this.#maxBytes)) break;
+      count += 1;
+      bytes += pending.bytes;
+    }
+    this.#waitingBytes -= bytes;
+    return this.#waiting.splice(0, count);
+  }
+
+  async #publish(burst: Pending[]): Promise<void> {
+    this.#inFlight += 1;
+    try {
+      await this.#broker.publishResults(burst.map((pending) => pending.event));
+      for (const pending of burst) pending.resolve();
+    } catch (error) {
+      for (const pending of burst) pending.reject(error);
+    } finally {
+      this.#inFlight -= 1;
+      this.#send();
+    }
+  }
+}

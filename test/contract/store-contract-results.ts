@@ -1,0 +1,54 @@
+/** Store contract: recordResults, the results of one broker message recorded together. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Opener } from './store.contract.ts';
+import { boom, lines, queued, result } from './store-fixtures.ts';
+
+export function resultBurstCases({ open }: Opener): void {
+  test('recordResults records each result of a burst as recordResult would', async (t) => {
+    const { store } = await open(t);
+    await store.createInvocation(queued('burst-a'), { callbackUrl: 'http://example.test/hook' });
+    await store.createInvocation(queued('burst-b'));
+    const retry = { action: 'retry', at: 9000 } as const;
+    await store.recordResults([
+      result('burst-a', { logs: lines('a1', 'a2') }),
+      result('burst-b', { status: 'failed', error: boom, next: retry, logs: lines('b1') }),
+      result('burst-c', { fn: 'other' }),
+    ]);
+    const a = await store.getInvocation('burst-a');
+    assert.equal(a?.status, 'succeeded');
+    assert.equal(a?.callback?.state, 'pending', 'a final result makes its callback due');
+    assert.equal((await store.getInvocation('burst-b'))?.status, 'retrying');
+    assert.equal((await store.getInvocation('burst-c'))?.status, 'succeeded');
+    assert.equal((await store.listAttempts('burst-b')).length, 1);
+    const logs = await store.listLogs('hello');
+    assert.deepEqual(
+      logs.map((l) => l.message),
+      ['a1', 'a2', 'b1'],
+    );
+  });
+
+  test('a burst recorded twice (a redelivered message) changes nothing', async (t) => {
+    const { store } = await open(t);
+    const burst = [result('twice-a', { logs: lines('x') }), result('twice-b')];
+    await store.recordResults(burst);
+    await store.recordResults(structuredClone(burst));
+    assert.equal((await store.getInvocation('twice-a'))?.attempts, 1);
+    assert.equal((await store.listAttempts('twice-a')).length, 1);
+    assert.deepEqual(
+      (await store.listLogs('hello')).map((l) => l.message),
+      ['x'],
+    );
+    await store.recordResults([]);
+  });
+
+  test('a burst whose result cannot be recorded records none of it', async (t) => {
+    const { store } = await open(t);
+    // A BigInt has no JSON form: the second result fails after the first was written.
+    const unrecordable = result('whole-b', { value: 10n });
+    await assert.rejects(store.recordResults([result('whole-a'), unrecordable]));
+    assert.equal(await store.getInvocation('whole-a'), undefined, 'rolled back with the burst');
+    await store.recordResults([result('whole-a')]);
+    assert.equal((await store.getInvocation('whole-a'))?.status, 'succeeded');
+  });
+}
