@@ -6,35 +6,15 @@
  * to the isolates.
  */
 import { FjordError, isErrorData } from '../../core/errors.ts';
-import type { Logger } from '../../core/logger.ts';
 import { IsolateExecutor } from '../isolate/isolate-executor.ts';
+import { childLogger } from './child-logger.ts';
 import { failedOutcome } from './failed-outcome.ts';
-import type { ChildMessage, HostInit, LogLevel, ParentMessage } from './host-protocol.ts';
+import type { ChildMessage, HostInit, ParentMessage } from './host-protocol.ts';
 import { QueueRequests } from './queue-requests.ts';
 
 function send(message: ChildMessage): void {
   // A parent that went away takes this process with it (the 'disconnect' handler below).
   if (process.connected) process.send?.(message);
-}
-
-/** A Logger whose lines go to the parent's logger. */
-function ipcLogger(bindings: Record<string, unknown>): Logger {
-  const line = (level: LogLevel) => (obj: object, msg?: string) => {
-    const text = msg === undefined ? {} : { msg };
-    try {
-      send({ type: 'log', level, obj: { ...bindings, ...obj }, ...text });
-    } catch {
-      // A field structured clone cannot copy (a function, a handle): the line still gets out.
-      send({ type: 'log', level, obj: { ...bindings, fields: 'not serializable' }, ...text });
-    }
-  };
-  return {
-    debug: line('debug'),
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    child: (more) => ipcLogger({ ...bindings, ...more }),
-  };
 }
 
 /** Bundle code by sha, asked of the parent; the executor's own cache keeps it afterwards. */
@@ -59,7 +39,7 @@ class CodeRequests {
     const { code, error } = message;
     if (code !== undefined) waiting.resolve(code);
     else if (isErrorData(error)) waiting.reject(FjordError.from(error));
-    else waiting.reject(error instanceof Error ? error : new Error('bundle unavailable'));
+    else waiting.reject(new Error(error?.message ?? 'bundle unavailable'));
   }
 }
 
@@ -70,7 +50,7 @@ function serve(init: HostInit): void {
     ...init.options,
     loadCode: code.load,
     publishQueue: queues.publish,
-    logger: ipcLogger({ component: 'isolate-host', pid: process.pid }),
+    logger: childLogger(send, { component: 'isolate-host', pid: process.pid }),
     ...(init.liveLogs ? { onLog: (event) => send({ type: 'live-log', event }) } : {}),
   });
   const instances = () => executor.stats().instances;

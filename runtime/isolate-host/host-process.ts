@@ -124,7 +124,7 @@ export class HostProcess {
   #start(): void {
     this.#state = 'starting';
     const child = fork(this.#options.entry, [], {
-      serialization: 'advanced',
+      serialization: 'json',
       // The parent's flags (e.g. --test) are not the child's business.
       execArgv: [],
       env: childEnv(process.env),
@@ -169,9 +169,7 @@ export class HostProcess {
               id: message.id,
               error: isFjordError(error)
                 ? error.toData()
-                : error instanceof Error
-                  ? error
-                  : new Error(String(error)),
+                : { message: error instanceof Error ? error.message : String(error) },
             }),
         );
         return;

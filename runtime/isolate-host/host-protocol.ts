@@ -1,7 +1,10 @@
 /**
  * The messages between the isolate host executor (parent) and one host process (child), over
- * Node's IPC channel. One message each way per invocation; bundle code crosses once per bundle
- * and child (the child asks for it by sha and caches it), never with every invocation.
+ * Node's IPC channel as JSON: every field is plain data (errors travel as their data). JSON, not
+ * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
+ * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
+ * One message each way per invocation; bundle code crosses once per bundle and child (the child
+ * asks for it by sha and caches it), never with every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
@@ -33,8 +36,8 @@ export type ParentMessage =
     }
   | { type: 'prewarm'; id: number; fn: FunctionSpec; count: number }
   | { type: 'evict'; id: number; name: string; keepVersion?: number }
-  /** A FjordError travels as its data; any other error as an Error (structured clone). */
-  | { type: 'code'; id: number; code?: string; error?: ErrorData | Error }
+  /** A FjordError travels as its data; any other error as its message. */
+  | { type: 'code'; id: number; code?: string; error?: ErrorData | { message: string } }
   /** The parent published the sends of the child's `queue` request, or `error` says why not. */
   | { type: 'queue'; id: number; error?: ErrorData }
   | { type: 'dispose' };

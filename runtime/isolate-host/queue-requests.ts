@@ -19,8 +19,14 @@ export class QueueRequests {
   readonly publish: QueuePublisher = (sends) =>
     new Promise((resolve, reject) => {
       const id = this.#nextId++;
+      try {
+        this.#send({ type: 'queue', id, sends: sends as QueueSend[] });
+      } catch {
+        // JSON cannot encode a body the prelude would never produce (user code tampered with it).
+        reject(new TypeError('queues.send: the body cannot be encoded as JSON'));
+        return;
+      }
       this.#waiting.set(id, { resolve, reject });
-      this.#send({ type: 'queue', id, sends: sends as QueueSend[] });
     });
 
   settle(id: number, error: ErrorData | undefined): void {

@@ -1,0 +1,158 @@
+/**
+ * Micro-benchmark of the isolate host hop (not a test): the same warm `hello` fetch handler
+ * invoked sequentially through an inline IsolateExecutor and through IsolateHostExecutor (one
+ * host process), this tree's and, with --before, another commit's, alternating in rounds in one
+ * process so the machine's load weighs on all alike. Reports the p50/p99 of each invoke and the
+ * CPU time per invoke of this process plus its host processes (from /proc/PID/stat, in clock
+ * ticks of 10 ms: use enough invocations per round). The hop is host p50 minus inline p50.
+ *
+ * The other commit's executor is a copy of its `runtime`, `core` and `docker/shim` folders:
+ *   mkdir -p /tmp/before && git archive COMMIT runtime core docker/shim | tar -x -C /tmp/before
+ *   ln -s "$PWD/node_modules" /tmp/before/node_modules
+ *
+ * Run: node bench/micro/isolate-host-hop.ts [--before /tmp/before] [--invocations N] [--rounds N]
+ *        [--concurrency C]
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Executor } from '../../core/executor.ts';
+import { FixtureBundles } from '../../test/fixtures/bundles/fixture-bundles.ts';
+import { httpPayload, invocationContext } from '../../test/fixtures/bundles/invocations.ts';
+
+const { values } = parseArgs({
+  options: {
+    before: { type: 'string' },
+    invocations: { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '1' },
+  },
+});
+const N = Number(values.invocations);
+const C = Number(values.concurrency);
+/** Linux's USER_HZ: /proc/PID/stat counts CPU time in hundredths of a second. */
+const TICK_MS = 10;
+
+interface Variant {
+  name: string;
+  executor: Executor;
+  pids: () => number[];
+}
+
+type HostClass = new (options: {
+  loadCode: FixtureBundles['load'];
+  processes: number;
+}) => Executor & {
+  pids: number[];
+  ready: number;
+};
+
+async function hosted(name: string, root: string, fixtures: FixtureBundles): Promise<Variant> {
+  const module = (await import(join(root, 'runtime/isolate-host/isolate-host-executor.ts'))) as {
+    IsolateHostExecutor: HostClass;
+  };
+  const executor = new module.IsolateHostExecutor({ loadCode: fixtures.load, processes: 1 });
+  return { name, executor, pids: () => executor.pids };
+}
+
+async function inline(root: string, fixtures: FixtureBundles): Promise<Variant> {
+  const module = (await import(join(root, 'runtime/isolate/isolate-executor.ts'))) as {
+    IsolateExecutor: new (options: { loadCode: FixtureBundles['load'] }) => Executor;
+  };
+  return {
+    name: 'inline',
+    executor: new module.IsolateExecutor({ loadCode: fixtures.load }),
+    pids: () => [],
+  };
+}
+
+function childTicks(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the parenthesised command: utime and stime are the 14th and 15th of the line.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+const fixtures = new FixtureBundles();
+const fn = await fixtures.spec('hello');
+const payload = httpPayload('GET', 'http://hop.test/');
+const here = resolve(import.meta.dirname, '../..');
+const variants = [
+  await inline(here, fixtures),
+  ...(values.before === undefined
+    ? []
+    : [await hosted('host-before', resolve(values.before), fixtures)]),
+  await hosted('host-after', here, fixtures),
+];
+
+interface Round {
+  p50: number;
+  p99: number;
+  cpuUs: number;
+  perSecond: number;
+}
+
+async function round(variant: Variant): Promise<Round> {
+  const times: number[] = [];
+  const cpu = process.cpuUsage();
+  const ticks = childTicks(variant.pids());
+  const began = performance.now();
+  // C invocations in flight, each worker starting its next one when its last one is answered.
+  const worker = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      const outcome = await variant.executor.invoke(fn, payload, invocationContext());
+      times.push(performance.now() - start);
+      if (!outcome.ok) throw new Error(`${variant.name}: ${JSON.stringify(outcome.error)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: C }, () => worker(Math.ceil(N / C))));
+  const perSecond = times.length / ((performance.now() - began) / 1000);
+  const used = process.cpuUsage(cpu);
+  const childMs = (childTicks(variant.pids()) - ticks) * TICK_MS;
+  times.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    cpuUs: (((used.user + used.system) / 1000 + childMs) * 1000) / times.length,
+    perSecond,
+  };
+}
+
+for (const variant of variants) {
+  // Warm: the host process started, the bundle fetched, the isolate built.
+  for (let i = 0; i < 200; i++) await variant.executor.invoke(fn, payload, invocationContext());
+}
+const results = new Map<string, Round[]>();
+const show = (r: Round): string =>
+  `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ` +
+  `CPU ${r.cpuUs.toFixed(0)} µs/invoke, ${r.perSecond.toFixed(0)}/s`;
+for (let r = 0; r < Number(values.rounds); r++) {
+  for (const variant of variants) {
+    const result = await round(variant);
+    results.set(variant.name, [...(results.get(variant.name) ?? []), result]);
+    console.log(`round ${r + 1} ${variant.name} (c=${C}): ${show(result)}`);
+  }
+}
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+for (const [name, rounds] of results) {
+  const of = (key: keyof Round): number => median(rounds.map((r) => r[key]));
+  const medians = {
+    p50: of('p50'),
+    p99: of('p99'),
+    cpuUs: of('cpuUs'),
+    perSecond: of('perSecond'),
+  };
+  console.log(`median ${name} (c=${C}): ${show(medians)}`);
+}
+console.log(
+  `load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+);
+for (const variant of variants) await variant.executor.dispose();
