@@ -179,10 +179,25 @@ export interface Broker {
   /** Durably publishes a progress report or result; resolves once confirmed. */
   publishResult(event: ResultEvent): Promise<void>;
   /**
+   * Durably publishes several progress reports and results as one message (a burst: one
+   * publish, one confirm, one delivery and one ack for all of them); resolves once confirmed.
+   * One event goes in the single form of {@link publishResult}, which gateways of every
+   * version read; a burst of more needs gateways that read bursts (upgrade gateways first).
+   */
+  publishResults(events: readonly ResultEvent[]): Promise<void>;
+  /**
    * Consumes results from every node. An event is acked when the handler resolves and
    * delivered again when it throws, so a handler must be idempotent.
    */
   consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription>;
+  /**
+   * Consumes results as they were published: a message in the single form comes as one event,
+   * a burst as all of its events, in their order. The message is acked when the handler
+   * resolves and delivered again, whole, when it throws, so the handler must be idempotent.
+   */
+  consumeResultBursts(
+    handler: (events: readonly ResultEvent[]) => Promise<void>,
+  ): Promise<Subscription>;
 
   /**
    * Consumes the dead letters of every function, acked when the handler resolves and delivered

@@ -167,6 +167,19 @@ export type ResultEvent =
   | { type: 'finished'; result: InvocationResult };
 
 /**
+ * The wire form of results messages (both brokers): one event is sent as itself, the single
+ * form that gateways of every version read; a burst of several is a JSON array of them.
+ */
+export function resultsBody(events: readonly ResultEvent[]): unknown {
+  return events.length === 1 ? events[0] : events;
+}
+
+/** The events of a results message in either form, in their order. */
+export function resultsOfBody(body: unknown): readonly ResultEvent[] {
+  return Array.isArray(body) ? (body as ResultEvent[]) : [body as ResultEvent];
+}
+
+/**
  * Facts a node reports about itself in every heartbeat. The optional fields came later: a node
  * of an older version (mid rolling upgrade) leaves them out.
  */

@@ -216,6 +216,11 @@ export interface Store extends SecretStore {
    * `failed`. Reaching a final status makes a waiting callback due.
    */
   recordResult(result: InvocationResult): Promise<void>;
+  /**
+   * Records several results as {@link recordResult} does each, in one transaction: all of them
+   * or, when it rejects, none (a burst of results from one broker message is redelivered whole).
+   */
+  recordResults(results: readonly InvocationResult[]): Promise<void>;
   getInvocation(id: string): Promise<InvocationRecord | undefined>;
   /** The attempt history, oldest first. */
   listAttempts(id: string): Promise<AttemptRecord[]>;

@@ -104,11 +104,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const app = createApp(deps);
   const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
-  const recordResult = createResultRecorder(store, metrics, events);
-  const onResult = async (event: ResultEvent): Promise<void> => {
-    await recordResult(event);
+  const recordResults = createResultRecorder(store, metrics, events);
+  const onResults = async (burst: readonly ResultEvent[]): Promise<void> => {
+    await recordResults(burst);
     // An invocation may have ended here: its callback is due now, not at the next poll.
-    if (event.type === 'finished' && event.result.next?.action !== 'retry') callbacks.wake();
+    const ended = (event: ResultEvent) =>
+      event.type === 'finished' && event.result.next?.action !== 'retry';
+    if (burst.some(ended)) callbacks.wake();
   };
   const scheduler = new Scheduler({
     ...resolved,
@@ -136,7 +138,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async start() {
       if (state !== 'idle') throw new Error(`gateway cannot start from state ${state}`);
       try {
-        subscriptions.push(await broker.consumeResults(onResult));
+        subscriptions.push(await broker.consumeResultBursts(onResults));
         subscriptions.push(await broker.consumeDeadLetters(onDeadLetter));
         subscriptions.push(await broker.onControl(onControl));
       } catch (error) {

@@ -12,6 +12,7 @@ import { DeliveryWindows } from './delivery-window.ts';
 import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
+import { ResultBatcher } from './result-batcher.ts';
 import { reportStartedLate } from './started-report.ts';
 import { isExpired, runInvocation } from './run-invocation.ts';
 
@@ -73,11 +74,14 @@ export class RuntimeAgent {
   #transition: Promise<void> = Promise.resolve();
   /** Functions with a queue trigger consume their queue here, beside their invocation queue. */
   readonly #queues: QueueConsumers;
+  /** Results and `started` reports finishing close together travel as one message. */
+  readonly #results: ResultBatcher;
 
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
+    this.#results = new ResultBatcher({ broker: options.broker });
     this.#cancelled = new Cancellations({ directory: options.directory, logger: this.#log });
     this.#caps = new ConcurrencyCaps({
       nodeId: options.nodeId,
@@ -248,7 +252,6 @@ export class RuntimeAgent {
   }
 
   async #process(delivery: InvocationDelivery): Promise<void> {
-    const { broker } = this.#options;
     const { message, attempt } = delivery;
     const log = this.#log.child({
       fn: message.fn.name,
@@ -282,7 +285,7 @@ export class RuntimeAgent {
       if (message.mode === 'sync') return await this.#answer(delivery, result, log);
       const runMs = result.endedAt - result.startedAt;
       const confirming = performance.now();
-      await broker.publishResult({ type: 'finished', result });
+      await this.#results.publishResult({ type: 'finished', result });
       const confirmMs = performance.now() - confirming;
       this.#windows.observe(message.fn.name, this.#caps.slotsOf(message.fn), runMs, confirmMs);
       await settle(delivery, result);
@@ -299,14 +302,14 @@ export class RuntimeAgent {
    * (before the run, or while its bundle is unavailable): the delivery goes back to the queue.
    */
   async #run(delivery: InvocationDelivery, log: Logger): Promise<InvocationResult | undefined> {
-    const { broker, executor, nodeId } = this.#options;
+    const { executor, nodeId } = this.#options;
     const { message, attempt } = delivery;
     if (this.#stopping.signal.aborted) return undefined;
     // Only an invocation still running after a while is reported as started (started-report.ts).
     const stopStartedReport =
       message.mode === 'async'
         ? reportStartedLate(
-            broker,
+            this.#results,
             {
               type: 'started',
               id: message.id,
@@ -345,7 +348,7 @@ export class RuntimeAgent {
       .reply(result)
       .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
     delivery.ack();
-    await this.#options.broker
+    await this.#results
       .publishResult({ type: 'finished', result })
       .catch((error: unknown) => log.warn({ err: error }, 'sync result not recorded'));
   }

@@ -17,6 +17,7 @@ import type {
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
+import { resultsBody, resultsOfBody } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
 import { ControlFanout } from './control-fanout.ts';
 import { BrokerFile } from './broker-file.ts';
@@ -157,14 +158,29 @@ export class EmbeddedBroker implements Broker {
   }
 
   async publishResult(event: ResultEvent): Promise<void> {
+    await this.publishResults([event]);
+  }
+
+  async publishResults(events: readonly ResultEvent[]): Promise<void> {
     const dispatcher = this.#require();
-    const id = event.type === 'started' ? event.id : event.result.id;
-    await dispatcher.insert(RESULTS_QUEUE, id, JSON.stringify(event));
+    const first = events[0];
+    if (first === undefined) return;
+    // One row per burst; its id (for logs only) is its first event's invocation.
+    const id = first.type === 'started' ? first.id : first.result.id;
+    await dispatcher.insert(RESULTS_QUEUE, id, JSON.stringify(resultsBody(events)));
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
-    // Rows of the results queue hold what publishResult() wrote.
-    return this.#consumeEvents(RESULTS_QUEUE, (payload) => handler(payload as ResultEvent));
+    return this.consumeResultBursts(async (events) => {
+      for (const event of events) await handler(event);
+    });
+  }
+
+  async consumeResultBursts(
+    handler: (events: readonly ResultEvent[]) => Promise<void>,
+  ): Promise<Subscription> {
+    // Rows of the results queue hold what publishResults() wrote, in either form.
+    return this.#consumeEvents(RESULTS_QUEUE, (payload) => handler(resultsOfBody(payload)));
   }
 
   async consumeDeadLetters(handler: (letter: DeadLetter) => Promise<void>): Promise<Subscription> {

@@ -15,6 +15,7 @@ import type {
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
+import { resultsBody, resultsOfBody } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
 import { amqpCode, decode, encode, toFjordError } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -196,20 +197,33 @@ export class RabbitMqBroker implements Broker {
   }
 
   async publishResult(event: ResultEvent): Promise<void> {
-    await this.#publisher.publish('', this.#names.results, encode(event), {
+    await this.publishResults([event]);
+  }
+
+  async publishResults(events: readonly ResultEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#publisher.publish('', this.#names.results, encode(resultsBody(events)), {
       persistent: true,
-      type: 'result',
+      type: events.length === 1 ? 'result' : 'results',
       unroutable: () => new FjordError('BROKER_UNAVAILABLE', 'the results queue is missing'),
     });
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
+    return this.consumeResultBursts(async (events) => {
+      for (const event of events) await handler(event);
+    });
+  }
+
+  async consumeResultBursts(
+    handler: (events: readonly ResultEvent[]) => Promise<void>,
+  ): Promise<Subscription> {
     return this.#subscribe(
       eventConsumer({
         label: 'results',
         queue: this.#names.results,
         prefetch: this.#options.resultsPrefetch,
-        parse: (raw) => decode(raw) as ResultEvent,
+        parse: (raw) => resultsOfBody(decode(raw)),
         handler,
         logger: this.#log,
       }),

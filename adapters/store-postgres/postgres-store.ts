@@ -184,13 +184,21 @@ export class PostgresStore implements Store {
   }
 
   async recordResult(result: InvocationResult): Promise<void> {
+    await this.recordResults([result]);
+  }
+
+  async recordResults(results: readonly InvocationResult[]): Promise<void> {
+    if (results.length === 0) return;
+    // One transaction (one BEGIN and COMMIT round trip) for the whole burst.
     await this.#transaction(async (r) => {
-      await r.invocations.recordResult(result);
-      await r.attempts.record(result);
-      // Only a final status makes the callback due; activate() checks the status it ended in.
-      if (result.next?.action !== 'retry') await r.callbacks.activate(result.id, this.#now());
-      // Last: it holds the log-order lock until commit (see appendOnce).
-      await r.logs.appendOnce(result);
+      for (const result of results) {
+        await r.invocations.recordResult(result);
+        await r.attempts.record(result);
+        // Only a final status makes the callback due; activate() checks the status it ended in.
+        if (result.next?.action !== 'retry') await r.callbacks.activate(result.id, this.#now());
+      }
+      // Last: they hold the log-order lock until commit (see appendOnce).
+      for (const result of results) await r.logs.appendOnce(result);
     });
   }
 

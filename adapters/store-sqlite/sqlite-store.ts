@@ -205,13 +205,21 @@ export class SqliteStore implements Store {
   }
 
   async recordResult(result: InvocationResult): Promise<void> {
+    await this.recordResults([result]);
+  }
+
+  async recordResults(results: readonly InvocationResult[]): Promise<void> {
+    if (results.length === 0) return;
     const { batch, invocations, attempts, logs, callbacks } = this.#use();
+    // One write of the group commit, so one savepoint: the burst is recorded whole or not at all.
     await batch.run(() => {
-      invocations.recordResult(result);
-      attempts.record(result);
-      logs.appendOnce(result);
-      // Only a final status makes the callback due; activate() checks the status it ended up in.
-      if (result.next?.action !== 'retry') callbacks.activate(result.id, this.#now());
+      for (const result of results) {
+        invocations.recordResult(result);
+        attempts.record(result);
+        logs.appendOnce(result);
+        // Only a final status makes the callback due; activate() checks the status it ended in.
+        if (result.next?.action !== 'retry') callbacks.activate(result.id, this.#now());
+      }
     });
   }
 

@@ -8,6 +8,7 @@ import type { Broker, InvocationDelivery } from '../../core/broker.ts';
 import type { ControlEvent, DeadLetter, ResultEvent } from '../../core/messages.ts';
 import { Inbox, waitFor } from '../support/inbox.ts';
 import { invocation, resultFor, spec, uniqueName } from '../support/fixtures.ts';
+import { resultBurstCases } from './broker-results.contract.ts';
 
 export interface BrokerFixture {
   /** A new adapter instance on the same underlying broker (same server, or same SQLite file). */
@@ -309,6 +310,8 @@ export function brokerContract(adapter: string, makeFixture: () => Promise<Broke
       assert.equal(seen.length, 2, 'first delivery failed, second succeeded');
       await sub.cancel();
     });
+
+    resultBurstCases(create);
 
     test('control events reach every subscriber', async () => {
       const broker = await create();

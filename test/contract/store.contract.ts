@@ -9,6 +9,7 @@ import { deliveryCases } from './store-contract-delivery.ts';
 import { functionCases } from './store-contract-functions.ts';
 import { gatewayCases } from './store-contract-gateways.ts';
 import { invocationCases } from './store-contract-invocations.ts';
+import { resultBurstCases } from './store-contract-results.ts';
 import { scheduleCases } from './store-contract-schedule.ts';
 import { secretCases } from './store-contract-secrets.ts';
 
@@ -46,6 +47,7 @@ export function storeContract(subject: StoreSubject): void {
   };
   functionCases(opener);
   invocationCases(opener);
+  resultBurstCases(opener);
   deliveryCases(opener);
   scheduleCases(opener);
   gatewayCases(opener);

@@ -25,7 +25,8 @@ export interface PendingCall {
 export class FakeBroker implements Broker {
   #state: BrokerState = 'up';
   readonly #stateListeners: ((state: BrokerState) => void)[] = [];
-  readonly #resultHandlers = new Set<(event: ResultEvent) => Promise<void>>();
+  /** Every results subscription, each taking a burst (consumeResults unpacks it). */
+  readonly #resultHandlers = new Set<(events: readonly ResultEvent[]) => Promise<void>>();
   readonly #deadLetterHandlers = new Set<(letter: DeadLetter) => Promise<void>>();
   readonly #controlHandlers = new Set<(event: ControlEvent) => void>();
 
@@ -140,11 +141,24 @@ export class FakeBroker implements Broker {
 
   /** Delivers to every results subscriber and rejects when one throws (the redelivery case). */
   async publishResult(event: ResultEvent): Promise<void> {
+    await this.publishResults([event]);
+  }
+
+  /** Delivers the burst to every results subscriber and rejects when one throws. */
+  async publishResults(events: readonly ResultEvent[]): Promise<void> {
     this.#ensureUp();
-    for (const handler of this.#resultHandlers) await handler(event);
+    for (const handler of this.#resultHandlers) await handler(events);
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
+    return this.consumeResultBursts(async (events) => {
+      for (const event of events) await handler(event);
+    });
+  }
+
+  async consumeResultBursts(
+    handler: (events: readonly ResultEvent[]) => Promise<void>,
+  ): Promise<Subscription> {
     this.#ensureUp();
     this.#resultHandlers.add(handler);
     return { cancel: async () => void this.#resultHandlers.delete(handler) };

@@ -64,10 +64,10 @@ test('an agent behind slow confirms holds spare deliveries and still runs at mos
           return target.consume(fn, prefetch, handler);
         };
       }
-      if (key === 'publishResult') {
-        return async (event: Parameters<Broker['publishResult']>[0]) => {
+      if (key === 'publishResults') {
+        return async (events: Parameters<Broker['publishResults']>[0]) => {
           await new Promise((resolve) => setTimeout(resolve, 20));
-          return target.publishResult(event);
+          return target.publishResults(events);
         };
       }
       const value: unknown = Reflect.get(target, key, receiver);
