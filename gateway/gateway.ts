@@ -82,6 +82,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const metrics = new GatewayMetrics(broker);
   const events = new EventHub(logger);
   const { admission, depths } = createAdmission(resolved, metrics);
+  const recordResults = createResultRecorder(store, metrics, events);
   const deps: GatewayDeps = {
     ...resolved,
     ...createDashboardState(resolved, events),
@@ -89,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     events,
     functions: new FunctionCatalog(store, resolved.functionCacheTtlMs, resolved.now),
     nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
-    invoker: new Invoker({ ...resolved, metrics, events }),
+    invoker: new Invoker({ ...resolved, metrics, events, record: recordResults }),
     validateManifest: createManifestValidator(),
     admission,
     depths,
@@ -104,7 +105,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const app = createApp(deps);
   const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
-  const recordResults = createResultRecorder(store, metrics, events);
   const onResults = async (burst: readonly ResultEvent[]): Promise<void> => {
     await recordResults(burst);
     // An invocation may have ended here: its callback is due now, not at the next poll.
@@ -161,6 +161,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       queueFeed.stop();
       await callbacks.stop();
       await scheduler.stop();
+      // Sync results answered just before are still being recorded; the store closes after.
+      await deps.invoker.settle();
     },
   };
 

@@ -2,7 +2,12 @@ import type { Broker } from '../core/broker.ts';
 import { FjordError, isFjordError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
-import type { InvocationMessage, InvocationPayload, InvocationResult } from '../core/messages.ts';
+import type {
+  InvocationMessage,
+  InvocationPayload,
+  InvocationResult,
+  ResultEvent,
+} from '../core/messages.ts';
 import type { Store } from '../core/store.ts';
 import type { EventHub } from './events.ts';
 import { acceptedEvent } from './events-summaries.ts';
@@ -25,11 +30,15 @@ export interface InvokerOptions {
   events: EventHub;
   syncMarginMs: number;
   now: () => number;
+  /** Records results as the result recorder does (gateway/result-recorder.ts). */
+  record: (burst: readonly ResultEvent[]) => Promise<void>;
 }
 
 /** Hands invocations to the broker, sync (waiting for the result) or async (accepted, queued). */
 export class Invoker {
   readonly #options: InvokerOptions;
+  /** Sync results being recorded after their response went out. */
+  readonly #recording = new Set<Promise<void>>();
 
   constructor(options: InvokerOptions) {
     this.#options = options;
@@ -38,7 +47,12 @@ export class Invoker {
   /**
    * Runs a sync invocation and resolves with its result, failed ones included. Rejects with
    * BROKER_UNAVAILABLE when it cannot be sent, INVOCATION_TIMEOUT when no reply came in time.
-   * No record is written here: the node publishes the result, and recording it creates one.
+   *
+   * The record is written here, from the reply, once the caller has its answer: the result does
+   * not travel a second time through a durable queue for it, which cost a replicated write, a
+   * delivery and an ack per call. The node publishes it that way only when this gateway may not
+   * get the reply (the caller's deadline ran out, or the reply could not be sent): see the
+   * agent's `#answer`. Recording is idempotent, so both ways at once do no harm.
    */
   async call(
     request: InvocationRequest,
@@ -50,7 +64,28 @@ export class Invoker {
     this.#assertBrokerUsable();
     const result = await this.#options.broker.call(message).catch(asBrokerError);
     this.#options.metrics.accepted(message.fn.name, 'sync');
+    this.#recordLater(result);
     return { message, result };
+  }
+
+  /** Resolves once the sync results received so far are recorded (or failed to be). */
+  async settle(): Promise<void> {
+    await Promise.all(this.#recording);
+  }
+
+  /**
+   * Records a sync result after the current turn of the event loop, when its response has been
+   * written: the store write never delays the caller.
+   */
+  #recordLater(result: InvocationResult): void {
+    const { record, logger } = this.#options;
+    const recording = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => record([{ type: 'finished', result }]))
+      .catch((error: unknown) =>
+        logger.warn({ err: error, id: result.id, fn: result.fn }, 'sync result not recorded'),
+      )
+      .finally(() => this.#recording.delete(recording));
+    this.#recording.add(recording);
   }
 
   /**

@@ -14,7 +14,7 @@ import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
 import { ResultBatcher } from './result-batcher.ts';
 import { reportStartedLate } from './started-report.ts';
-import { isExpired, runInvocation } from './run-invocation.ts';
+import { isExpired, replyMayBeLate, runInvocation } from './run-invocation.ts';
 
 /**
  * - `idle`: constructed, not consuming.
@@ -334,20 +334,30 @@ export class RuntimeAgent {
   }
 
   /**
-   * Replies to a sync caller, then acks at once and records the result after: the caller has its
-   * answer, so running the call again after a crash would only repeat its side effects for nobody,
-   * and the delivery (a slot of the function's prefetch) is free without waiting for the
-   * result's confirm. A result that cannot be published leaves the call without a record.
+   * Replies to a sync caller and acks at once: the caller has its answer, so running the call
+   * again after a crash would only repeat its side effects for nobody, and the delivery (a slot of
+   * the function's prefetch) is free without waiting for anything else.
+   *
+   * The gateway that gets the reply records the result (gateway/invoker.ts). The result takes the
+   * durable way too, on the results queue, only when that gateway may not get the reply: it could
+   * not be sent, or it leaves so close to the caller's deadline that the caller may have given
+   * up. A gateway that dies while its call runs leaves the call without a record (its caller got
+   * an error, not the result).
    */
   async #answer(
     delivery: InvocationDelivery,
     result: InvocationResult,
     log: Logger,
   ): Promise<void> {
-    await delivery
-      .reply(result)
-      .catch((error: unknown) => log.warn({ err: error }, 'reply not delivered'));
+    const replied = await delivery.reply(result).then(
+      () => true,
+      (error: unknown) => {
+        log.warn({ err: error }, 'reply not delivered');
+        return false;
+      },
+    );
     delivery.ack();
+    if (replied && !replyMayBeLate(delivery.message, Date.now())) return;
     await this.#results
       .publishResult({ type: 'finished', result })
       .catch((error: unknown) => log.warn({ err: error }, 'sync result not recorded'));

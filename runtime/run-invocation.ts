@@ -16,6 +16,21 @@ export function isExpired(message: InvocationMessage, now: number): boolean {
 }
 
 /**
+ * How long before a sync caller's deadline a reply may already come too late: the gateway gives
+ * up at the deadline and then records nothing. Covers the reply's way back and a little clock
+ * skew between the gateway's host and the node's.
+ */
+export const LATE_REPLY_MARGIN_MS = 1000;
+
+/**
+ * True when a sync caller may not get the reply sent `now`, so its gateway may never record the
+ * result: the node then publishes it on the results queue as well.
+ */
+export function replyMayBeLate(message: InvocationMessage, now: number): boolean {
+  return message.replyBy !== undefined && now >= message.replyBy - LATE_REPLY_MARGIN_MS;
+}
+
+/**
  * Runs one delivery on the executor and shapes the outcome into a result for the broker; a
  * failed async attempt carries its follow-up (core/retry-policy.ts).
  */

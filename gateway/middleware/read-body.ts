@@ -2,6 +2,8 @@ import getRawBody from 'raw-body';
 import { FjordError } from '../../core/errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Reads the whole request body, at most `limit` bytes. A declared Content-Length over the limit
  * is refused before a byte is read; a chunked body is cut off as soon as it passes the limit.
@@ -11,6 +13,9 @@ export async function readBody(ctx: GatewayContext, limit: number): Promise<Buff
   const declared = ctx.get('Content-Length');
   const length = declared === '' ? undefined : Number.parseInt(declared, 10);
   if (length !== undefined && length > limit) throw tooLarge(limit);
+  // Neither Content-Length nor Transfer-Encoding: the request has no body (RFC 9112 §6.3), and
+  // most GETs are such; waiting for the stream's end would cost a turn of the event loop.
+  if (length === 0 || (length === undefined && ctx.get('Transfer-Encoding') === '')) return EMPTY;
   try {
     return await getRawBody(ctx.req, { length, limit });
   } catch (error) {

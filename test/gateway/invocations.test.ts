@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AcceptedResponse, InvocationView, LogListResponse } from '../../core/api.ts';
+import { waitFor } from '../support/inbox.ts';
 import { errorOf, resultOf, invoke, startHarness } from './harness.ts';
 
 test('an event invocation is accepted with 202 and Location, then queued', async (t) => {
@@ -81,6 +82,29 @@ test('?wait=true answers the finished InvocationView, with the status of its err
   assert.equal(failedView.status, 'failed');
   assert.equal(failedView.error?.code, 'FUNCTION_ERROR');
   assert.equal(failedView.error.message, 'who is missing');
+});
+
+test('a sync call is recorded by the gateway from its reply, with no result message from the node', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('greet');
+  const pending = invoke(h, 'greet', '{"who":"b"}', '?wait=true');
+  const call = await h.broker.calls.next();
+  const logs = [{ ts: 2, level: 'info' as const, message: 'greeting b' }];
+  call.reply(resultOf(call.message, { value: { greeting: 'hello b' } }, { logs }));
+  assert.equal((await pending).status, 200);
+
+  // Nothing was published on the results queue (the fake broker delivers nothing by itself):
+  // the record comes from the reply the gateway got.
+  const recorded = await waitFor(
+    async () => {
+      const response = await h.request(`/v1/invocations/${call.message.id}`, { token: 'invoke' });
+      return response.status === 200 ? ((await response.json()) as InvocationView) : undefined;
+    },
+    { what: 'the sync call to be recorded' },
+  );
+  assert.equal(recorded.status, 'succeeded');
+  assert.deepEqual(recorded.result, { greeting: 'hello b' });
+  assert.deepEqual(recorded.logs, logs);
 });
 
 test('an unknown invocation is 404 INVOCATION_NOT_FOUND', async (t) => {

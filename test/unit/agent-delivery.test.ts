@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, Executor, InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec } from '../../core/messages.ts';
+import { LATE_REPLY_MARGIN_MS } from '../../runtime/run-invocation.ts';
 import { invocation, spec, uniqueName } from '../support/fixtures.ts';
 import { agentOnEmbeddedBroker } from '../support/embedded-agent.ts';
 
@@ -72,6 +73,24 @@ test('a sync failure is final: no retry, no dead letter', async (t) => {
   assert.equal(reply.status, 'failed');
   assert.equal(reply.next, undefined);
   assert.equal(executor.ran.length, 1);
+});
+
+test('a sync result goes on the results queue only when its reply may come too late', async (t) => {
+  const fn = spec(uniqueName(), { retries: fast });
+  const { broker, results } = await setup(t, fn);
+  // Answered well before the caller's deadline: the caller's gateway records it from the reply.
+  const inTime = invocation(fn.name, {}, { fn, mode: 'sync', replyBy: Date.now() + 60_000 });
+  assert.equal((await broker.call(inTime)).status, 'succeeded');
+  // Results leave in order: had the sync result been published, it would come before this one.
+  const after = invocation(fn.name, {}, { fn });
+  await broker.enqueue(after);
+  assert.equal((await results.next()).id, after.id, 'the sync result was not published');
+
+  // Within the margin of the deadline the caller may have given up: published as well.
+  const replyBy = Date.now() + LATE_REPLY_MARGIN_MS / 2;
+  const late = invocation(fn.name, {}, { fn, mode: 'sync', replyBy });
+  assert.equal((await broker.call(late)).status, 'succeeded');
+  assert.equal((await results.next()).id, late.id);
 });
 
 test('poison and expired deliveries are dead-lettered without running', async (t) => {
