@@ -18,6 +18,7 @@ REPO="${FJORD_BASE_REPO:-fjord/node-base}"
 NODE_BIN="$(readlink -f "${FJORD_NODE:-$(command -v node)}")"
 SHELL_BIN="$(readlink -f /bin/sh)"
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+COMPILE_CACHE=/opt/fjord/compile-cache
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -70,7 +71,7 @@ say "building $TAG offline from $NODE_BIN ($version)"
 ROOT="$(mktemp -d "${TMPDIR:-/tmp}/fjord-rootfs.XXXXXX")"
 trap 'rm -rf "$ROOT"' EXIT
 
-mkdir -p "$ROOT"/{usr/local/bin,bin,etc/ssl/certs,tmp,home/node,app,opt/fjord/shim,run/fjord,proc,sys,dev}
+mkdir -p "$ROOT"/{usr/local/bin,bin,etc/ssl/certs,tmp,home/node,app,opt/fjord/shim,opt/fjord/compile-cache,run/fjord,proc,sys,dev}
 cp "$NODE_BIN" "$ROOT/usr/local/bin/node"
 cp "$SHELL_BIN" "$ROOT/bin/sh"
 for lib in "${LIBS[@]}"; do
@@ -100,10 +101,27 @@ chmod -R a+rX "$ROOT"
 as_root chown -R 0:0 "$ROOT"
 as_root chown 1000:1000 "$ROOT/home/node"
 
+# Node's compile cache of the shim, written by this very Node binary running the shim once in the
+# new root filesystem as uid 1000 (the cache directory is per uid): every container then starts
+# the shim from cached V8 code and cached type-stripped .mts instead of compiling and stripping
+# them (about a third of the shim's start-up CPU). Read-only at run time; Node checks each entry
+# against the file's content, so a stale entry is only a miss.
+as_root chown 1000:1000 "$ROOT$COMPILE_CACHE"
+as_root env -i NODE_COMPILE_CACHE="$COMPILE_CACHE" NODE_ENV=production FJORD_SOCKET=/tmp/warm.sock \
+  "$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot)" --userspec=1000:1000 "$ROOT" /usr/local/bin/node /opt/fjord/shim/main.mjs --warm-compile-cache
+as_root rm -f "$ROOT/tmp/warm.sock"
+if [ -z "$(ls -A "$ROOT$COMPILE_CACHE")" ]; then
+  echo "error: warming the shim's compile cache wrote nothing to $COMPILE_CACHE" >&2
+  exit 1
+fi
+as_root chown -R 0:0 "$ROOT$COMPILE_CACHE"
+as_root chmod -R a+rX "$ROOT$COMPILE_CACHE"
+
 as_root tar --numeric-owner -C "$ROOT" -c . | as_root docker import \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
   --change "ENV NODE_EXTRA_CA_CERTS=$CA_BUNDLE" \
   --change 'ENV NODE_ENV=production' \
+  --change "ENV NODE_COMPILE_CACHE=$COMPILE_CACHE" \
   --change 'USER 1000:1000' \
   --change 'WORKDIR /app' \
   --change 'LABEL fjord.base=offline' \

@@ -13,6 +13,7 @@
 // appearance under the final name is the readiness signal the host waits for.
 import { rmSync, renameSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { flushCompileCache } from 'node:module';
 import { dispatchEvent, dispatchHttp } from './dispatch.mjs';
 import { loadBundle } from './function-module.mjs';
 import { LogBuffer, captureConsole } from './log-capture.mjs';
@@ -111,5 +112,11 @@ rmSync(SOCKET, { force: true });
 process.umask(0o000);
 server.listen(staging, () => {
   renameSync(staging, SOCKET);
+  // The base image build runs the shim once like this to write Node's compile cache of it
+  // (docker/base/build-offline.sh), then stops it.
+  if (process.argv.includes('--warm-compile-cache')) {
+    flushCompileCache();
+    process.exit(0);
+  }
 });
 process.on('SIGTERM', () => process.exit(0));

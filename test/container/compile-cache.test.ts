@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { baseImage } from './support/container-fixtures.ts';
+
+const run = promisify(execFile);
+const SHIM_DIR = fileURLToPath(new URL('../../docker/shim/', import.meta.url));
+
+describe('container base image: the shim starts from its compile cache', () => {
+  test('every shim module comes from the cache, on a read-only root as uid 1000', async () => {
+    const image = await baseImage();
+    // Node's own debug log of its compile cache (stderr): which entries it read and accepted.
+    // The shim's warm-up mode listens once and exits, like the image build that wrote the cache.
+    const { stderr: output } = await run(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--read-only',
+        '--tmpfs',
+        '/tmp',
+        '--network',
+        'none',
+        '--cap-drop',
+        'ALL',
+        '--memory',
+        '128m',
+        '-e',
+        'NODE_DEBUG_NATIVE=COMPILE_CACHE',
+        '-e',
+        'FJORD_SOCKET=/tmp/shim.sock',
+        image,
+        '--warm-compile-cache',
+      ],
+      { timeout: 60_000 },
+    );
+    const files = (await readdir(SHIM_DIR)).filter((f) => /\.m[jt]s$/.test(f));
+    assert.ok(files.length > 5, 'the shim files are listed');
+    for (const file of files) {
+      const url = `file:///opt/fjord/shim/${file}`;
+      assert.match(output, new RegExp(`V8 code cache for ESM ${url} was accepted`), file);
+      if (file.endsWith('.mts')) {
+        assert.match(
+          output,
+          new RegExp(`retrieving transpile cache for StrippedTypeScript ${url}\\.\\.\\.success`),
+          file,
+        );
+      }
+    }
+    assert.doesNotMatch(output, /rejected|was not initialized/, 'no entry is missing or stale');
+  });
+});
