@@ -11,10 +11,11 @@
  *   ln -s "$PWD/node_modules" /tmp/before/node_modules
  *
  * Run: node bench/micro/isolate-host-hop.ts [--before /tmp/before] [--invocations N] [--rounds N]
- *        [--concurrency C]
+ *        [--concurrency C] [--gap-ms MS]
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Executor } from '../../core/executor.ts';
 import { FixtureBundles } from '../../test/fixtures/bundles/fixture-bundles.ts';
@@ -26,10 +27,17 @@ const { values } = parseArgs({
     invocations: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1' },
+    'gap-ms': { type: 'string', default: '0' },
   },
 });
 const N = Number(values.invocations);
 const C = Number(values.concurrency);
+/**
+ * Idle time between one worker's invocations. End to end at c=1 each process of the path sleeps
+ * while the others (load generator, gateway, broker) work, and a sleeping process is slower to
+ * wake than one in a tight loop; a gap of a few ms measures the hop as it is paid there.
+ */
+const GAP_MS = Number(values['gap-ms']);
 /** Linux's USER_HZ: /proc/PID/stat counts CPU time in hundredths of a second. */
 const TICK_MS = 10;
 
@@ -93,6 +101,8 @@ interface Round {
   p50: number;
   p99: number;
   cpuUs: number;
+  /** Of which in the host processes. */
+  childUs: number;
   perSecond: number;
 }
 
@@ -108,6 +118,7 @@ async function round(variant: Variant): Promise<Round> {
       const outcome = await variant.executor.invoke(fn, payload, invocationContext());
       times.push(performance.now() - start);
       if (!outcome.ok) throw new Error(`${variant.name}: ${JSON.stringify(outcome.error)}`);
+      if (GAP_MS > 0) await sleep(GAP_MS);
     }
   };
   await Promise.all(Array.from({ length: C }, () => worker(Math.ceil(N / C))));
@@ -121,6 +132,7 @@ async function round(variant: Variant): Promise<Round> {
     p50: at(0.5),
     p99: at(0.99),
     cpuUs: (((used.user + used.system) / 1000 + childMs) * 1000) / times.length,
+    childUs: (childMs * 1000) / times.length,
     perSecond,
   };
 }
@@ -132,12 +144,15 @@ for (const variant of variants) {
 const results = new Map<string, Round[]>();
 const show = (r: Round): string =>
   `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ` +
-  `CPU ${r.cpuUs.toFixed(0)} µs/invoke, ${r.perSecond.toFixed(0)}/s`;
+  `CPU ${r.cpuUs.toFixed(0)} µs/invoke (hosts ${r.childUs.toFixed(0)}), ${r.perSecond.toFixed(0)}/s`;
 for (let r = 0; r < Number(values.rounds); r++) {
-  for (const variant of variants) {
+  // Each round starts with another variant: the one after a burst runs beside the previous
+  // variant's leftovers (its processes' GC and idle work), which cost it about 10% here.
+  const order = [...variants.slice(r % variants.length), ...variants.slice(0, r % variants.length)];
+  for (const variant of order) {
     const result = await round(variant);
     results.set(variant.name, [...(results.get(variant.name) ?? []), result]);
-    console.log(`round ${r + 1} ${variant.name} (c=${C}): ${show(result)}`);
+    console.log(`round ${r + 1} ${variant.name} (c=${C}, gap ${GAP_MS} ms): ${show(result)}`);
   }
 }
 const median = (xs: number[]): number =>
@@ -148,9 +163,10 @@ for (const [name, rounds] of results) {
     p50: of('p50'),
     p99: of('p99'),
     cpuUs: of('cpuUs'),
+    childUs: of('childUs'),
     perSecond: of('perSecond'),
   };
-  console.log(`median ${name} (c=${C}): ${show(medians)}`);
+  console.log(`median ${name} (c=${C}, gap ${GAP_MS} ms): ${show(medians)}`);
 }
 console.log(
   `load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
