@@ -1,6 +1,7 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Subscription } from '../../core/broker.ts';
 import type { Logger } from '../../core/logger.ts';
+import { AckBatch } from './ack-batch.ts';
 import { amqpCode, toFjordError } from './codec.ts';
 import type { ConnectionManager, Participant } from './connection-manager.ts';
 import type { Session } from './session.ts';
@@ -33,6 +34,8 @@ interface Live {
   channel: Channel;
   consumerTag: string | undefined;
   unsettled: number;
+  /** Its acks, sent at the end of the tick, runs of them as one `multiple` ack. */
+  acks: AckBatch;
 }
 
 /**
@@ -118,7 +121,12 @@ export class ManagedConsumer implements Participant, Subscription {
     const channel: Channel = await session.channel(this.#spec.label, () =>
       this.#onChannelClosed(session, live),
     );
-    const live: Live = { channel, consumerTag: undefined, unsettled: 0 };
+    const live: Live = {
+      channel,
+      consumerTag: undefined,
+      unsettled: 0,
+      acks: new AckBatch(channel),
+    };
     try {
       if (this.#spec.prefetch !== undefined) await channel.prefetch(this.#spec.prefetch);
       const queue = await this.#spec.prepare(channel);
@@ -168,14 +176,15 @@ export class ManagedConsumer implements Participant, Subscription {
       return;
     }
     live.unsettled++;
+    live.acks.delivered(message);
     let settled = false;
     this.#spec.onMessage(message, (outcome) => {
       if (settled) return; // a second ack would close the channel with PRECONDITION_FAILED
       settled = true;
       live.unsettled--;
       try {
-        if (outcome === 'ack') live.channel.ack(message);
-        else live.channel.nack(message, false, outcome === 'requeue');
+        if (outcome === 'ack') live.acks.ack(message);
+        else live.acks.nack(message, outcome === 'requeue');
       } catch (error) {
         // Its channel is gone, so the broker has put the message back already.
         this.#log.debug({ err: error }, 'delivery settled on a closed channel; it is redelivered');
@@ -190,6 +199,7 @@ export class ManagedConsumer implements Participant, Subscription {
     this.#closing ??= (async () => {
       const live = this.#live;
       this.#live = undefined;
+      live?.acks.flush(); // the last acks go out before the channel closes
       await live?.channel.close().catch(() => undefined);
       this.#forget();
     })();
