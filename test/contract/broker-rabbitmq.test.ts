@@ -11,8 +11,8 @@ import { DELAY_TIERS_MS } from '../../adapters/broker-rabbitmq/delay-tiers.ts';
 import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
 import type { Broker, InvocationDelivery } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { DeadLetter } from '../../core/messages.ts';
-import { invocation, uniqueName } from '../support/fixtures.ts';
+import type { DeadLetter, ResultEvent } from '../../core/messages.ts';
+import { invocation, resultFor, uniqueName } from '../support/fixtures.ts';
 import { Inbox } from '../support/inbox.ts';
 import { brokerContract } from './broker.contract.ts';
 
@@ -65,6 +65,45 @@ describe('RabbitMqBroker retries', () => {
     assert.equal(letter.error.code, 'FUNCTION_NOT_FOUND');
     assert.equal(letter.node, 'broker');
     assert.equal(letter.ran, false);
+  });
+});
+
+describe('RabbitMqBroker results on the wire', () => {
+  const prefix = `fjord-test-${randomBytes(4).toString('hex')}`;
+  after(() => deleteTopology(prefix, []));
+
+  test('one event goes as itself (what gateways of every version read), a burst as an array', async () => {
+    const broker = newBroker(prefix);
+    await broker.start();
+    after(() => broker.close());
+    const connection = await connect(AMQP_URL);
+    after(() => connection.close());
+    const channel = await connection.createChannel();
+    const take = async () => {
+      const message = await channel.get(`${prefix}.results`, { noAck: true });
+      assert.ok(message, 'a results message');
+      return {
+        type: message.properties.type as unknown,
+        body: JSON.parse(String(message.content)) as unknown,
+      };
+    };
+    const one = { type: 'finished', result: resultFor(invocation('wire', 1), 1) } as const;
+    const two = { type: 'finished', result: resultFor(invocation('wire', 2), 2) } as const;
+    await broker.publishResult(one);
+    assert.deepEqual(await take(), { type: 'result', body: one });
+    await broker.publishResults([two]);
+    assert.deepEqual(await take(), { type: 'result', body: two });
+    await broker.publishResults([one, two]);
+    assert.deepEqual(await take(), { type: 'results', body: [one, two] });
+
+    // And what an older node published reaches a burst consumer as a burst of one.
+    const bursts = new Inbox<readonly ResultEvent[]>();
+    await broker.consumeResultBursts(async (events) => bursts.push(events));
+    channel.sendToQueue(`${prefix}.results`, Buffer.from(JSON.stringify(one)), {
+      persistent: true,
+      type: 'result',
+    });
+    assert.deepEqual(await bursts.next(), [one]);
   });
 });
 
