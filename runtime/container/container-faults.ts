@@ -54,3 +54,12 @@ export function exitFault(
         : `exited with code ${exit.exitCode}`;
   return new FjordError('FUNCTION_CRASHED', `the function's container ${how}`).toData();
 }
+
+/** A bundle that could not be fetched: its own error, or a retryable INTERNAL one. */
+export function fetchFailure(error: unknown): ErrorData {
+  const data = FjordError.from(error);
+  const message = `could not start a container: ${String(error)}`;
+  return data.code === 'INTERNAL'
+    ? new FjordError('INTERNAL', message, { retryable: true }).toData()
+    : data.toData();
+}

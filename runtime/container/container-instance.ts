@@ -18,7 +18,7 @@ import type {
   LogEntry,
 } from '../../core/messages.ts';
 import { containerConfig, SOCKET_NAME } from './container-config.ts';
-import { exitFault, type RemoveReason } from './container-faults.ts';
+import { exitFault, fetchFailure, type RemoveReason } from './container-faults.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import type { ResolvedOptions } from './executor-options.ts';
 import { HOST_SOCKET_NAME, QueueHost } from './queue-host.ts';
@@ -176,10 +176,16 @@ export class ContainerInstance {
   async #boot(): Promise<BootResult> {
     const { engine, options } = this.#deps;
     let timeout = AbortSignal.timeout(options.startTimeoutMs);
+    // Needed once the shim listens: fetched while the container starts, failing as a fetch.
+    let fetching = true;
+    const bundle = this.#deps.code().then(
+      (code) => ({ ok: true as const, code }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    void bundle.then(() => (fetching = false));
     try {
-      const [image, code] = await Promise.all([
+      const [image] = await Promise.all([
         this.#deps.image(),
-        this.#deps.code(),
         this.#makeSocketDir().then(() =>
           this.#queues.listen(join(this.#socketDir, HOST_SOCKET_NAME)),
         ),
@@ -207,8 +213,13 @@ export class ContainerInstance {
       const started = await Promise.race([ready.then(() => true), exited.then(() => false)]);
       ready.catch(() => undefined);
       if (!started) return { ok: false, error: await this.fault(), logs: [] };
+      const waited = fetching;
+      const fetched = await bundle;
+      if (!fetched.ok) return { ok: false, error: fetchFailure(fetched.error), logs: [] };
+      // As for the image: a slow fetch must not use up the container's start timeout.
+      if (waited) timeout = AbortSignal.timeout(options.startTimeoutMs);
       const load: LoadRequest = {
-        code,
+        code: fetched.code,
         filename: `fjord:///${this.fn.name}@${this.fn.version}.js`,
         moduleGlobal: MODULE_GLOBAL,
         env: this.fn.env,
