@@ -3,10 +3,12 @@
  * fetch handler (bench/functions/bench-fetch) invoked again and again on one warm isolate, with
  * no gateway, broker or host process around it. Reports the wall time (p50) and the CPU time of
  * the whole process (every thread, the isolate's included) per invocation. With `--cold` it
- * measures cold starts instead: a new version per sample, evicted after its first invocation.
+ * measures cold starts instead: a new version per sample, evicted after its first invocation,
+ * each from a blank isolate booted ahead (`--blanks 0`: from nothing); the CPU time then
+ * includes booting the blank isolate that replaces the one taken.
  * Run it under `node --cpu-prof` to see where the time goes.
  *
- * Run: node bench/micro/isolate-invoke.ts [--invocations N] [--rounds N] [--cold]
+ * Run: node bench/micro/isolate-invoke.ts [--invocations N] [--rounds N] [--cold] [--blanks N]
  */
 import { parseArgs } from 'node:util';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
@@ -23,18 +25,24 @@ const { values } = parseArgs({
     invocations: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
     cold: { type: 'boolean', default: false },
+    blanks: { type: 'string', default: '2' },
   },
 });
 const N = Number(values.invocations);
 const cold = values.cold;
 
 const hello = await bundled('bench-fetch');
-const executor = new IsolateExecutor({ loadCode: async () => hello.code });
+const executor = new IsolateExecutor({
+  loadCode: async () => hello.code,
+  blankIsolates: Number(values.blanks),
+});
 let version = 0;
 
 async function once(): Promise<number> {
   if (cold) version += 1;
   const spec = specOf(hello, 'micro', cold ? version : 1);
+  // A new version arrives when the blank isolates are ready, as between deploys.
+  if (cold) await executor.fillBlanks();
   const started = performance.now();
   const outcome = await executor.invoke(spec, GET_PAYLOAD, context());
   const ms = performance.now() - started;

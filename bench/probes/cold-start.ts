@@ -2,7 +2,9 @@
  * Isolate cold start, from the executor directly: every sample invokes a new version of the
  * hello fetch handler (and, separately, of the Hono example app, functions/hono-app), so the
  * executor must create an isolate, load the bundle and run it (coldStart true, checked), then
- * the version is evicted. Then the share of cold starts under a steady load once warm. The baseline is what isolated-vm alone
+ * the version is evicted; a new version finds the executor's blank isolates ready (booted ahead
+ * of any function), and again with none (from nothing). The warm figures: the same version's
+ * second invocation, and one isolate after hundreds of invocations. Then the share of cold starts under a steady load once warm. The baseline is what isolated-vm alone
  * pays: a new isolate and context, one trivial eval; between the two, an isolate and context made
  * from Fjord's prelude snapshot, which is the part of a cold start that no function changes. A few first samples warm the prelude
  * snapshot and the JIT and are dropped. Prints one JSON line.
@@ -29,20 +31,31 @@ import { steadyLoad } from './steady-load.ts';
 
 const samples = Number(process.argv[2] ?? 100);
 const WARMUP = 5;
+/** Invocations of one isolate before its steady warm figure is taken (the JIT settles). */
+const STEADY_WARMUP = 500;
 
 /** Invocations per concurrent caller in the steady-load phase. */
 const STEADY_PER_CALLER = 250;
 
+/**
+ * Each new version arrives once the executor's blank isolates are ready (booted ahead, as between
+ * deploys), which is what users get; with `blankIsolates` 0 it starts from nothing.
+ */
 async function fjordColdStarts(
   fn: BundledFunction,
   payload: InvocationPayload,
+  blankIsolates?: number,
 ): Promise<{ cold: number[]; warm: number[] }> {
-  const executor = new IsolateExecutor({ loadCode: async () => fn.code });
+  const executor = new IsolateExecutor({
+    loadCode: async () => fn.code,
+    ...(blankIsolates === undefined ? {} : { blankIsolates }),
+  });
   const cold: number[] = [];
   const warm: number[] = [];
   try {
     for (let i = 0; i < WARMUP + samples; i++) {
       const spec = specOf(fn, 'cold', i + 1);
+      await executor.fillBlanks();
       const started = performance.now();
       const first = await executor.invoke(spec, payload, context());
       const coldMs = performance.now() - started;
@@ -60,6 +73,23 @@ async function fjordColdStarts(
     await executor.dispose();
   }
   return { cold, warm };
+}
+
+/** One warm isolate invoked again and again, as a steady stream of calls finds it. */
+async function fjordWarmSteady(fn: BundledFunction): Promise<number[]> {
+  const executor = new IsolateExecutor({ loadCode: async () => fn.code });
+  const spec = specOf(fn, 'steady-warm', 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < STEADY_WARMUP + samples; i++) {
+      const started = performance.now();
+      expectOutcome(await executor.invoke(spec, GET_PAYLOAD, context()), i === 0);
+      if (i >= STEADY_WARMUP) times.push(performance.now() - started);
+    }
+  } finally {
+    await executor.dispose();
+  }
+  return times;
 }
 
 async function isolatedVmBaseline(): Promise<number[]> {
@@ -109,6 +139,8 @@ async function steadyColdStarts(fn: BundledFunction) {
 const hello = await bundled('bench-fetch');
 const hono = await bundled(join(EXAMPLE_FUNCTIONS, 'hono-app'));
 const fjord = await fjordColdStarts(hello, GET_PAYLOAD);
+const fromNothing = await fjordColdStarts(hello, GET_PAYLOAD, 0);
+const warmSteady = await fjordWarmSteady(hello);
 const honoApp = await fjordColdStarts(hono, getPayload('/api/books/1'));
 const steady = await steadyColdStarts(hello);
 const prelude = await preludeIsolates();
@@ -117,6 +149,8 @@ console.log(
   JSON.stringify({
     fjord: summariseDurations(fjord.cold),
     warmInvoke: summariseDurations(fjord.warm),
+    fromNothing: summariseDurations(fromNothing.cold),
+    warmSteady: summariseDurations(warmSteady),
     hono: summariseDurations(honoApp.cold),
     honoWarmInvoke: summariseDurations(honoApp.warm),
     steady,

@@ -86,8 +86,14 @@ function isolateDetails(r: BenchResults): string[] {
     out.push(
       '| start-up (ms) | samples | p50 | p90 | p99 | min | max |',
       '|---|---|---|---|---|---|---|',
-      row('Fjord executor, cold (new version: isolate, bundle, first request)', cold.fjord),
+      row('Fjord executor, cold (new version: blank isolate, bundle, first request)', cold.fjord),
+      ...(cold.fromNothing
+        ? [row('Fjord executor, cold from nothing (no blank isolate ready)', cold.fromNothing)]
+        : []),
       row('Fjord executor, the same version again (warm)', cold.warmInvoke),
+      ...(cold.warmSteady
+        ? [row('Fjord executor, warm, steady (one isolate, after 500 calls)', cold.warmSteady)]
+        : []),
       ...(cold.hono ? [row('Fjord executor, Hono app, cold (new version)', cold.hono)] : []),
       ...(cold.honoWarmInvoke ? [row('Fjord executor, Hono app, warm', cold.honoWarmInvoke)] : []),
       ...(cold.preludeIsolate

@@ -13,9 +13,14 @@ const COLD_START = new URL('../probes/cold-start.ts', import.meta.url).pathname;
 const MEMORY = new URL('../probes/isolate-memory.ts', import.meta.url).pathname;
 
 export interface ColdStartResults {
+  /** A new version, from one of the executor's blank isolates booted ahead (what users get). */
   fjord: DurationSummary;
+  /** A new version with no blank isolate: the isolate made from the prelude snapshot first. */
+  fromNothing?: DurationSummary;
   /** The same executor invoking the version again, warm: what a cold start adds to it. */
   warmInvoke: DurationSummary;
+  /** One isolate invoked hundreds of times already, as a steady stream of calls finds it. */
+  warmSteady?: DurationSummary;
   /** An isolate + context from the prelude snapshot: the function-independent part. */
   preludeIsolate?: DurationSummary;
   isolatedVm: DurationSummary;

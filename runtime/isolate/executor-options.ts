@@ -27,6 +27,12 @@ export interface IsolateExecutorOptions {
    * versions followed (an isolate costs about 2.7 MB). Default 32.
    */
   prewarmBudget?: number;
+  /**
+   * Blank isolates (prelude, context and host bridge, no function) kept booted so a new
+   * version's cold start only loads its bundle; each is used once, by one version, and costs
+   * about 2 MB. Only versions with the default `memoryMb` (128) take them. Default 2; 0: none.
+   */
+  blankIsolates?: number;
   /** Idle isolates are disposed after this long. Default 5 minutes. */
   idleTimeoutMs?: number;
   /** Console output kept per invocation; the rest is dropped with a marker. Default 256 KiB. */
@@ -59,6 +65,9 @@ export interface IsolateExecutorOptions {
  */
 export const DEFAULT_PREWARM_BUDGET = 32;
 
+/** Enough for a burst of a few deploys; each booted one is replaced after it is taken. */
+export const DEFAULT_BLANK_ISOLATES = 2;
+
 type Optional =
   'nodeId' | 'maxIsolatesPerFunction' | 'onLog' | 'logger' | 'lookup' | 'publishQueue';
 
@@ -69,6 +78,7 @@ export function resolveOptions(options: IsolateExecutorOptions): ResolvedOptions
   return {
     ...options,
     prewarmBudget: Math.max(1, Math.floor(options.prewarmBudget ?? DEFAULT_PREWARM_BUDGET)),
+    blankIsolates: Math.max(0, Math.floor(options.blankIsolates ?? DEFAULT_BLANK_ISOLATES)),
     idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
     logLimitBytes: options.logLimitBytes ?? 256 * 1024,
     maxResponseBytes: options.maxResponseBytes ?? 10 * 1024 * 1024,

@@ -15,6 +15,7 @@ import type {
   InvocationContext,
 } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
+import type { BlankIsolates } from './blank-isolates.ts';
 import { bootAhead } from './boot-ahead.ts';
 import { IsolateBundleCache } from './bundle-cache.ts';
 import { Deadline } from './deadline.ts';
@@ -24,6 +25,7 @@ import {
   type ResolvedOptions,
 } from './executor-options.ts';
 import { HostCrypto } from './host-crypto.ts';
+import { blankIsolatesFor, instanceDeps } from './instance-deps.ts';
 import { IsolateInstance, type DispatchResult } from './isolate-instance.ts';
 import { runLeased } from './leased-run.ts';
 import { LogCollector } from './log-collector.ts';
@@ -52,6 +54,9 @@ export class IsolateExecutor implements Executor {
   /** Invocations that replied and still run ctx.waitUntil work. */
   readonly #draining = new Set<Promise<void>>();
   #prelude: Promise<Prelude> | undefined;
+  /** Made with the prelude; filled after cold starts, so a first invocation does not wait. */
+  #blanks: BlankIsolates | undefined;
+  #inflight = 0;
   #state: ExecutorState = 'running';
   #coldStarts = 0;
   #invocations = 0;
@@ -69,6 +74,20 @@ export class IsolateExecutor implements Executor {
   }
 
   async invoke(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome> {
+    this.#inflight += 1;
+    try {
+      return await this.#invoke(fn, payload, ctx);
+    } finally {
+      this.#inflight -= 1;
+      if (this.#inflight === 0) this.#blanks?.idle(() => this.#inflight > 0);
+    }
+  }
+
+  async #invoke(
     fn: FunctionSpec,
     payload: InvocationPayload,
     ctx: InvocationContext,
@@ -127,6 +146,7 @@ export class IsolateExecutor implements Executor {
       },
       ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
     });
+    if (coldStart) this.#blanks?.refillSoon();
     return finish(result, cpuMs);
   }
 
@@ -156,6 +176,27 @@ export class IsolateExecutor implements Executor {
     const pool = this.#poolFor(fn, prelude);
     this.#touch(pool);
     await pool.prewarm(count);
+    this.#blanks?.refillSoon();
+    if (this.#inflight === 0) this.#blanks?.idle(() => this.#inflight > 0);
+  }
+
+  /** Blank isolates ready for the cold starts of new versions (see {@link BlankIsolates}). */
+  get blankIsolates(): number {
+    return this.#blanks?.ready ?? 0;
+  }
+
+  /**
+   * Boots the blank isolates now (building the prelude if needed) and resolves once they are
+   * ready; without it they are booted after the first cold start. A failure is only logged.
+   */
+  async fillBlanks(): Promise<void> {
+    try {
+      await this.#loadPrelude();
+    } catch {
+      return; // Logged by #loadPrelude.
+    }
+    this.#blanks?.fill();
+    await this.#blanks?.settled();
   }
 
   stats(): ExecutorStats {
@@ -168,6 +209,7 @@ export class IsolateExecutor implements Executor {
     if (this.#state === 'disposed') return;
     this.#state = 'disposed';
     clearInterval(this.#reaper);
+    this.#blanks?.close();
     // waitUntil work was promised to run: let it finish (each is bounded by its deadline).
     await Promise.allSettled([...this.#draining]);
     for (const pool of [...this.#pools.values(), ...this.#retired]) pool.close();
@@ -185,6 +227,12 @@ export class IsolateExecutor implements Executor {
     if (this.#prelude === undefined) {
       const building = Prelude.build(this.#options.prelude, this.#options.logger);
       this.#prelude = building;
+      building.then(
+        (prelude) => {
+          if (this.#state === 'running') this.#blanks = blankIsolatesFor(prelude, this.#options);
+        },
+        () => {},
+      );
       building.catch((error: unknown) => {
         this.#options.logger?.error(
           { err: error, node: this.#options.nodeId },
@@ -201,26 +249,12 @@ export class IsolateExecutor implements Executor {
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       const limit = Math.min(fn.concurrency, this.#options.maxIsolatesPerFunction ?? Infinity);
-      const deps = {
+      const deps = instanceDeps(this.#options, {
         prelude,
+        ...(this.#blanks === undefined ? {} : { blanks: this.#blanks }),
         bundles: this.#bundles,
-        config: {
-          logLimitBytes: this.#options.logLimitBytes,
-          maxResponseBytes: this.#options.maxResponseBytes,
-          maxTimers: this.#options.maxTimers,
-        },
         crypto: this.#crypto,
-        fetchLimits: {
-          maxRequests: this.#options.maxFetches,
-          maxResponseBytes: this.#options.maxFetchResponseBytes,
-          maxRedirects: 20,
-        },
-        ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
-        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
-        ...(this.#options.publishQueue === undefined
-          ? {}
-          : { publishQueue: this.#options.publishQueue }),
-      };
+      });
       const boot = {
         logLimitBytes: this.#options.logLimitBytes,
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),

@@ -10,11 +10,12 @@ import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { Logger } from '../../core/logger.ts';
+import { bootIsolate, type BlankIsolates } from './blank-isolates.ts';
 import type { IsolateBundleCache } from './bundle-cache.ts';
 import { loadBundle, runBundle } from './run-bundle.ts';
 import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
-import { installBridge, type BridgeHandlers, type RuntimeRefs } from './host-bridge.ts';
+import type { BridgeHandlers, RuntimeRefs } from './host-bridge.ts';
 import { HostCalls } from './host-calls.ts';
 import type { HostCrypto } from './host-crypto.ts';
 import type { EgressLookup } from './egress-addresses.ts';
@@ -40,6 +41,8 @@ export type InstanceState =
 
 export interface InstanceDeps {
   prelude: Prelude;
+  /** Isolates booted ahead from the prelude; a cold start takes one when it can. */
+  blanks?: BlankIsolates;
   bundles: IsolateBundleCache;
   config: PreludeConfig;
   /** Runs crypto.subtle for every isolate (it keeps no state). */
@@ -150,18 +153,19 @@ export class IsolateInstance {
     if (this.#policyError !== undefined) {
       return new FjordError('INVALID_MANIFEST', this.#policyError).toData();
     }
-    const isolate = this.#deps.prelude.createIsolate({
-      memoryLimit: Math.max(MIN_MEMORY_MB, this.fn.memoryMb),
-      onCatastrophicError: (message) => {
-        this.#deps.logger?.error({ fn: this.fn.name, message }, 'isolate catastrophic error');
-      },
-    });
+    const memoryMb = Math.max(MIN_MEMORY_MB, this.fn.memoryMb);
+    const onCatastrophicError = (message: string): void => {
+      this.#deps.logger?.error({ fn: this.fn.name, message }, 'isolate catastrophic error');
+    };
+    const { blanks, prelude, config } = this.#deps;
+    const opened = blanks?.take(memoryMb) ?? (await bootIsolate(prelude, memoryMb, config));
+    opened.adopt(this.#handlers(), onCatastrophicError);
+    const { isolate, context } = opened;
     this.#isolate = isolate;
-    if (this.#disposedBy !== undefined) isolate.dispose();
-    const context = await isolate.createContext();
     this.#context = context;
-    await this.#deps.prelude.install(isolate, context);
-    this.#refs = await installBridge(context, this.#handlers(), this.#deps.config);
+    this.#refs = opened.refs;
+    // Disposed while it booted (a deadline, an eviction): the calls below fail as they should.
+    if (this.#disposedBy !== undefined) isolate.dispose();
     await this.#refs.begin.apply(undefined, [generation]);
 
     const fault = await runBundle(

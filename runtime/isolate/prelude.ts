@@ -11,10 +11,39 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import ivm from 'isolated-vm';
+import { MODULE_GLOBAL } from '../../core/api.ts';
 import type { Logger } from '../../core/logger.ts';
+import { INSTALL_GLOBAL } from './protocol.ts';
 
 const ENTRY = fileURLToPath(new URL('./prelude/index.ts', import.meta.url));
 const FILENAME = 'fjord:prelude.js';
+/**
+ * The invocation path, compiled into the snapshot: install with stub host functions, load a
+ * module and dispatch a request, an event and a log line through it, so a new isolate's first
+ * invocations start from bytecode instead of compiling the runtime lazily (about 2 ms of a
+ * cold start). V8 runs the warm-up in a throwaway context: only the compiled code is kept.
+ */
+function warmDispatch(): string {
+  const wire = `{ generation: 1, invocationId: 'w', callId: 'w', attempt: 1, deadline: 0 }`;
+  return `{
+    const stub = () => {};
+    const runtime = globalThis.${INSTALL_GLOBAL}((n) => new Uint8Array(n), stub, stub, stub, stub,
+      { logLimitBytes: 1024, maxResponseBytes: 1024, maxTimers: 8 });
+    globalThis.${MODULE_GLOBAL} = { default: {
+      fetch: (request, env, ctx) => {
+        ctx.log.info('warm', new URL(request.url).searchParams.get('n'));
+        return new Response(JSON.stringify({ warm: true }), { headers: { 'content-type': 'application/json' } });
+      },
+    } };
+    runtime.load({});
+    runtime.begin(1);
+    runtime.dispatchHttp({ method: 'GET', url: 'http://warm.local/?n=1', headers: [['x-warm', '1']], body: null }, ${wire});
+    globalThis.${MODULE_GLOBAL} = { default: (event) => ({ event }) };
+    runtime.load({});
+    runtime.dispatchEvent('{"warm":true}', ${wire});
+  }`;
+}
+
 /** Exercised while taking the snapshot so the hot paths are compiled inside it. */
 const WARMUP = `
   new URL('https://example.com/a?b=1#c').searchParams.get('b');
@@ -23,6 +52,7 @@ const WARMUP = `
   new Headers({ 'content-type': 'text/plain' }).get('content-type');
   new Request('https://example.com/', { method: 'POST', body: 'warm' }).headers.has('x');
   new Response('warm', { status: 201, headers: [['x-warm', '1']] }).headers.get('x-warm');
+  ${warmDispatch()}
 `;
 
 export type PreludeMode = 'snapshot' | 'script';
