@@ -17,7 +17,7 @@ import type {
 } from '../../core/messages.ts';
 import { resultsBody, resultsOfBody } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
-import { amqpCode, decode, encode, toFjordError } from './codec.ts';
+import { decode, encode, toFjordError } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
 import { controlSubscription } from './control-subscription.ts';
 import { DEAD_LETTER_TYPE, parseDeadLetter } from './dead-letter-codec.ts';
@@ -29,6 +29,7 @@ import { ManagedConsumer, type ConsumerSpec } from './managed-consumer.ts';
 import { resolveOptions, type RabbitMqBrokerOptions, type ResolvedOptions } from './options.ts';
 import { ConfirmPublisher } from './publisher.ts';
 import { QueueDeclarations } from './queue-declarations.ts';
+import { QueueChecks } from './queue-checks.ts';
 import { RabbitQueueTriggers } from './queue-triggers.ts';
 import { RedeliveryGuard } from './redelivery-guard.ts';
 import { RpcClient } from './rpc-client.ts';
@@ -52,6 +53,8 @@ export class RabbitMqBroker implements Broker {
   readonly #rpc: RpcClient;
   /** Shared by every function's consumers: a redelivery of a copy still running here waits. */
   readonly #redeliveries: RedeliveryGuard;
+  /** Queue depths, on one channel kept open for them. */
+  readonly #checks: QueueChecks;
   readonly queues: QueueTriggers;
 
   constructor(options: RabbitMqBrokerOptions) {
@@ -77,6 +80,7 @@ export class RabbitMqBroker implements Broker {
       logger: this.#log,
       core: [this.#topology, this.#publisher, this.#rpc, declarations],
     });
+    this.#checks = new QueueChecks(() => this.#manager.session);
     this.queues = new RabbitQueueTriggers({
       manager: this.#manager,
       topology: this.#topology,
@@ -183,15 +187,10 @@ export class RabbitMqBroker implements Broker {
 
   async #depth(queue: string, fn: string): Promise<number> {
     try {
-      // A passive declare on its own channel (a 404 closes the channel). Quorum queues report
-      // their ready messages here (measured on 3.10; only the declare that creates one says 0);
-      // deliveries a node holds unacked are not counted.
-      const ok = await this.#manager.session.withChannel('depth', (channel) =>
-        channel.checkQueue(queue),
-      );
-      return ok.messageCount;
+      // Quorum queues report their ready messages here (measured on 3.10; only the declare that
+      // creates one says 0); deliveries a node holds unacked are not counted.
+      return (await this.#checks.messageCount(queue)) ?? 0;
     } catch (error) {
-      if (amqpCode(error) === 404) return 0;
       throw toFjordError(error, `could not count the queue of "${fn}"`);
     }
   }
