@@ -32,6 +32,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   token: { flag: 'token', env: 'FN_TOKEN' },
   prewarm: { flag: 'prewarm', env: 'FN_PREWARM' },
   prewarmBudget: { flag: 'prewarm-budget', env: 'FN_PREWARM_BUDGET' },
+  blankIsolates: { flag: 'blank-isolates', env: 'FN_BLANK_ISOLATES' },
   isolateHost: { flag: 'isolate-host', env: 'FN_ISOLATE_HOST' },
   examples: { flag: 'examples' },
   tokenRateLimit: { flag: 'token-rate-limit', env: 'FN_TOKEN_RATE_LIMIT' },

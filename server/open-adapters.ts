@@ -72,11 +72,16 @@ export function openIsolateExecutor(
     nodeId: string;
     logger: Logger;
     prewarmBudget?: number;
+    /** Per executor: the node's own, or each isolate host process's. */
+    blankIsolates?: number;
     publishQueue?: QueuePublisher;
   },
 ): Executor {
-  const { loadCode, nodeId, logger, prewarmBudget, publishQueue } = options;
-  const budget = prewarmBudget === undefined ? {} : { prewarmBudget };
+  const { loadCode, nodeId, logger, prewarmBudget, blankIsolates, publishQueue } = options;
+  const budget = {
+    ...(prewarmBudget === undefined ? {} : { prewarmBudget }),
+    ...(blankIsolates === undefined ? {} : { blankIsolates }),
+  };
   const queues = publishQueue === undefined ? {} : { publishQueue };
   if (mode === 'inline') return new IsolateExecutor({ loadCode, nodeId, ...budget, ...queues });
   return new IsolateHostExecutor({ loadCode, executor: { nodeId, ...budget }, logger, ...queues });

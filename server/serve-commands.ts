@@ -53,6 +53,12 @@ const PREWARM_OPTION = {
     description:
       'function versions that keep idle isolates, the most recently used (default 32): the others start cold',
   },
+  'blank-isolates': {
+    type: 'string',
+    placeholder: 'N',
+    description:
+      'isolates per isolate host process booted ahead for new versions, tied to no function (default 2; 0 disables)',
+  },
 } as const;
 
 const ISOLATE_HOST_OPTION = {
@@ -269,12 +275,16 @@ function listening(
 }
 
 function prewarm(
-  values: { prewarm?: string; 'prewarm-budget'?: string },
+  values: { prewarm?: string; 'prewarm-budget'?: string; 'blank-isolates'?: string },
   command: string,
-): Pick<ServeRequest, 'prewarm' | 'prewarmBudget'> {
+): Pick<ServeRequest, 'prewarm' | 'prewarmBudget' | 'blankIsolates'> {
   const count = values.prewarm;
   const budget = values['prewarm-budget'];
+  const blanks = values['blank-isolates'];
   return {
+    ...(blanks === undefined
+      ? {}
+      : { blankIsolates: parseCount(command, 'blank-isolates', blanks) }),
     ...(count === undefined ? {} : { prewarm: parseCount(command, 'prewarm', count) }),
     ...(budget === undefined
       ? {}

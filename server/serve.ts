@@ -24,6 +24,8 @@ export interface ServeRequest {
   prewarm?: number;
   /** Function versions that keep idle isolates (the executor's default when absent). */
   prewarmBudget?: number;
+  /** Blank isolates per isolate executor (the executor's default when absent). */
+  blankIsolates?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
   /** --secrets-key-file; wins over `secretsKey`. */
@@ -61,6 +63,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       token: request.token,
       prewarm: request.prewarm,
       prewarmBudget: request.prewarmBudget,
+      blankIsolates: request.blankIsolates,
       isolateHost: request.isolateHost,
       admissionLimits: request.admissionLimits,
       ...(secretsCipher === undefined ? {} : { secretsCipher }),

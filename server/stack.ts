@@ -52,6 +52,8 @@ export interface StackOptions {
   prewarm?: number;
   /** Function versions that keep idle isolates; the executor's default when absent. */
   prewarmBudget?: number;
+  /** Blank isolates per isolate executor; the executor's default when absent. */
+  blankIsolates?: number;
   /** Where isolates run: child processes (default) or this process. */
   isolateHost?: IsolateHostMode;
   /** Seals and opens secrets (server/secrets-key.ts); absent: they cannot be set or opened here. */
@@ -144,6 +146,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           nodeId,
           logger: logger.child({ component: 'isolate-host', node: nodeId }),
           prewarmBudget: options.prewarmBudget,
+          blankIsolates: options.blankIsolates,
           publishQueue,
         }),
         container: containers,
