@@ -1,9 +1,11 @@
 // ctx.queues of fetch and event handlers: the shim asks the node, over HTTP on the node's socket
 // in this container's socket directory (runtime/container/queue-host.ts), with the invocation's
 // token. The container never talks to the broker itself.
-import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { markPlatformError } from './platform-errors.mjs';
+
+// Not an `import` of node:http: its ES module view loads fetch (undici) at start-up (main.mjs).
+const { Agent, request } = process.getBuiltinModule('node:http');
 
 const HOST_SOCKET =
   process.env.FJORD_HOST_SOCKET ??

@@ -4,12 +4,16 @@ import { readdir } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { baseImage } from './support/container-fixtures.ts';
+import { MODULE_GLOBAL } from '../../core/api.ts';
+import { ContainerExecutor } from '../../runtime/container/container-executor.ts';
+import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
+import { uniqueName } from '../support/fixtures.ts';
+import { baseImage, ContainerFixtures } from './support/container-fixtures.ts';
 
 const run = promisify(execFile);
 const SHIM_DIR = fileURLToPath(new URL('../../docker/shim/', import.meta.url));
 
-describe('container base image: the shim starts from its compile cache', () => {
+describe('container shim start-up', () => {
   test('every shim module comes from the cache, on a read-only root as uid 1000', async () => {
     const image = await baseImage();
     // Node's own debug log of its compile cache (stderr): which entries it read and accepted.
@@ -51,5 +55,28 @@ describe('container base image: the shim starts from its compile cache', () => {
       }
     }
     assert.doesNotMatch(output, /rejected|was not initialized/, 'no entry is missing or stale');
+  });
+
+  test('fetch (undici) is loaded by the first fetch handler, not by the shim itself', async () => {
+    const fixtures = new ContainerFixtures();
+    const executor = new ContainerExecutor({
+      loadCode: fixtures.bundles.load,
+      image: await baseImage(),
+      nodeId: 'shim-start-test',
+    });
+    try {
+      // An event handler that reports which of Node's internal modules are loaded by then.
+      const code = `var ${MODULE_GLOBAL} = { default: () => process.moduleLoadList.filter((m) => m.includes('undici')) };`;
+      const fn = fixtures.bundles.specForCode(uniqueName('shim-start'), code, {
+        runtime: 'container',
+        memoryMb: 128,
+      });
+      assert.deepEqual(
+        valueOf(await executor.invoke(fn, eventPayload({}), invocationContext())),
+        [],
+      );
+    } finally {
+      await executor.dispose();
+    }
   });
 });
