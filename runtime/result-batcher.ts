@@ -7,7 +7,13 @@ export interface ResultBatcherOptions {
   maxEvents?: number;
   /** Most bytes of JSON in one message; a larger event goes alone. Default 64 KiB. */
   maxBytes?: number;
-  /** Most messages awaiting their confirm at once. Default 4. */
+  /**
+   * Messages that may await their confirm while events still go at once; past it, events wait
+   * and go together. Default 2: a second message keeps a result from waiting a whole confirm
+   * for the one before it, and the third and later carry the bursts.
+   */
+  eager?: number;
+  /** Most messages awaiting their confirm at once (full bursts go up to it). Default 4. */
   maxInFlight?: number;
 }
 
@@ -23,11 +29,11 @@ interface Pending {
  * a burst, instead of one durable message each: one publish and one confirm on the node, one
  * delivery, one ack and one store transaction on the gateway.
  *
- * No timer ever holds an event back. One that finds no message awaiting its confirm is
- * published at once, alone; those that come while one awaits its confirm gather and go together
- * when it is confirmed, up to `maxEvents` or `maxBytes` per message (a full burst goes at once,
- * up to `maxInFlight` messages unconfirmed). So a burst is what accumulated during the last
- * confirm: nothing at low load, up to the cap at high load.
+ * No timer ever holds an event back. One that finds fewer than `eager` messages awaiting their
+ * confirm is published at once; those that come while more await gather and go together as soon
+ * as one is confirmed, up to `maxEvents` or `maxBytes` per message (a full burst goes at once,
+ * up to `maxInFlight` messages unconfirmed). So a burst is what accumulated during a confirm:
+ * nothing at low load, up to the cap at high load.
  *
  * publishResult() resolves once the message holding its event is confirmed, and rejects when it
  * was not, so an invocation acked after awaiting it is still acked only once its result is
@@ -38,6 +44,7 @@ export class ResultBatcher {
   readonly #maxEvents: number;
   readonly #maxBytes: number;
   readonly #maxInFlight: number;
+  readonly #eager: number;
   #waiting: Pending[] = [];
   #waitingBytes = 0;
   #inFlight = 0;
@@ -47,6 +54,7 @@ export class ResultBatcher {
     this.#maxEvents = options.maxEvents ?? 64;
     this.#maxBytes = options.maxBytes ?? 64 * 1024;
     this.#maxInFlight = options.maxInFlight ?? 4;
+    this.#eager = Math.min(options.eager ?? 2, this.#maxInFlight);
   }
 
   /** Publishes `event` in the next burst; resolves once that burst is confirmed. */
@@ -59,11 +67,11 @@ export class ResultBatcher {
     return promise;
   }
 
-  /** Starts the bursts that may go now: any when nothing awaits a confirm, else full ones. */
+  /** Starts the bursts that may go now: any below `eager` messages unconfirmed, else full ones. */
   #send(): void {
     while (this.#waiting.length > 0 && this.#inFlight < this.#maxInFlight) {
       const full = this.#waiting.length >= this.#maxEvents || this.#waitingBytes >= this.#maxBytes;
-      if (this.#inFlight > 0 && !full) return;
+      if (this.#inFlight >= this.#eager && !full) return;
       void this.#publish(this.#take());
     }
   }

@@ -8,6 +8,7 @@
  *
  * Run: node bench/micro/async-results.ts --before /tmp/before [--broker rabbitmq|embedded]
  *        [--url amqp://guest:guest@127.0.0.1:5672/VHOST] [--invocations N] [--window N] [--rounds N]
+ *        [--concurrency N (the function's, default 4 as fn.json's)]
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     invocations: { type: 'string', default: '5000' },
     window: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '4' },
   },
 });
 if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
@@ -112,6 +114,7 @@ async function round(code: Code): Promise<Figures> {
   const fn: FunctionSpec = {
     ...benchMessage('async-results', 'x', 0, false).fn,
     name: `results-${randomBytes(3).toString('hex')}`,
+    concurrency: Number(values.concurrency),
   };
   await gateway.declareFunction(fn.name);
   let recorded = 0;

@@ -51,7 +51,7 @@ test('a lone result is published at once, alone, with no timer in between', asyn
 
 test('results that come while a publish awaits its confirm go together in the next one', async () => {
   const { sent, broker } = pendingBroker();
-  const batcher = new ResultBatcher({ broker });
+  const batcher = new ResultBatcher({ broker, eager: 1 });
   const first = batcher.publishResult(finished(1));
   const later = [2, 3, 4].map((n) => batcher.publishResult(finished(n)));
   assert.equal(sent.length, 1, 'the later ones wait for the confirm under way');
@@ -69,7 +69,7 @@ test('results that come while a publish awaits its confirm go together in the ne
 
 test('a burst holds at most maxEvents; full bursts go without waiting, up to maxInFlight', async () => {
   const { sent, broker } = pendingBroker();
-  const batcher = new ResultBatcher({ broker, maxEvents: 3, maxInFlight: 2 });
+  const batcher = new ResultBatcher({ broker, maxEvents: 3, maxInFlight: 2, eager: 1 });
   const all = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => batcher.publishResult(finished(n)));
   // 1 alone at once; then 2-4 is full while 1 awaits its confirm; 5-7 would be a third.
   assert.deepEqual(
@@ -95,7 +95,7 @@ test('a burst holds at most maxEvents; full bursts go without waiting, up to max
 
 test('a burst stays under maxBytes, and an event larger than that goes alone', async () => {
   const { sent, broker } = pendingBroker();
-  const batcher = new ResultBatcher({ broker, maxBytes: 2000 });
+  const batcher = new ResultBatcher({ broker, maxBytes: 2000, eager: 1 });
   const big = 'x'.repeat(3000);
   const all = [
     batcher.publishResult(finished(1)),
@@ -117,7 +117,7 @@ test('a burst stays under maxBytes, and an event larger than that goes alone', a
 
 test('a failed publish rejects every result of its burst and no other', async () => {
   const { sent, broker } = pendingBroker();
-  const batcher = new ResultBatcher({ broker });
+  const batcher = new ResultBatcher({ broker, eager: 1 });
   const first = batcher.publishResult(finished(1));
   const burst = [2, 3].map((n) => batcher.publishResult(finished(n)));
   sent[0]?.confirm();
@@ -128,4 +128,19 @@ test('a failed publish rejects every result of its burst and no other', async ()
   assert.equal(sent.length, 3);
   sent[2]?.confirm();
   await after;
+});
+
+test('by default two messages may await their confirm before results wait to go together', async () => {
+  const { sent, broker } = pendingBroker();
+  const batcher = new ResultBatcher({ broker });
+  const all = [1, 2, 3, 4].map((n) => batcher.publishResult(finished(n)));
+  const values = () =>
+    sent.map((s) => s.events.map((e) => e.type === 'finished' && e.result.value));
+  assert.deepEqual(values(), [[1], [2]], 'the first two at once, each alone');
+  sent[1]?.confirm();
+  await all[1];
+  assert.deepEqual(values(), [[1], [2], [3, 4]], 'the rest as soon as one is confirmed');
+  sent[0]?.confirm();
+  sent[2]?.confirm();
+  await Promise.all(all);
 });
