@@ -93,9 +93,20 @@ export function decodeDispatch(kind: 'http' | 'event', reply: unknown, limit: nu
   };
 }
 
-/** The request as the prelude takes it; the body is copied out of Node's shared Buffer pool. */
+/**
+ * The request as the prelude takes it: the URL serialised by Node's URL (a URL it cannot parse
+ * goes as it came, and the prelude refuses it), the body copied out of Node's shared Buffer pool.
+ */
 export function toWireRequest(request: HttpRequestData): WireRequest {
-  const { method, url, headers, body } = request;
+  const { method, headers, body } = request;
+  let url = request.url;
+  let parsed = false;
+  try {
+    url = new URL(url).href;
+    parsed = true;
+  } catch {
+    // Not a URL: the prelude's Request says so, as a BAD_REQUEST.
+  }
   const bytes = body === undefined || body === '' ? null : Buffer.from(body, 'base64');
-  return { method, url, headers, body: bytes === null ? null : Uint8Array.from(bytes) };
+  return { method, url, parsed, headers, body: bytes === null ? null : Uint8Array.from(bytes) };
 }

@@ -37,7 +37,7 @@ function warmDispatch(): string {
     } };
     runtime.load({});
     runtime.begin(1);
-    runtime.dispatchHttp({ method: 'GET', url: 'http://warm.local/?n=1', headers: [['x-warm', '1']], body: null }, ${wire});
+    runtime.dispatchHttp({ method: 'GET', url: 'http://warm.local/?n=1', parsed: true, headers: [['x-warm', '1']], body: null }, ${wire});
     globalThis.${MODULE_GLOBAL} = { default: (event) => ({ event }) };
     runtime.load({});
     runtime.dispatchEvent('{"warm":true}', ${wire});

@@ -4,7 +4,15 @@ import { MODULE_GLOBAL } from '../../core/api.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import type { PreludeMode } from '../../runtime/isolate/prelude.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
-import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
+import {
+  bodyBytes,
+  errorOf,
+  eventPayload,
+  httpPayload,
+  invocationContext,
+  responseOf,
+  valueOf,
+} from '../fixtures/bundles/invocations.ts';
 
 /** URLs whose parsing walks code points: non-ASCII hosts, paths, queries and credentials. */
 const URLS = [
@@ -51,3 +59,33 @@ for (const mode of ['snapshot', 'script'] satisfies PreludeMode[]) {
     });
   });
 }
+
+describe('isolate executor: the URL of an HTTP invocation', () => {
+  const fixtures = new FixtureBundles();
+  let executor: IsolateExecutor;
+
+  before(() => {
+    executor = new IsolateExecutor({ loadCode: fixtures.load });
+  });
+  after(() => executor.dispose());
+
+  const ECHO = `globalThis.${MODULE_GLOBAL} = { default: {
+    fetch: (request) => new Response(JSON.stringify({ url: request.url, host: new URL(request.url).host })),
+  } };`;
+
+  test('request.url is the URL serialised as WHATWG URLs do', async () => {
+    const fn = fixtures.specForCode('url-echo', ECHO);
+    for (const url of URLS) {
+      const outcome = await executor.invoke(fn, httpPayload('GET', url), invocationContext());
+      const body = JSON.parse(bodyBytes(responseOf(outcome)).toString()) as unknown;
+      assert.deepEqual(body, { url: new URL(url).href, host: new URL(url).host });
+    }
+  });
+
+  test('a request whose URL is not one fails with BAD_REQUEST', async () => {
+    const fn = fixtures.specForCode('url-echo-bad', ECHO);
+    const outcome = await executor.invoke(fn, httpPayload('GET', '/relative'), invocationContext());
+    assert.equal(errorOf(outcome).code, 'BAD_REQUEST');
+    assert.match(errorOf(outcome).message, /invalid request/);
+  });
+});

@@ -29,6 +29,12 @@ function normalizeMethod(method: string): string {
   return NORMALIZED_METHODS.has(upper) ? upper : text;
 }
 
+/**
+ * Marks an init whose URL string is already a parsed URL's href (the invocation's request, from
+ * the host): the constructor skips parsing it again. Only the prelude holds the symbol.
+ */
+export const PARSED_URL = Symbol('parsed url');
+
 /** A signal that never aborts, for requests built without one. */
 function quietSignal(): AbortSignal {
   return new AbortController().signal;
@@ -47,7 +53,9 @@ export class Request extends Body {
     const url =
       input instanceof Request
         ? input.url
-        : new URL(typeof input === 'string' ? input : input.href).href;
+        : typeof input === 'string' && (init as { [PARSED_URL]?: true })[PARSED_URL] === true
+          ? input
+          : new URL(typeof input === 'string' ? input : input.href).href;
     const redirect = init.redirect ?? from?.redirect ?? 'follow';
     if (!REDIRECTS.has(redirect))
       throw new TypeError(`Invalid redirect mode: "${String(redirect)}"`);

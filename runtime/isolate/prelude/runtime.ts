@@ -27,7 +27,7 @@ import { functionError, wireError } from './function-errors.ts';
 import { isQueueEvent, queueCall } from './queue-batch.ts';
 import { createQueueSender } from './queue-sender.ts';
 import type { HostCalls } from './host-calls.ts';
-import { Request } from './request.ts';
+import { PARSED_URL, Request } from './request.ts';
 import { Response } from './response.ts';
 import type { Timers } from './timers.ts';
 
@@ -224,11 +224,11 @@ export function createRuntime({
       }
       let request: Request;
       try {
-        request = new Request(wire.url, {
-          method: wire.method,
-          headers: wire.headers,
-          body: wire.body,
-        });
+        const init = { method: wire.method, headers: wire.headers, body: wire.body };
+        request = new Request(
+          wire.url,
+          wire.parsed === true ? Object.assign(init, { [PARSED_URL]: true }) : init,
+        );
       } catch (error) {
         return refuse(wireError('BAD_REQUEST', `invalid request: ${inspect(error, 1)}`));
       }
