@@ -1,12 +1,13 @@
 /**
  * Where a container cold start goes, phase by phase: the same steps as ContainerInstance's boot
  * (create with the hardened config, start, the shim's socket appearing, POST /load, the first
- * POST /invoke), timed from the host. With several images, the samples alternate between them
+ * POST /invoke), timed from the host, and the CPU time used inside the container by then (its
+ * cgroup: the noise-free part on a busy machine). With several images, the samples alternate between them
  * (A/B runs on a noisy machine). Prints the median and p90 of each phase per image, in ms.
  *
  * Run: node bench/micro/container-phases.ts [SAMPLES] [IMAGE...]
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEntry } from '../../cli/bundle/esbuild-bundle.ts';
@@ -46,6 +47,16 @@ const phases: Record<string, Record<string, number[]>> = {};
 const mark = (image: string, name: string, ms: number): void => {
   ((phases[image] ??= {})[name] ??= []).push(ms);
 };
+
+/** CPU time the container's processes used so far (cgroup v1 or v2), in ms. */
+async function containerCpuMs(id: string): Promise<number | undefined> {
+  const v1 = `/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`;
+  const v2 = `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`;
+  const text = await readFile(v1, 'utf8').catch(() => readFile(v2, 'utf8').catch(() => ''));
+  if (text === '') return undefined;
+  const usec = /usage_usec (\d+)/.exec(text)?.[1];
+  return usec === undefined ? Number(text) / 1e6 : Number(usec) / 1e3;
+}
 
 async function one(i: number, image: string): Promise<void> {
   const id = `ph${process.pid}-${i}-${images.indexOf(image)}`;
@@ -99,6 +110,8 @@ async function one(i: number, image: string): Promise<void> {
   mark(image, 'load', t4 - t3);
   mark(image, 'first invoke', t5 - t4);
   mark(image, 'total', t5 - t0);
+  const cpu = await containerCpuMs(cid);
+  if (cpu !== undefined) mark(image, 'CPU in container', cpu);
   await engine.remove(cid);
   await rm(dir, { recursive: true, force: true });
 }

@@ -57,7 +57,7 @@ describe('container shim start-up', () => {
     assert.doesNotMatch(output, /rejected|was not initialized/, 'no entry is missing or stale');
   });
 
-  test('fetch (undici) is loaded by the first fetch handler, not by the shim itself', async () => {
+  test('fetch (undici) is loaded for fetch handlers only, as they load', async () => {
     const fixtures = new ContainerFixtures();
     const executor = new ContainerExecutor({
       loadCode: fixtures.bundles.load,
@@ -75,6 +75,16 @@ describe('container shim start-up', () => {
         valueOf(await executor.invoke(fn, eventPayload({}), invocationContext())),
         [],
       );
+      // The same, carrying a fetch method: loaded before its first invocation.
+      const withFetch = `var ${MODULE_GLOBAL} = { default: Object.assign(() => process.moduleLoadList.filter((m) => m.includes('undici')), { fetch: () => new Response('') }) };`;
+      const fetching = fixtures.bundles.specForCode(uniqueName('shim-start'), withFetch, {
+        runtime: 'container',
+        memoryMb: 128,
+      });
+      const loaded = valueOf(
+        await executor.invoke(fetching, eventPayload({}), invocationContext()),
+      );
+      assert.ok(Array.isArray(loaded) && loaded.length > 0, JSON.stringify(loaded));
     } finally {
       await executor.dispose();
     }
