@@ -11,11 +11,11 @@ import type { Channel, ConsumeMessage } from 'amqplib';
  */
 export class AckBatch {
   readonly #channel: Channel;
-  /** Delivery tags in the order they came (ascending), from the oldest not yet known settled. */
-  #open: number[] = [];
-  #head = 0;
-  /** Settled tags (acked or nacked) still in #open behind an unsettled one. */
-  readonly #settled = new Set<number>();
+  /**
+   * Delivered and not settled yet: at most the prefetch, however long one of them is held (the
+   * tags settled behind a long run are never kept).
+   */
+  readonly #outstanding = new Set<number>();
   /** Acks not sent yet, by tag. */
   readonly #pending = new Map<number, ConsumeMessage>();
   #scheduled = false;
@@ -25,13 +25,13 @@ export class AckBatch {
   }
 
   delivered(message: ConsumeMessage): void {
-    this.#open.push(message.fields.deliveryTag);
+    this.#outstanding.add(message.fields.deliveryTag);
   }
 
   /** Acks `message` at the end of the tick. */
   ack(message: ConsumeMessage): void {
     const tag = message.fields.deliveryTag;
-    this.#settled.add(tag);
+    this.#outstanding.delete(tag);
     this.#pending.set(tag, message);
     if (this.#scheduled) return;
     this.#scheduled = true;
@@ -40,7 +40,7 @@ export class AckBatch {
 
   /** Nacks `message` now (throws when the channel is closed, as channel.nack does). */
   nack(message: ConsumeMessage, requeue: boolean): void {
-    this.#settled.add(message.fields.deliveryTag);
+    this.#outstanding.delete(message.fields.deliveryTag);
     this.#channel.nack(message, false, requeue);
   }
 
@@ -48,26 +48,20 @@ export class AckBatch {
   flush(): void {
     this.#scheduled = false;
     if (this.#pending.size === 0) return;
+    // Every tag below the oldest outstanding one is settled (tags grow with each delivery), so
+    // one multiple ack of the highest pending tag below it settles all of those at once.
+    let oldest = Infinity;
+    for (const tag of this.#outstanding) oldest = Math.min(oldest, tag);
     let upTo: ConsumeMessage | undefined;
-    while (this.#head < this.#open.length) {
-      const tag = this.#open[this.#head] ?? 0;
-      if (!this.#settled.delete(tag)) break;
-      this.#head += 1;
-      const pending = this.#pending.get(tag);
-      if (pending !== undefined) {
-        this.#pending.delete(tag);
-        upTo = pending;
-      }
+    const singles: ConsumeMessage[] = [];
+    for (const [tag, message] of this.#pending) {
+      if (tag > oldest) singles.push(message);
+      else if (upTo === undefined || tag > upTo.fields.deliveryTag) upTo = message;
     }
-    if (this.#head > 1024) {
-      this.#open = this.#open.slice(this.#head);
-      this.#head = 0;
-    }
-    const pending = [...this.#pending.values()];
     this.#pending.clear();
     try {
       if (upTo !== undefined) this.#channel.ack(upTo, true);
-      for (const message of pending) this.#channel.ack(message);
+      for (const message of singles) this.#channel.ack(message);
     } catch {
       // The channel is gone: the broker has put these messages back already.
     }

@@ -89,3 +89,19 @@ test('flush() sends what is gathered at once, and a closed channel is not an err
   closed.ack(lost!);
   assert.doesNotThrow(() => closed.flush());
 });
+
+test('a delivery held long splits the runs but leaves nothing behind once it settles', async () => {
+  const { frames, channel } = recordingChannel();
+  const batch = new AckBatch(channel);
+  const [held, ...rest] = deliveries(batch, 5);
+  for (const m of rest) batch.ack(m);
+  await tick();
+  assert.deepEqual(frames, ['ack 2', 'ack 3', 'ack 4', 'ack 5']);
+  batch.ack(held!);
+  const six = { fields: { deliveryTag: 6 } } as unknown as ConsumeMessage;
+  batch.delivered(six);
+  batch.ack(six);
+  await tick();
+  // 2 to 5 were acked already: one multiple ack of 6 covers 1 and 6.
+  assert.deepEqual(frames.slice(4), ['ack 6+']);
+});
