@@ -9,6 +9,7 @@ import { FjordError, isErrorData } from '../../core/errors.ts';
 import { IsolateExecutor } from '../isolate/isolate-executor.ts';
 import { childLogger } from './child-logger.ts';
 import { failedOutcome } from './failed-outcome.ts';
+import { OutcomeBatch } from './outcome-batch.ts';
 import type { ChildMessage, HostInit, ParentMessage } from './host-protocol.ts';
 import { QueueRequests } from './queue-requests.ts';
 
@@ -54,16 +55,16 @@ function serve(init: HostInit): void {
     ...(init.liveLogs ? { onLog: (event) => send({ type: 'live-log', event }) } : {}),
   });
   const instances = () => executor.stats().instances;
+  const outcomes = new OutcomeBatch(send, instances);
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'invoke':
+        outcomes.begin();
         void executor
           .invoke(message.fn, message.payload, message.ctx)
           // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
           .catch((error: unknown) => failedOutcome(error))
-          .then((outcome) =>
-            send({ type: 'outcome', id: message.id, outcome, instances: instances() }),
-          );
+          .then((outcome) => outcomes.add(message.id, outcome));
         return;
       case 'prewarm':
         void executor
@@ -82,7 +83,10 @@ function serve(init: HostInit): void {
         queues.settle(message.id, message.error);
         return;
       case 'dispose':
-        void executor.dispose().finally(() => process.exit(0));
+        void executor.dispose().finally(() => {
+          outcomes.flush();
+          process.exit(0);
+        });
         return;
       case 'init':
         return;

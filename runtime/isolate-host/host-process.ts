@@ -155,10 +155,13 @@ export class HostProcess {
         this.#failedStarts = 0;
         this.#waiters.settle(this.#verdict());
         return;
-      case 'outcome':
+      case 'outcomes':
+        this.#instances = message.instances;
+        for (const { id, outcome } of message.results) this.#pending.answer(id, outcome);
+        return;
       case 'done':
         this.#instances = message.instances;
-        this.#pending.answer(message.id, message.type === 'outcome' ? message.outcome : undefined);
+        this.#pending.answer(message.id);
         return;
       case 'code':
         this.#options.loadCode(message.sha).then(

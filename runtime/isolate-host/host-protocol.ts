@@ -3,7 +3,7 @@
  * Node's IPC channel as JSON: every field is plain data (errors travel as their data). JSON, not
  * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
  * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
- * One message each way per invocation; bundle code crosses once per bundle and child (the child
+ * One message each way per invocation (outcomes finished together share one); bundle code crosses once per bundle and child (the child
  * asks for it by sha and caches it), never with every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
@@ -48,8 +48,16 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type ChildMessage =
   /** The executor is built and takes work. */
   | { type: 'ready' }
-  /** `instances` piggybacks on every reply so that the parent's stats() stays synchronous. */
-  | { type: 'outcome'; id: number; outcome: ExecutionOutcome; instances: number }
+  /**
+   * Outcomes of invocations, those finished in the same event loop turn together
+   * (outcome-batch.ts). `instances` piggybacks on every reply so that the parent's stats() stays
+   * synchronous.
+   */
+  | {
+      type: 'outcomes';
+      results: { id: number; outcome: ExecutionOutcome }[];
+      instances: number;
+    }
   | { type: 'done'; id: number; instances: number }
   /** The child needs a bundle's code. */
   | { type: 'code'; id: number; sha: string }
