@@ -53,6 +53,7 @@ export async function bootIsolate(
   prelude: Prelude,
   memoryMb: number,
   config: PreludeConfig,
+  warm = false,
 ): Promise<BlankIsolate> {
   // Nothing calls these before adoption: no code but the prelude has run in the isolate.
   let handlers: BridgeHandlers = {
@@ -79,6 +80,8 @@ export async function bootIsolate(
       },
       config,
     );
+    // Ahead of time, the first run of the Web APIs in this context costs nobody a request.
+    if (warm) await prelude.warm(context);
     return {
       memoryMb,
       isolate,
@@ -186,7 +189,7 @@ export class BlankIsolates {
   async #boot(): Promise<void> {
     const { config, logger } = this.#options;
     try {
-      const blank = await bootIsolate(this.#prelude, this.#memoryMb, config);
+      const blank = await bootIsolate(this.#prelude, this.#memoryMb, config, true);
       if (this.#closed || blank.memoryMb !== this.#memoryMb) dispose(blank.isolate);
       else this.#ready.push(blank);
     } catch (error) {

@@ -55,6 +55,20 @@ const WARMUP = `
   ${warmDispatch()}
 `;
 
+/**
+ * A request's path through the Web APIs, run once in a blank isolate's context (an IIFE: it
+ * declares no global). The first run of code in a new context pays for its feedback vectors and
+ * inline caches, about 1 ms that would otherwise land on the first request.
+ */
+const CONTEXT_WARMUP = `(() => {
+  const request = new Request('http://warm.local/a?n=1', { method: 'GET', headers: [['x-warm', '1']], body: null });
+  const url = new URL(request.url);
+  const text = JSON.stringify({ path: url.pathname, n: url.searchParams.get('n') });
+  const response = new Response(text, { headers: { 'content-type': 'application/json' } });
+  [...response.headers];
+  void response.readAll(1024).then((bytes) => new TextDecoder().decode(bytes));
+})()`;
+
 export type PreludeMode = 'snapshot' | 'script';
 
 /**
@@ -138,6 +152,11 @@ export class Prelude {
     if (this.#snapshot !== undefined) return;
     const script = await this.#compile(isolate);
     await script.run(context, { release: true });
+  }
+
+  /** Runs {@link CONTEXT_WARMUP} in `context`, which has the prelude; leaves only garbage. */
+  async warm(context: ivm.Context): Promise<void> {
+    await context.eval(CONTEXT_WARMUP);
   }
 
   async #compile(isolate: ivm.Isolate): Promise<ivm.Script> {

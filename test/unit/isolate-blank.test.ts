@@ -106,6 +106,25 @@ describe('isolate executor: blank isolates booted ahead', () => {
     assert.equal(executor.blankIsolates, 1, 'it ran in a blank isolate');
   });
 
+  test('a blank isolate, warmed up ahead, has the global scope of an isolate made at once', async () => {
+    // Top-level lexical names, as the warm-up's would clash with them if it declared any.
+    const code = `const request = 1, url = 2, text = 3, response = 4;
+    globalThis.${MODULE_GLOBAL} = { default: () =>
+      Object.getOwnPropertyNames(globalThis).filter((name) => name !== '${MODULE_GLOBAL}').sort()
+    };`;
+    const fresh = new IsolateExecutor({ loadCode: fixtures.load, blankIsolates: 0 });
+    try {
+      await executor.fillBlanks();
+      const fn = fixtures.specForCode(uniqueName('blank-globals'), code, { memoryMb: 128 });
+      const fromBlank = await executor.invoke(fn, eventPayload(null), invocationContext());
+      assert.equal(executor.blankIsolates, 1, 'it ran in a blank isolate');
+      const fromNothing = await fresh.invoke(fn, eventPayload(null), invocationContext());
+      assert.deepEqual(valueOf(fromBlank), valueOf(fromNothing));
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   test('none are kept with blankIsolates 0, and none are left after dispose', async () => {
     const none = new IsolateExecutor({ loadCode: fixtures.load, blankIsolates: 0 });
     try {
