@@ -1,7 +1,7 @@
 /**
- * Container functions end to end: the real `fn up`, a function folder deployed with the real CLI,
- * HTTP invocations through the gateway and the broker into a container, and `fn rm` removing the
- * warm container. Then a node without a Docker engine: container functions fail with
+ * Container functions end to end: the real `fn up`, a function folder deployed with the real CLI
+ * (its container prewarmed before the first invocation), HTTP invocations through the gateway and
+ * the broker into a container, and `fn rm` removing the warm container. Then a node without a Docker engine: container functions fail with
  * CONTAINER_RUNTIME_UNAVAILABLE while isolate functions on the same node keep working.
  */
 import assert from 'node:assert/strict';
@@ -75,6 +75,11 @@ describe('container functions through fn up', () => {
     writeFunction(dir, name);
     const deployed = await runFnJson<DeployResponse>(['deploy', name], { cwd: dir });
     assert.equal(deployed.function.version, 1);
+    // The node prewarms a version it starts to follow: its container starts before any invocation.
+    await waitFor(async () => (await containersOf(name)).length === 1, {
+      timeoutMs: 30_000,
+      what: 'the container prewarmed for the new version',
+    });
 
     const body = Buffer.from('an upload of some bytes');
     const response = await fetch(`${api.base}/fn/${name}/resize/this`, { method: 'POST', body });
