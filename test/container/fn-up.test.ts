@@ -1,8 +1,9 @@
 /**
  * Container functions end to end: the real `fn up`, a function folder deployed with the real CLI
  * (its container prewarmed before the first invocation), HTTP invocations through the gateway and
- * the broker into a container, and `fn rm` removing the warm container. Then a node without a Docker engine: container functions fail with
- * CONTAINER_RUNTIME_UNAVAILABLE while isolate functions on the same node keep working.
+ * the broker into a container, and `fn rm` removing the warm container. Then a node without a
+ * Docker engine: container functions fail with CONTAINER_RUNTIME_UNAVAILABLE while isolate
+ * functions on the same node keep working.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
