@@ -107,13 +107,15 @@ as_root chown 1000:1000 "$ROOT/home/node"
 # them (about a third of the shim's start-up CPU). Read-only at run time; Node checks each entry
 # against the file's content, so a stale entry is only a miss.
 as_root chown 1000:1000 "$ROOT$COMPILE_CACHE"
-as_root env -i NODE_COMPILE_CACHE="$COMPILE_CACHE" NODE_ENV=production FJORD_SOCKET=/tmp/warm.sock \
-  "$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot)" --userspec=1000:1000 "$ROOT" /usr/local/bin/node /opt/fjord/shim/main.mjs --warm-compile-cache
-as_root rm -f "$ROOT/tmp/warm.sock"
-if [ -z "$(ls -A "$ROOT$COMPILE_CACHE")" ]; then
-  echo "error: warming the shim's compile cache wrote nothing to $COMPILE_CACHE" >&2
-  exit 1
+# A root filesystem under a noexec TMPDIR cannot run its Node: the image then works without the
+# cache, only slower to start (test/container/shim-start.test.ts fails on it).
+CHROOT="$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot)"
+if ! as_root env -i NODE_COMPILE_CACHE="$COMPILE_CACHE" NODE_ENV=production \
+  FJORD_SOCKET=/tmp/warm.sock "$CHROOT" --userspec=1000:1000 "$ROOT" \
+  /usr/local/bin/node /opt/fjord/shim/main.mjs --warm-compile-cache; then
+  say "warning: the shim's compile cache was not written; containers start without it"
 fi
+as_root rm -f "$ROOT/tmp/warm.sock"
 as_root chown -R 0:0 "$ROOT$COMPILE_CACHE"
 as_root chmod -R a+rX "$ROOT$COMPILE_CACHE"
 
