@@ -21,6 +21,26 @@ const outcome = (value: number): ExecutionOutcome => ({
   logs: [],
 });
 
+test('an outcome the channel cannot encode fails alone; the others of its batch arrive', () => {
+  const sent: ChildMessage[] = [];
+  // JSON, as the IPC channel encodes: a BigInt throws.
+  const batch = new OutcomeBatch(
+    (message) => sent.push(JSON.parse(JSON.stringify(message)) as ChildMessage),
+    () => 1,
+  );
+  batch.begin();
+  batch.begin();
+  batch.add(1, { ...outcome(1), value: 1n });
+  batch.add(2, outcome(2));
+  const results = sent.flatMap((message) => (message.type === 'outcomes' ? message.results : []));
+  assert.deepEqual(results.map((r) => r.id).sort(), [1, 2]);
+  assert.deepEqual(results.find((r) => r.id === 2)?.outcome, outcome(2));
+  const failed = results.find((r) => r.id === 1)?.outcome;
+  assert.equal(failed?.ok, false);
+  assert.equal(failed.ok ? undefined : failed.error.code, 'INTERNAL');
+  assert.match(failed.ok ? '' : failed.error.message, /could not be sent.*BigInt/);
+});
+
 test('outcomes of one turn leave together; the last one in flight leaves at once', async () => {
   const sent: ChildMessage[] = [];
   let instances = 1;
