@@ -11,6 +11,8 @@ export interface CachedBundle {
   code: string;
   /** Produced here by compiling `code`; never accepted from elsewhere. */
   cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+  /** `cachedData` was taken after a first request, with the functions it compiled (run-bundle.ts). */
+  rich?: boolean;
 }
 
 export class IsolateBundleCache extends BundleCache<CachedBundle> {

@@ -12,7 +12,7 @@ import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import type { Logger } from '../../core/logger.ts';
 import { bootIsolate, type BlankIsolates } from './blank-isolates.ts';
 import type { IsolateBundleCache } from './bundle-cache.ts';
-import { loadBundle, runBundle } from './run-bundle.ts';
+import { loadBundle, RichCache, runBundle } from './run-bundle.ts';
 import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
 import type { BridgeHandlers, RuntimeRefs } from './host-bridge.ts';
@@ -64,6 +64,8 @@ export class IsolateInstance {
   readonly #calls: HostCalls;
   readonly #fetcher: HostFetch;
   #policyError: string | undefined;
+  /** Makes the code cache of the bundle this instance booted rich, after its first request. */
+  readonly #richCache = new RichCache();
   #state: InstanceState = 'new';
   #isolate: ivm.Isolate | undefined;
   #context: ivm.Context | undefined;
@@ -168,12 +170,8 @@ export class IsolateInstance {
     if (this.#disposedBy !== undefined) isolate.dispose();
     await this.#refs.begin.apply(undefined, [generation]);
 
-    const fault = await runBundle(
-      isolate,
-      context,
-      bundle,
-      `fjord:///${this.fn.name}@${this.fn.version}.js`,
-    );
+    const filename = `fjord:///${this.fn.name}@${this.fn.version}.js`;
+    const fault = await runBundle(isolate, context, bundle, filename);
     if (fault !== null) return fault;
     const loaded = (await this.#refs.load.apply(undefined, [this.fn.env], {
       arguments: { copy: true },
@@ -185,7 +183,18 @@ export class IsolateInstance {
       return new FjordError('BUNDLE_REJECTED', message).toData();
     }
     this.#state = 'ready';
+    this.#richCache.arm(isolate, bundle, filename);
     return null;
+  }
+
+  /** The code cache being taken in the isolate (see {@link richCache}), if any. */
+  get caching(): Promise<void> | undefined {
+    return this.#richCache.caching;
+  }
+
+  /** After a successful request: the bundle's rich code cache, once, in the background. */
+  richCache(): void {
+    this.#richCache.take();
   }
 
   /** Runs one invocation; rejects when the isolate failed underneath it. */

@@ -67,6 +67,9 @@ export async function runLeased(run: LeasedRun): Promise<RunResult> {
         return { result: { ok: false, error: fault }, waitUntil: false };
       }
     }
+    // A code cache still being taken in the isolate would count against this invocation's CPU.
+    const caching = instance.caching;
+    if (caching !== undefined) await caching;
     cpuBefore = instance.cpuTime();
     if (fn.cpuMs !== undefined) {
       watchdog = new CpuWatchdog(() => instance.cpuTime(), fn.cpuMs);
@@ -98,6 +101,7 @@ export async function runLeased(run: LeasedRun): Promise<RunResult> {
     watchdog?.stop();
     run.release();
   };
+  if (dispatched.result.ok && !dispatched.waitUntil) instance.richCache();
   if (dispatched.waitUntil) run.background(drain(run, generation, overrun, done));
   else done();
   return { result: dispatched.result, ...(cpuMs === undefined ? {} : { cpuMs }) };
