@@ -75,15 +75,20 @@ export class Invoker {
 
   /**
    * Records a sync result after the current turn of the event loop, when its response has been
-   * written: the store write never delays the caller.
+   * written: the store write never delays the caller. When the store fails, the result goes to
+   * the durable results queue, as a node's would, and a gateway records it once the store is back.
    */
   #recordLater(result: InvocationResult): void {
-    const { record, logger } = this.#options;
+    const { record, broker, logger } = this.#options;
+    const event = { type: 'finished', result } as const;
+    const log = { id: result.id, fn: result.fn };
     const recording = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => record([{ type: 'finished', result }]))
-      .catch((error: unknown) =>
-        logger.warn({ err: error, id: result.id, fn: result.fn }, 'sync result not recorded'),
-      )
+      .then(() => record([event]))
+      .catch(async (error: unknown) => {
+        logger.warn({ err: error, ...log }, 'sync result not recorded; queued for a later write');
+        await broker.publishResult(event);
+      })
+      .catch((error: unknown) => logger.warn({ err: error, ...log }, 'sync result not recorded'))
       .finally(() => this.#recording.delete(recording));
     this.#recording.add(recording);
   }

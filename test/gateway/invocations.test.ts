@@ -107,6 +107,59 @@ test('a sync call is recorded by the gateway from its reply, with no result mess
   assert.deepEqual(recorded.logs, logs);
 });
 
+test('a sync result the store cannot write goes to the results queue, and is recorded from there', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('greet');
+  const store = h.store as unknown as { recordResults: typeof h.store.recordResults };
+  const original = store.recordResults.bind(h.store);
+  let failures = 1;
+  store.recordResults = (results) =>
+    failures-- > 0 ? Promise.reject(new Error('database is locked')) : original(results);
+  const published: string[] = [];
+  const publish = h.broker.publishResult.bind(h.broker);
+  h.broker.publishResult = (event) => {
+    if (event.type === 'finished') published.push(event.result.id);
+    return publish(event);
+  };
+  const pending = invoke(h, 'greet', '{}', '?wait=true');
+  const call = await h.broker.calls.next();
+  call.reply(resultOf(call.message, { value: 'ok' }));
+  assert.equal((await pending).status, 200);
+  await waitFor(
+    async () => (await h.store.getInvocation(call.message.id))?.status === 'succeeded',
+    {
+      what: 'the sync call recorded through the results queue',
+    },
+  );
+  assert.deepEqual(published, [call.message.id]);
+});
+
+test('a gateway that stops waits for the sync results it is still recording', async (t) => {
+  const h = await startHarness(t);
+  await h.deploy('greet');
+  const store = h.store as unknown as { recordResults: typeof h.store.recordResults };
+  const original = store.recordResults.bind(h.store);
+  const held = Promise.withResolvers<void>();
+  let writing = false;
+  store.recordResults = async (results) => {
+    writing = true;
+    await held.promise;
+    return original(results);
+  };
+  const pending = invoke(h, 'greet', '{}', '?wait=true');
+  const call = await h.broker.calls.next();
+  call.reply(resultOf(call.message, { value: 'ok' }));
+  assert.equal((await pending).status, 200);
+  await waitFor(() => writing, { what: 'the record write to start' });
+  let stopped = false;
+  const stopping = h.gateway.stop().then(() => (stopped = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stopped, false, 'stop waits for the write under way');
+  held.resolve();
+  await stopping;
+  assert.equal((await h.store.getInvocation(call.message.id))?.status, 'succeeded');
+});
+
 test('an unknown invocation is 404 INVOCATION_NOT_FOUND', async (t) => {
   const h = await startHarness(t);
   const response = await h.request('/v1/invocations/nope', { token: 'invoke' });

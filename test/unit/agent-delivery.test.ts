@@ -93,6 +93,23 @@ test('a sync result goes on the results queue only when its reply may come too l
   assert.equal((await results.next()).id, late.id);
 });
 
+test('a sync result whose reply could not be sent goes on the results queue', async (t) => {
+  const fn = spec(uniqueName(), { retries: fast });
+  const executor = new ScriptedExecutor();
+  const { broker, agent, results } = await agentOnEmbeddedBroker(t, fn, executor);
+  // The reply fails as it does when the broker connection is gone.
+  const consume = broker.consume.bind(broker);
+  broker.consume = (name, prefetch, handler) =>
+    consume(name, prefetch, (delivery) =>
+      handler({ ...delivery, reply: () => Promise.reject(new Error('connection closed')) }),
+    );
+  await agent.start();
+  const message = invocation(fn.name, {}, { fn, mode: 'sync', replyBy: Date.now() + 60_000 });
+  const call = broker.call(message);
+  call.catch(() => undefined); // nobody answers it: it fails when the broker closes
+  assert.equal((await results.next()).id, message.id);
+});
+
 test('poison and expired deliveries are dead-lettered without running', async (t) => {
   const fn = spec(uniqueName(), { retries: fast, maxEventAgeMs: 60_000 });
   const { broker, executor, letters } = await setup(t, fn);

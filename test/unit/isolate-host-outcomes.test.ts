@@ -30,7 +30,7 @@ test('an outcome the channel cannot encode fails alone; the others of its batch 
   );
   batch.begin();
   batch.begin();
-  batch.add(1, { ...outcome(1), value: 1n });
+  batch.add(1, { ok: true, value: 1n, coldStart: false, durationMs: 1, logs: [] });
   batch.add(2, outcome(2));
   const results = sent.flatMap((message) => (message.type === 'outcomes' ? message.results : []));
   assert.deepEqual(results.map((r) => r.id).sort(), [1, 2]);
