@@ -116,7 +116,10 @@ async function drain(
 ): Promise<void> {
   const { instance, fn, logger } = run;
   try {
-    const ended = await Promise.race([instance.drain(generation).then(() => null), overrun]);
+    let ended = await Promise.race([instance.drain(generation).then(() => null), overrun]);
+    // Work that ended only once the deadline had aborted its host calls (its timer and the
+    // deadline's fire in either order) was still running at the deadline all the same.
+    if (ended === null && Date.now() >= run.deadline.at) ended = 'deadline';
     if (ended !== null) {
       await instance.stop(ended === 'cpu' ? 'cpu-limit' : 'timeout');
       logger?.warn(
