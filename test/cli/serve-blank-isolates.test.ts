@@ -4,30 +4,11 @@
  * test/unit/isolate-blank.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../core/logger.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { openIsolateExecutor } from '../../server/open-adapters.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/fn.ts', import.meta.url));
-
-async function fn(...args: string[]): Promise<{ code: number | null; out: string }> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('FN_')),
-  );
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...env, FN_HOME: '/nonexistent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out };
-}
+import { runFn as fn } from './run-fn.ts';
 
 describe('fn up / fn node --blank-isolates', () => {
   it('is listed in the help of both commands and must be a whole number', async () => {

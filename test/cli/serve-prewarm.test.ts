@@ -4,27 +4,8 @@
  * test/unit/isolate-prewarm.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../bin/fn.ts', import.meta.url));
-
-async function fn(...args: string[]): Promise<{ code: number | null; out: string }> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('FN_')),
-  );
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...env, FN_HOME: '/nonexistent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out };
-}
+import { runFn as fn } from './run-fn.ts';
 
 describe('fn up / fn node --prewarm', () => {
   it('is listed in the help of both commands', async () => {
