@@ -16,6 +16,7 @@ import type { LatencySummary, Measured } from '../model.ts';
 import { startReady } from '../support/child.ts';
 import { httpRunner } from '../support/http-load.ts';
 import type { LoadRunner } from '../support/load-run.ts';
+import { settle } from '../support/settle.ts';
 import { summariseLatency } from '../support/stats.ts';
 import { startFjord } from '../targets/fjord.ts';
 import { logFile, type BenchContext } from './context.ts';
@@ -129,7 +130,11 @@ export async function syncLatencyRow(ctx: BenchContext): Promise<LatencyResults>
   for (const target of LATENCY_TARGETS) {
     if (profiled !== undefined && target !== profiled) continue;
     const byConcurrency = await ctx.attempt(`sync latency, ${target}`, async () => {
-      ctx.say(`sync latency: ${target}`);
+      const quiet = await settle();
+      ctx.say(
+        `sync latency: ${target} (after ${(quiet.waitedMs / 1000).toFixed(1)} s, ` +
+          `the CPUs ${Math.round(quiet.busy * 100)}% busy)`,
+      );
       const started = await starters[target]();
       try {
         return await measure(ctx, started);
