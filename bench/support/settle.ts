@@ -1,8 +1,8 @@
 /**
- * Waits for the machine to settle before a measurement: a broker still writing and compacting
- * what an earlier row sent it (RabbitMQ after the async row's tens of thousands of quorum
- * messages) takes the CPU from the next row's first target. Measured here: sync c=1 through
- * RabbitMQ read 3.27 ms p50 right after the async row and 2.29 ms on its own, minutes apart.
+ * Waits for the machine to settle before a measurement, so that no target starts while the
+ * previous one's processes or the broker (RabbitMQ after the async row's tens of thousands of
+ * quorum messages) are still at work. Sync c=1 through RabbitMQ, the first target after the async
+ * row, read 3.27 ms p50 in one full run and 2.29 and 2.48 ms in others.
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
