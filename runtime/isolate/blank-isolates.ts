@@ -34,7 +34,12 @@ export interface BlankIsolateOptions {
   memoryMb: number;
   config: PreludeConfig;
   logger?: Logger;
+  /** Wait after a failed boot before the next try; it doubles with each failure in a row. */
+  retryMs?: number;
 }
+
+/** The longest wait between tries after failed boots. */
+const MAX_RETRY_MS = 60_000;
 
 const IGNORE = (): void => {};
 
@@ -104,8 +109,14 @@ export class BlankIsolates {
   readonly #ready: BlankIsolate[] = [];
   #booting = 0;
   #closed = false;
-  /** Set after a failed boot: blanks stop, and cold starts make their own isolates. */
-  #broken = false;
+  /**
+   * Failed boots in a row. After one, no blank boots until `#retryAt` (cold starts make their
+   * own isolates meanwhile and report what fails); the wait doubles up to a minute, so a cause
+   * that lasts costs one failed boot a minute, and a passing one (memory pressure) heals.
+   */
+  #failures = 0;
+  #retryAt = 0;
+  #retry: NodeJS.Timeout | undefined;
   #waiters: (() => void)[] = [];
   /** The size blanks are made with now. */
   #memoryMb: number;
@@ -141,7 +152,7 @@ export class BlankIsolates {
   fill(): void {
     while (
       !this.#closed &&
-      !this.#broken &&
+      performance.now() >= this.#retryAt &&
       this.#ready.length + this.#booting < this.#options.count
     ) {
       this.#booting += 1;
@@ -182,20 +193,34 @@ export class BlankIsolates {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#due);
+    clearTimeout(this.#retry);
     this.#due = undefined;
     for (const blank of this.#ready.splice(0)) dispose(blank.isolate);
   }
 
   async #boot(): Promise<void> {
-    const { config, logger } = this.#options;
+    const { config, logger, retryMs } = this.#options;
     try {
       const blank = await bootIsolate(this.#prelude, this.#memoryMb, config, true);
+      this.#failures = 0;
       if (this.#closed || blank.memoryMb !== this.#memoryMb) dispose(blank.isolate);
       else this.#ready.push(blank);
     } catch (error) {
       // The same boot runs for every cold start: let those report what fails, one by one.
-      this.#broken = true;
-      logger?.warn({ err: error }, 'booting a blank isolate failed; cold starts make their own');
+      this.#failures += 1;
+      const waitMs = Math.min(MAX_RETRY_MS, (retryMs ?? 1000) * 2 ** (this.#failures - 1));
+      this.#retryAt = performance.now() + waitMs;
+      clearTimeout(this.#retry);
+      // The timer may fire a little before performance.now() reaches #retryAt: it ends the wait.
+      this.#retry = setTimeout(() => {
+        this.#retryAt = 0;
+        this.fill();
+      }, waitMs);
+      this.#retry.unref();
+      logger?.warn(
+        { err: error, retryMs: waitMs },
+        'booting a blank isolate failed; cold starts make their own until the next try',
+      );
     } finally {
       this.#booting -= 1;
       if (this.#booting === 0) for (const resolve of this.#waiters.splice(0)) resolve();
