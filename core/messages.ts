@@ -180,6 +180,18 @@ export function resultsOfBody(body: unknown): readonly ResultEvent[] {
 }
 
 /**
+ * A burst handler that hands the events to `handler` one at a time, in order (how every broker
+ * implements `consumeResults` on top of `consumeResultBursts`).
+ */
+export function oneEventAtATime(
+  handler: (event: ResultEvent) => Promise<void>,
+): (events: readonly ResultEvent[]) => Promise<void> {
+  return async (events) => {
+    for (const event of events) await handler(event);
+  };
+}
+
+/**
  * Facts a node reports about itself in every heartbeat. The optional fields came later: a node
  * of an older version (mid rolling upgrade) leaves them out.
  */

@@ -12,8 +12,8 @@ export const STARTED_AFTER_MS = 50;
 /**
  * Publishes `event` (an invocation's `started` report) once `afterMs` has passed, unless the
  * returned function is called first: when the invocation ends, it is. The agent publishes
- * through its ResultBatcher, so a report can share a message with results. Progress is advisory, so a
- * report that cannot be published is only logged.
+ * through its ResultBatcher, so a report can share a message with results. Progress is advisory,
+ * so a report that cannot be published is only logged.
  */
 export function reportStartedLate(
   broker: Pick<Broker, 'publishResult'>,

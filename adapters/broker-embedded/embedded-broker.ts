@@ -17,7 +17,7 @@ import type {
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
-import { resultsBody, resultsOfBody } from '../../core/messages.ts';
+import { oneEventAtATime, resultsBody, resultsOfBody } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
 import { ControlFanout } from './control-fanout.ts';
 import { BrokerFile } from './broker-file.ts';
@@ -171,9 +171,7 @@ export class EmbeddedBroker implements Broker {
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
-    return this.consumeResultBursts(async (events) => {
-      for (const event of events) await handler(event);
-    });
+    return this.consumeResultBursts(oneEventAtATime(handler));
   }
 
   async consumeResultBursts(

@@ -15,7 +15,7 @@ import type {
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
-import { resultsBody, resultsOfBody } from '../../core/messages.ts';
+import { oneEventAtATime, resultsBody, resultsOfBody } from '../../core/messages.ts';
 import { assertFunctionName } from '../../core/names.ts';
 import { decode, encode, toFjordError } from './codec.ts';
 import { ConnectionManager } from './connection-manager.ts';
@@ -209,9 +209,7 @@ export class RabbitMqBroker implements Broker {
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
-    return this.consumeResultBursts(async (events) => {
-      for (const event of events) await handler(event);
-    });
+    return this.consumeResultBursts(oneEventAtATime(handler));
   }
 
   async consumeResultBursts(

@@ -3,8 +3,9 @@
  * Node's IPC channel as JSON: every field is plain data (errors travel as their data). JSON, not
  * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
  * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
- * One message each way per invocation (outcomes finished together share one); bundle code crosses once per bundle and child (the child
- * asks for it by sha and caches it), never with every invocation.
+ * One message each way per invocation (outcomes finished together share one); bundle code
+ * crosses once per bundle and child (the child asks for it by sha and caches it), never with
+ * every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';

@@ -13,6 +13,7 @@ import type {
   InvocationResult,
   ResultEvent,
 } from '../../core/messages.ts';
+import { oneEventAtATime } from '../../core/messages.ts';
 import { Inbox } from './inbox.ts';
 
 /** A sync call the gateway is waiting on; the test settles it. */
@@ -151,9 +152,7 @@ export class FakeBroker implements Broker {
   }
 
   async consumeResults(handler: (event: ResultEvent) => Promise<void>): Promise<Subscription> {
-    return this.consumeResultBursts(async (events) => {
-      for (const event of events) await handler(event);
-    });
+    return this.consumeResultBursts(oneEventAtATime(handler));
   }
 
   async consumeResultBursts(
