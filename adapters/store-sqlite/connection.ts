@@ -31,6 +31,11 @@ export class Connection {
     this.#db.exec('PRAGMA foreign_keys = ON');
   }
 
+  /** True while a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#db.isTransaction;
+  }
+
   exec(sql: string): void {
     this.#db.exec(sql);
   }

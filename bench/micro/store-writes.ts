@@ -4,13 +4,16 @@
  * result), committed one transaction per write (the store before group commit) or through
  * WriteBatch (group commit, what SqliteStore does now). The two modes alternate in rounds in one
  * process on fresh files, so the machine's load weighs on both alike; the figure that matters is
- * the CPU time per invocation (this process, every thread).
+ * the CPU time per invocation (this process, every thread). With --before, this tree's
+ * WriteBatch against another commit's (a copy made with
+ * `git archive COMMIT adapters core | tar -x -C /tmp/before`) instead of one commit per write.
  *
- * Run: node bench/micro/store-writes.ts [--invocations N] [--concurrency N] [--rounds N]
+ * Run: node bench/micro/store-writes.ts [--before DIR] [--invocations N] [--concurrency N]
+ *        [--rounds N]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AttemptRepository } from '../../adapters/store-sqlite/attempt-repository.ts';
 import { CallbackRepository } from '../../adapters/store-sqlite/callback-repository.ts';
@@ -26,13 +29,27 @@ const { values } = parseArgs({
     invocations: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '3' },
+    before: { type: 'string' },
   },
 });
 const INVOCATIONS = Number(values.invocations);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
-type Mode = 'one commit per write' | 'group commit';
+type Mode = 'one commit per write' | 'group commit' | 'group commit (before)';
+type Batch = Pick<WriteBatch, 'run'>;
+const BeforeBatch =
+  values.before === undefined
+    ? undefined
+    : (
+        (await import(resolve(values.before, 'adapters/store-sqlite/write-batch.ts'))) as {
+          WriteBatch: new (db: Connection) => Batch;
+        }
+      ).WriteBatch;
+const MODES: readonly Mode[] =
+  BeforeBatch === undefined
+    ? ['one commit per write', 'group commit']
+    : ['group commit (before)', 'group commit'];
 
 async function round(mode: Mode, dir: string, n: number): Promise<{ perS: number; cpuUs: number }> {
   const db = new Connection({
@@ -45,12 +62,13 @@ async function round(mode: Mode, dir: string, n: number): Promise<{ perS: number
   const attempts = new AttemptRepository(db);
   const logs = new LogRepository(db);
   const callbacks = new CallbackRepository(db);
-  const batch = new WriteBatch(db);
+  const batch: Batch =
+    mode === 'group commit (before)' && BeforeBatch ? new BeforeBatch(db) : new WriteBatch(db);
   // Before group commit, a single statement ran in autocommit, several in a transaction.
   const write = (work: () => void, single = false): Promise<void> =>
-    mode === 'group commit'
-      ? batch.run(work)
-      : Promise.resolve(single ? work() : db.transaction(work));
+    mode === 'one commit per write'
+      ? Promise.resolve(single ? work() : db.transaction(work))
+      : batch.run(work);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < INVOCATIONS) {
@@ -108,7 +126,7 @@ const totals = new Map<Mode, { perS: number[]; cpuUs: number[] }>();
 try {
   let n = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    for (const mode of ['one commit per write', 'group commit'] as const) {
+    for (const mode of MODES) {
       const { perS, cpuUs } = await round(mode, dir, n++);
       const t = totals.get(mode) ?? { perS: [], cpuUs: [] };
       t.perS.push(perS);

@@ -83,3 +83,90 @@ test('a write requested while a batch commits goes into the next one', async (t)
   await later;
   assert.deepEqual(ids(connection), ['a', 'b']);
 });
+
+/** Counts the savepoints a batch opens: the statements themselves, not their timing. */
+class CountingConnection extends Connection {
+  savepoints = 0;
+
+  override exec(sql: string): void {
+    if (sql.startsWith('SAVEPOINT')) this.savepoints++;
+    super.exec(sql);
+  }
+}
+
+async function countingDatabase(t: TestContext): Promise<CountingConnection> {
+  const dir = await mkdtemp(join(tmpdir(), 'fjord-write-batch-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const connection = new CountingConnection({
+    path: join(dir, 'batch.db'),
+    synchronous: 'normal',
+    busyTimeoutMs: 50,
+  });
+  t.after(() => connection.close());
+  connection.exec('CREATE TABLE t (id TEXT PRIMARY KEY)');
+  return connection;
+}
+
+const insertId = (batch: WriteBatch, connection: Connection, id: string) =>
+  batch.run(() => connection.run('INSERT INTO t VALUES (:id)', { id }));
+
+test('a batch whose writes all succeed runs them without savepoints', async (t) => {
+  const connection = await countingDatabase(t);
+  const batch = new WriteBatch(connection);
+  await Promise.all(['a', 'b', 'c'].map((id) => insertId(batch, connection, id)));
+  assert.equal(connection.savepoints, 0);
+  assert.deepEqual(ids(connection), ['a', 'b', 'c']);
+});
+
+test('a failing write in the middle: the batch runs again with savepoints, the others commit once', async (t) => {
+  const connection = await countingDatabase(t);
+  const batch = new WriteBatch(connection);
+  const first = insertId(batch, connection, 'a');
+  const failing = batch.run(() => {
+    connection.run("INSERT INTO t VALUES ('half')");
+    throw new Error('boom');
+  });
+  const last = insertId(batch, connection, 'z');
+  await assert.rejects(failing, /boom/);
+  assert.deepEqual(
+    (await Promise.all([first, last])).map((r) => r.changes),
+    [1, 1],
+    'the writes run again after the rollback resolve with their own values',
+  );
+  assert.deepEqual(ids(connection), ['a', 'z'], 'the rolled back first run left nothing twice');
+  assert.equal(connection.savepoints, 3, 'one savepoint per write on the careful run');
+});
+
+test('a lone write that throws rejects without a second run', async (t) => {
+  const connection = await countingDatabase(t);
+  const batch = new WriteBatch(connection);
+  let runs = 0;
+  const failing = batch.run(() => {
+    runs++;
+    connection.run("INSERT INTO t VALUES ('half')");
+    throw new Error('boom');
+  });
+  await assert.rejects(failing, /boom/);
+  assert.equal(runs, 1);
+  assert.equal(connection.savepoints, 0);
+  assert.deepEqual(ids(connection), [], 'its half-done write was rolled back');
+  assert.deepEqual(
+    (await batch.run(() => connection.run("INSERT INTO t VALUES ('b')"))).changes,
+    1,
+  );
+});
+
+test('a batch flushed inside a caller transaction keeps the savepoints and the caller work', async (t) => {
+  const connection = await countingDatabase(t);
+  const batch = new WriteBatch(connection);
+  const good = insertId(batch, connection, 'a');
+  const failing = batch.run(() => connection.run("INSERT INTO t VALUES ('a')"));
+  connection.transaction(() => {
+    connection.run("INSERT INTO t VALUES ('caller')");
+    batch.flush();
+  });
+  await good;
+  await assert.rejects(failing, /UNIQUE constraint failed/);
+  assert.deepEqual(ids(connection), ['a', 'caller']);
+  assert.equal(connection.savepoints, 2);
+});
