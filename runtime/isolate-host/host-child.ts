@@ -11,6 +11,7 @@ import { childLogger } from './child-logger.ts';
 import { failedOutcome } from './failed-outcome.ts';
 import { OutcomeBatch } from './outcome-batch.ts';
 import type { ChildMessage, HostInit, ParentMessage } from './host-protocol.ts';
+import type { Invocation } from './invoke-batch.ts';
 import { QueueRequests } from './queue-requests.ts';
 
 function send(message: ChildMessage): void {
@@ -56,15 +57,21 @@ function serve(init: HostInit): void {
   });
   const instances = () => executor.stats().instances;
   const outcomes = new OutcomeBatch(send, instances);
+  const invoke = (message: Invocation): void => {
+    outcomes.begin();
+    void executor
+      .invoke(message.fn, message.payload, message.ctx)
+      // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
+      .catch((error: unknown) => failedOutcome(error))
+      .then((outcome) => outcomes.add(message.id, outcome));
+  };
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'invoke':
-        outcomes.begin();
-        void executor
-          .invoke(message.fn, message.payload, message.ctx)
-          // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
-          .catch((error: unknown) => failedOutcome(error))
-          .then((outcome) => outcomes.add(message.id, outcome));
+        invoke(message);
+        return;
+      case 'invokes':
+        for (const invocation of message.invocations) invoke(invocation);
         return;
       case 'prewarm':
         void executor

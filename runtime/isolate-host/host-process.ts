@@ -13,6 +13,7 @@ import type { ResolvedHostOptions } from './host-options.ts';
 import type { ChildMessage, ParentMessage } from './host-protocol.ts';
 import { childEnv } from './child-env.ts';
 import { failedOutcome } from './failed-outcome.ts';
+import { InvokeBatch } from './invoke-batch.ts';
 import { PendingReplies } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
 
@@ -37,6 +38,11 @@ export class HostProcess {
   readonly #options: ResolvedHostOptions;
   readonly #pending = new PendingReplies();
   readonly #waiters = new ReadyWaiters();
+  /** Invocations dispatched in one event loop turn go to the child as one message. */
+  readonly #invocations = new InvokeBatch(
+    (message) => this.#send(message),
+    (id, error) => this.#pending.answer(id, failedOutcome(error)),
+  );
   #child: ChildProcess | undefined;
   #state: HostState = 'starting';
   /** Deaths in a row before reaching 'ready'. */
@@ -86,7 +92,7 @@ export class HostProcess {
         Math.max(0, ctx.deadline - Date.now()) + this.#options.unresponsiveGraceMs,
       );
       const id = this.#pending.invocation(resolve, watchdog);
-      this.#send({ type: 'invoke', id, fn, payload, ctx });
+      this.#invocations.add({ type: 'invoke', id, fn, payload, ctx });
     });
   }
 
@@ -114,6 +120,7 @@ export class HostProcess {
     this.#waiters.settle(this.#verdict());
     const child = this.#child;
     if (child !== undefined) {
+      this.#invocations.flush();
       this.#send({ type: 'dispose' });
       const killer = setTimeout(() => child.kill('SIGKILL'), this.#options.disposeTimeoutMs);
       await this.#closed;

@@ -3,9 +3,9 @@
  * Node's IPC channel as JSON: every field is plain data (errors travel as their data). JSON, not
  * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
  * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
- * One message each way per invocation (outcomes finished together share one); bundle code
- * crosses once per bundle and child (the child asks for it by sha and caches it), never with
- * every invocation.
+ * One message each way per invocation (invocations sent, and outcomes finished, in the same event
+ * loop turn share one); bundle code crosses once per bundle and child (the child asks for it by
+ * sha and caches it), never with every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';
@@ -35,6 +35,8 @@ export type ParentMessage =
       payload: InvocationPayload;
       ctx: InvocationContext;
     }
+  /** Invocations dispatched in the same event loop turn (invoke-batch.ts). */
+  | { type: 'invokes'; invocations: Extract<ParentMessage, { type: 'invoke' }>[] }
   | { type: 'prewarm'; id: number; fn: FunctionSpec; count: number }
   | { type: 'evict'; id: number; name: string; keepVersion?: number }
   /** A FjordError travels as its data; any other error as its message. */
