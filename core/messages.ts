@@ -164,7 +164,16 @@ export interface DeadLetter {
 /** Progress reports that flow from nodes to gateways on the durable results queue. */
 export type ResultEvent =
   | { type: 'started'; id: string; fn: string; node: string; attempt: number; startedAt: number }
-  | { type: 'finished'; result: InvocationResult };
+  | {
+      type: 'finished';
+      result: InvocationResult;
+      /**
+       * Set on a sync call's result, which reaches the results queue only beside its reply (or in
+       * place of a reply nobody recorded): a gateway that recorded it from the reply counted it
+       * already, so this copy is counted only when nobody recorded it before.
+       */
+      sync?: true;
+    };
 
 /**
  * The wire form of results messages (both brokers): one event is sent as itself, the single

@@ -2,17 +2,13 @@ import type { Broker } from '../core/broker.ts';
 import { FjordError, isFjordError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
-import type {
-  InvocationMessage,
-  InvocationPayload,
-  InvocationResult,
-  ResultEvent,
-} from '../core/messages.ts';
+import type { InvocationMessage, InvocationPayload, InvocationResult } from '../core/messages.ts';
 import type { Store } from '../core/store.ts';
 import type { EventHub } from './events.ts';
 import { acceptedEvent } from './events-summaries.ts';
 import type { ActiveFunction } from './function-catalog.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { ResultRecorder } from './result-recorder.ts';
 
 /** One invocation as a route asks for it. */
 export interface InvocationRequest {
@@ -31,7 +27,7 @@ export interface InvokerOptions {
   syncMarginMs: number;
   now: () => number;
   /** Records results as the result recorder does (gateway/result-recorder.ts). */
-  record: (burst: readonly ResultEvent[]) => Promise<void>;
+  record: ResultRecorder;
 }
 
 /** Hands invocations to the broker, sync (waiting for the result) or async (accepted, queued). */
@@ -80,10 +76,11 @@ export class Invoker {
    */
   #recordLater(result: InvocationResult): void {
     const { record, broker, logger } = this.#options;
-    const event = { type: 'finished', result } as const;
+    // Marked sync on the results queue too: the node may send a copy, and only one is counted.
+    const event = { type: 'finished', result, sync: true } as const;
     const log = { id: result.id, fn: result.fn };
     const recording = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => record([event]))
+      .then(() => record([event], 'reply'))
       .catch(async (error: unknown) => {
         logger.warn({ err: error, ...log }, 'sync result not recorded; queued for a later write');
         await broker.publishResult(event);

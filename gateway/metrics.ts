@@ -7,7 +7,8 @@ import { triggerOfResult, type InvocationResult } from '../core/messages.ts';
  * so several gateways in one process, as in tests, do not collide.
  *
  * Results are counted by the gateway that records them: with several gateways, sum over all of
- * them. A result redelivered after a failed store write is counted again.
+ * them. A result redelivered after a failed store write is counted again; a sync result that
+ * arrives both from its reply and on the results queue is counted once (gateway/result-recorder.ts).
  */
 export class GatewayMetrics {
   readonly registry = new Registry();

@@ -3,6 +3,23 @@ import type { Store } from '../core/store.ts';
 import type { EventHub } from './events.ts';
 import { resultEvent } from './events-summaries.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { RecentIds } from './recent-ids.ts';
+
+/**
+ * Records a burst of results: from the results queue (`queue`, the default), or a sync result
+ * from its reply (`reply`, gateway/invoker.ts).
+ */
+export type ResultRecorder = (
+  burst: readonly ResultEvent[],
+  from?: 'queue' | 'reply',
+) => Promise<void>;
+
+/**
+ * How long a gateway remembers the sync results it counted. A sync result's copy on the results
+ * queue (ResultEvent.sync) comes a few ms after its reply; one that comes later finds the
+ * record in the store instead.
+ */
+const COUNTED_SYNC_MS = 30_000;
 
 /**
  * Writes the progress reports and results nodes publish into the store. It is the handler of
@@ -16,13 +33,22 @@ import type { GatewayMetrics } from './metrics.ts';
  *
  * Sync invocations have no record until their result arrives (store.recordResult creates it);
  * an async result that overtakes its acceptance record is merged by store.createInvocation.
+ *
+ * A sync result may arrive twice, from its reply and as a copy on the results queue (the node
+ * sends one when the reply may have come too late): it is counted in fjord_invocations_total
+ * once, by whichever comes first. This gateway remembers which sync results it counted; a copy
+ * it does not remember is counted only when the store had no record of it before.
  */
 export function createResultRecorder(
   store: Store,
   metrics: GatewayMetrics,
   events: EventHub,
-): (burst: readonly ResultEvent[]) => Promise<void> {
-  return async (burst) => {
+  now: () => number = Date.now,
+): ResultRecorder {
+  const counted = new RecentIds(COUNTED_SYNC_MS, now);
+  return async (burst, from = 'queue') => {
+    const recordedBefore =
+      from === 'queue' ? await syncCopiesRecorded(store, burst, counted) : new Set<string>();
     let results: InvocationResult[] = [];
     const recordPending = async (): Promise<void> => {
       if (results.length === 0) return;
@@ -41,8 +67,29 @@ export function createResultRecorder(
     await recordPending();
     // Counted and shown once all of it is recorded: a burst that failed midway counts no event.
     for (const event of burst) {
-      if (event.type === 'finished') metrics.finished(event.result);
+      if (event.type === 'finished') {
+        const { result } = event;
+        if (from === 'queue' && event.sync !== true) metrics.finished(result);
+        else if (!counted.has(result.id) && !recordedBefore.has(result.id)) {
+          counted.add(result.id);
+          metrics.finished(result);
+        }
+      }
       events.publish(resultEvent(event));
     }
   };
+}
+
+/** The sync copies in `burst` that this gateway did not count but the store has a record of. */
+async function syncCopiesRecorded(
+  store: Store,
+  burst: readonly ResultEvent[],
+  counted: RecentIds,
+): Promise<Set<string>> {
+  const recorded = new Set<string>();
+  for (const event of burst) {
+    if (event.type !== 'finished' || event.sync !== true || counted.has(event.result.id)) continue;
+    if ((await store.getInvocation(event.result.id)) !== undefined) recorded.add(event.result.id);
+  }
+  return recorded;
 }

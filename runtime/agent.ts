@@ -359,7 +359,7 @@ export class RuntimeAgent {
     delivery.ack();
     if (replied && !replyMayBeLate(delivery.message, Date.now())) return;
     await this.#results
-      .publishResult({ type: 'finished', result })
+      .publishResult({ type: 'finished', result, sync: true })
       .catch((error: unknown) => log.warn({ err: error }, 'sync result not recorded'));
   }
 
