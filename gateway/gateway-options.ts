@@ -36,6 +36,12 @@ export interface GatewayOptions {
    * announcement is lost (announcements are not durable). 0 disables the cache.
    */
   functionCacheTtlMs?: number;
+  /**
+   * How long a verified bearer token is believed without asking the store again (at most 1,000
+   * tokens are kept). A token deleted from the store keeps working on a gateway that verified it
+   * for at most this long. 0 disables the cache.
+   */
+  tokenCacheTtlMs?: number;
   /** How long /readyz waits for the store to answer. */
   readyTimeoutMs?: number;
   /** Trust X-Forwarded-Proto/-Host from a reverse proxy when building the URL a function sees. */
@@ -86,6 +92,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     syncMarginMs: options.syncMarginMs ?? 1000,
     heartbeatMs: options.heartbeatMs ?? 5000,
     functionCacheTtlMs: options.functionCacheTtlMs ?? 1000,
+    tokenCacheTtlMs: options.tokenCacheTtlMs ?? 5000,
     readyTimeoutMs: options.readyTimeoutMs ?? 2000,
     trustProxy: options.trustProxy ?? false,
     ...(options.secretsCipher === undefined ? {} : { secretsCipher: options.secretsCipher }),

@@ -42,6 +42,7 @@ import { registerNodeRoutes } from './routes/nodes.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
 import { registerSecretRoutes } from './routes/secrets.ts';
 import { Scheduler } from './scheduler.ts';
+import { TokenCache } from './token-cache.ts';
 
 export type { GatewayOptions } from './gateway-options.ts';
 
@@ -89,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics,
     events,
     functions: new FunctionCatalog(store, resolved.functionCacheTtlMs, resolved.now),
+    tokens: new TokenCache(store, { ttlMs: resolved.tokenCacheTtlMs, now: resolved.now }),
     nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
     invoker: new Invoker({ ...resolved, metrics, events, record: recordResults }),
     validateManifest: createManifestValidator(),

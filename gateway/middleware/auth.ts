@@ -1,6 +1,7 @@
 import { FjordError } from '../../core/errors.ts';
-import type { Store, TokenRecord, TokenScope } from '../../core/store.ts';
+import type { TokenRecord, TokenScope } from '../../core/store.ts';
 import type { GatewayContext, GatewayMiddleware } from '../gateway-context.ts';
+import type { TokenVerifier } from '../token-cache.ts';
 
 /**
  * What a token of each scope may do. admin ⊃ deploy ⊃ invoke; `node` is apart, for runtime
@@ -27,7 +28,7 @@ export function grants(held: TokenScope, needed: TokenScope): boolean {
  */
 export async function authenticate(
   ctx: GatewayContext,
-  store: Store,
+  tokens: TokenVerifier,
   accepted: readonly TokenScope[],
 ): Promise<TokenRecord> {
   const match = BEARER.exec(ctx.get('Authorization'));
@@ -41,7 +42,7 @@ export async function authenticate(
       'missing bearer token: send "Authorization: Bearer <token>" (fn up writes one to .fn/credentials.json)',
     );
   }
-  const token = await store.verifyToken(match[1]);
+  const token = await tokens.verifyToken(match[1]);
   if (token === undefined) {
     ctx.set('WWW-Authenticate', 'Bearer realm="fjord", error="invalid_token"');
     throw new FjordError('UNAUTHORIZED', 'invalid or revoked token');
@@ -66,9 +67,9 @@ function allow(
 }
 
 /** Middleware form of {@link authenticate} for routes with a fixed scope. */
-export function requireScope(store: Store, ...accepted: TokenScope[]): GatewayMiddleware {
+export function requireScope(tokens: TokenVerifier, ...accepted: TokenScope[]): GatewayMiddleware {
   return async (ctx, next) => {
-    await authenticate(ctx, store, accepted);
+    await authenticate(ctx, tokens, accepted);
     await next();
   };
 }

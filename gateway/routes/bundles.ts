@@ -9,7 +9,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * sha is a perfect ETag and the response never changes.
  */
 export function registerBundleRoutes(router: GatewayRouter, deps: GatewayDeps): void {
-  router.get('/v1/bundles/:sha', requireScope(deps.store, 'node'), async (ctx) => {
+  router.get('/v1/bundles/:sha', requireScope(deps.tokens, 'node'), async (ctx) => {
     const sha = ctx.params.sha ?? '';
     const code = SHA256_HEX.test(sha) ? await deps.store.getBundle(sha) : undefined;
     if (code === undefined) {

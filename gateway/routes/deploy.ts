@@ -18,7 +18,7 @@ import { functionName, isPlainObject } from './params.ts';
  * `created: false`, so redeploying in CI is free and a retried deploy is safe.
  */
 export function registerDeployRoute(router: GatewayRouter, deps: GatewayDeps): void {
-  router.put('/v1/functions/:name', requireScope(deps.store, 'deploy'), async (ctx) => {
+  router.put('/v1/functions/:name', requireScope(deps.tokens, 'deploy'), async (ctx) => {
     const name = functionName(ctx.params);
     const body = await readJson(ctx, deps.limits.deploy);
     const { record, created } = await deploy(deps, name, body);

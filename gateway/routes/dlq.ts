@@ -22,8 +22,8 @@ const MAX_IDS = 1000;
  */
 export function registerDeadLetterRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   const { store } = deps;
-  const invoke = requireScope(store, 'invoke');
-  const deploy = requireScope(store, 'deploy');
+  const invoke = requireScope(deps.tokens, 'invoke');
+  const deploy = requireScope(deps.tokens, 'deploy');
 
   router.get('/v1/functions/:name/dlq', invoke, async (ctx) => {
     const name = (await activeFunction(deps, ctx.params)).spec.name;

@@ -15,7 +15,7 @@ export function registerEventRoutes(router: GatewayRouter, deps: GatewayDeps): v
   const { events, logger } = deps;
   const { eventHeartbeatMs, eventBufferBytes } = deps.dashboard;
 
-  router.get('/v1/events', requireScope(deps.store, 'invoke'), (ctx) => {
+  router.get('/v1/events', requireScope(deps.tokens, 'invoke'), (ctx) => {
     const { req, res } = ctx;
     if (events.closed) {
       // The gateway is stopping. 204 tells EventSource not to reconnect here, and closing the

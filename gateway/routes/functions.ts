@@ -18,8 +18,8 @@ const MAX_LOG_LIMIT = 1000;
 /** Reading, rolling back and deleting functions; deploying is in deploy.ts. */
 export function registerFunctionRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   const { store, broker, logger } = deps;
-  const invoke = requireScope(store, 'invoke');
-  const deploy = requireScope(store, 'deploy');
+  const invoke = requireScope(deps.tokens, 'invoke');
+  const deploy = requireScope(deps.tokens, 'deploy');
 
   const mustExist = async (name: string): Promise<FunctionRecord> => {
     const record = await store.getFunction(name);
@@ -30,7 +30,7 @@ export function registerFunctionRoutes(router: GatewayRouter, deps: GatewayDeps)
   };
 
   // Runtime nodes on other hosts learn the functions to consume here, with a node token.
-  router.get('/v1/functions', requireScope(store, 'invoke', 'node'), async (ctx) => {
+  router.get('/v1/functions', requireScope(deps.tokens, 'invoke', 'node'), async (ctx) => {
     const functions = await store.listFunctions();
     const now = deps.now();
     ctx.body = {

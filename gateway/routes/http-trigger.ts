@@ -32,7 +32,7 @@ export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
       throw new FjordError('FUNCTION_NOT_FOUND', `function "${name.slice(0, 80)}" does not exist`);
     }
     const isPrivate = !fn.record.active.manifest.triggers.http.public;
-    if (isPrivate) await authenticate(ctx, deps.store, ['invoke']);
+    if (isPrivate) await authenticate(ctx, deps.tokens, ['invoke']);
     deps.admission.admit(fn, ctx.state.token);
     const async = prefersAsync(ctx.get('Prefer')) ? asyncHeaders(ctx) : undefined;
     const body = await readBody(ctx, deps.limits.invocation);

@@ -10,7 +10,7 @@ import { requireScope } from '../middleware/auth.ts';
  * Bodies stream to and from disk; none is held in memory.
  */
 export function registerImageRoutes(router: GatewayRouter, deps: GatewayDeps): void {
-  router.put('/v1/images/:sha', requireScope(deps.store, 'deploy'), async (ctx) => {
+  router.put('/v1/images/:sha', requireScope(deps.tokens, 'deploy'), async (ctx) => {
     const images = imagesOf(deps);
     // A declared length over the limit is refused before a byte is read.
     const declared = Number.parseInt(ctx.get('Content-Length'), 10);
@@ -31,7 +31,7 @@ export function registerImageRoutes(router: GatewayRouter, deps: GatewayDeps): v
   });
 
   // Deploying clients ask before uploading; nodes before downloading.
-  router.head('/v1/images/:sha', requireScope(deps.store, 'deploy', 'node'), async (ctx) => {
+  router.head('/v1/images/:sha', requireScope(deps.tokens, 'deploy', 'node'), async (ctx) => {
     const images = imagesOf(deps);
     ctx.set(IMAGE_LIMIT_HEADER, String(images.maxBytes));
     const image = await images.get(ctx.params.sha ?? '');
@@ -44,7 +44,7 @@ export function registerImageRoutes(router: GatewayRouter, deps: GatewayDeps): v
     ctx.type = 'application/x-tar';
   });
 
-  router.get('/v1/images/:sha', requireScope(deps.store, 'node'), async (ctx) => {
+  router.get('/v1/images/:sha', requireScope(deps.tokens, 'node'), async (ctx) => {
     const image = await find(ctx.params.sha ?? '', deps);
     ctx.type = 'application/x-tar';
     ctx.length = image.size;

@@ -21,7 +21,7 @@ const INVOCATION_LOG_LIMIT = 1000;
 /** Event invocations, invocation status and cancellation. */
 export function registerInvocationRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   const { store } = deps;
-  const invoke = requireScope(store, 'invoke');
+  const invoke = requireScope(deps.tokens, 'invoke');
 
   /**
    * A JSON event for the function's default export. 202 + Location once the broker holds it;
@@ -84,7 +84,7 @@ export function registerInvocationRoutes(router: GatewayRouter, deps: GatewayDep
   });
 
   /** For nodes starting late: the cancellations they missed on the control fanout. */
-  router.get('/v1/cancellations', requireScope(store, 'node'), async (ctx) => {
+  router.get('/v1/cancellations', requireScope(deps.tokens, 'node'), async (ctx) => {
     const since = queryParam(ctx.query, 'since') ?? '';
     if (!/^\d{1,15}$/.test(since)) {
       throw new FjordError('BAD_REQUEST', 'since must be epoch milliseconds, e.g. ?since=0');

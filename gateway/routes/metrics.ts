@@ -6,7 +6,7 @@ import { requireScope } from '../middleware/auth.ts';
  * like the rest of the control API (Prometheus sends one with `authorization.credentials`).
  */
 export function registerMetricsRoute(router: GatewayRouter, deps: GatewayDeps): void {
-  router.get('/metrics', requireScope(deps.store, 'invoke', 'node'), async (ctx) => {
+  router.get('/metrics', requireScope(deps.tokens, 'invoke', 'node'), async (ctx) => {
     const { contentType, text } = await deps.metrics.render();
     ctx.type = contentType;
     ctx.body = text;

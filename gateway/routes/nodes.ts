@@ -10,7 +10,7 @@ import { requireScope } from '../middleware/auth.ts';
  * a hostname: every node on it) stops or resumes taking work; the node's next heartbeat says so.
  */
 export function registerNodeRoutes(router: GatewayRouter, deps: GatewayDeps): void {
-  router.get('/v1/nodes', requireScope(deps.store, 'invoke'), async (ctx) => {
+  router.get('/v1/nodes', requireScope(deps.tokens, 'invoke'), async (ctx) => {
     const now = deps.now();
     ctx.body = {
       nodes: deps.nodes.summaries().map((node) => nodeView(node, now)),
@@ -19,7 +19,7 @@ export function registerNodeRoutes(router: GatewayRouter, deps: GatewayDeps): vo
 
   for (const drain of [true, false]) {
     const path = `/v1/nodes/:name/${drain ? 'drain' : 'undrain'}`;
-    router.post(path, requireScope(deps.store, 'admin'), async (ctx) => {
+    router.post(path, requireScope(deps.tokens, 'admin'), async (ctx) => {
       const name = ctx.params.name ?? '';
       const nodes = deps.nodes.find(name);
       if (nodes.length === 0) {

@@ -8,7 +8,7 @@ const WAITING: ReadonlySet<InvocationStatus> = new Set(['queued', 'retrying']);
 
 /** `GET /v1/overview` (scope invoke): functions, recent invocations, queue depths and nodes. */
 export function registerOverviewRoute(router: GatewayRouter, deps: GatewayDeps): void {
-  router.get('/v1/overview', requireScope(deps.store, 'invoke'), async (ctx) => {
+  router.get('/v1/overview', requireScope(deps.tokens, 'invoke'), async (ctx) => {
     const { store } = deps;
     const [records, invocations] = [await store.listFunctions(), deps.recent.list()];
     const deadLetters = await Promise.all(records.map((r) => store.countDeadLetters(r.name)));

@@ -31,7 +31,7 @@ const NDJSON = new RegExp(`^${NDJSON_TYPE}\\s*(;|$)`, 'i');
  * reaches every queue bound by a matching key, and none matching is QUEUE_NOT_FOUND.
  */
 export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): void {
-  router.post('/v1/queues/:queue/messages', requireScope(deps.store, 'invoke'), async (ctx) => {
+  router.post('/v1/queues/:queue/messages', requireScope(deps.tokens, 'invoke'), async (ctx) => {
     const queue = ctx.params.queue ?? '';
     if (!QUEUE_NAME.test(queue)) {
       throw new FjordError('BAD_REQUEST', `"${queue.slice(0, 100)}" is not a valid queue name`);
@@ -48,7 +48,7 @@ export function registerQueueRoutes(router: GatewayRouter, deps: GatewayDeps): v
 
   router.post(
     '/v1/exchanges/:exchange/messages',
-    requireScope(deps.store, 'invoke'),
+    requireScope(deps.tokens, 'invoke'),
     async (ctx) => {
       const exchange = ctx.params.exchange ?? '';
       if (!EXCHANGE_NAME.test(exchange)) {

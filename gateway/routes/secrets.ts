@@ -14,7 +14,7 @@ import { functionName, isPlainObject } from './params.ts';
  */
 export function registerSecretRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   const vault = new SecretVault(deps.store, deps.secretsCipher);
-  const deploy = requireScope(deps.store, 'deploy');
+  const deploy = requireScope(deps.tokens, 'deploy');
 
   router.get('/v1/functions/:name/secrets', deploy, async (ctx) => {
     const secrets = await vault.list(functionName(ctx.params));
@@ -33,7 +33,7 @@ export function registerSecretRoutes(router: GatewayRouter, deps: GatewayDeps): 
   });
 
   router.get('/v1/functions/:name/versions/:version/secret-values', async (ctx) => {
-    const token = await authenticate(ctx, deps.store, ['node']);
+    const token = await authenticate(ctx, deps.tokens, ['node']);
     if (token.scope !== 'node') {
       throw new FjordError('FORBIDDEN', 'only runtime nodes (a "node" token) read secret values');
     }

@@ -40,7 +40,7 @@ export function registerSessionRoutes(router: GatewayRouter, deps: GatewayDeps):
   });
 
   router.get('/v1/session', async (ctx) => {
-    const token = await authenticate(ctx, store, ['invoke']);
+    const token = await authenticate(ctx, deps.tokens, ['invoke']);
     const id = ctx.state.session === undefined ? undefined : ctx.cookies.get(SESSION_COOKIE);
     const session = id === undefined ? undefined : sessions.resolve(id);
     ctx.body = {

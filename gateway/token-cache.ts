@@ -1,0 +1,65 @@
+import { hash } from 'node:crypto';
+import type { Store, TokenRecord } from '../core/store.ts';
+
+/** What checks a bearer token: the store, or a {@link TokenCache} in front of it. */
+export type TokenVerifier = Pick<Store, 'verifyToken'>;
+
+export interface TokenCacheOptions {
+  /** How long a verified token is believed without asking the store again; 0 disables. */
+  ttlMs: number;
+  /** Most tokens kept at once; the oldest goes first. */
+  maxEntries?: number;
+  now: () => number;
+}
+
+interface Entry {
+  record: TokenRecord;
+  expiresAt: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 1000;
+
+/**
+ * Verified tokens for a short TTL, so a client sending requests back to back costs one store
+ * read (a SELECT and a sha256) per TTL instead of one per request. Only successes are kept: an
+ * unknown or wrong token asks the store every time. Entries are keyed by sha256 of the whole
+ * token, so the cache holds no secret, and a wrong secret with a known token id is another key.
+ * A token deleted from the store still works here until its entry expires; with several
+ * gateways each has its own cache, so that bound (the TTL) holds for all of them.
+ */
+export class TokenCache implements TokenVerifier {
+  readonly #store: TokenVerifier;
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(store: TokenVerifier, options: TokenCacheOptions) {
+    this.#store = store;
+    this.#ttlMs = options.ttlMs;
+    this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.#now = options.now;
+  }
+
+  async verifyToken(token: string): Promise<TokenRecord | undefined> {
+    if (this.#ttlMs <= 0) return this.#store.verifyToken(token);
+    const key = hash('sha256', token, 'base64');
+    const cached = this.#entries.get(key);
+    if (cached !== undefined) {
+      if (cached.expiresAt > this.#now()) return cached.record;
+      this.#entries.delete(key);
+    }
+    const record = await this.#store.verifyToken(token);
+    if (record !== undefined) this.#remember(key, record);
+    return record;
+  }
+
+  #remember(key: string, record: TokenRecord): void {
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { record, expiresAt: this.#now() + this.#ttlMs });
+  }
+}
