@@ -44,7 +44,9 @@ interface Want {
  * commits the turn's writes and leases rows for the marked queues in ONE transaction, then
  * starts those handlers. So there is no polling latency on the hot path, one commit serves every
  * message of a turn (group commit), and a handler failing in a loop still lets timers and I/O
- * run between rounds (a microtask chain would starve them). Rows written by other instances are
+ * run between rounds (a microtask chain would starve them). An enqueue of this turn that finds a
+ * free slot, once the older ready rows of its queue are leased, is written already leased: one
+ * write per message instead of an insert and a lease UPDATE. Rows written by other instances are
  * noticed by the poll of Housekeeping, which calls {@link Dispatcher.notifyAll}.
  *
  * Sync calls of a function go before its rows: their callers wait with a deadline, async
@@ -171,12 +173,19 @@ export class Dispatcher {
     const { db, table, owner, now, logger } = this.#options;
     try {
       const leased = transaction(db, () => {
-        writes.apply(table, owner);
+        writes.applySettles(table, owner);
         const at = now();
-        return leasing.map((w): [Want, LeasedRow[]] => [
-          w,
-          table.lease(w.queue, owner, w.free, at),
-        ]);
+        const byQueue = new Map<string, LeasedRow[]>();
+        // Slots the ready rows (older than this turn's inserts) left free: the inserts of the
+        // queue take them, leased as they are written instead of by a later UPDATE.
+        const room = new Map<string, number>();
+        for (const w of leasing) {
+          const rows = table.lease(w.queue, owner, w.free, at);
+          byQueue.set(w.queue, rows);
+          if (rows.length < w.free) room.set(w.queue, w.free - rows.length);
+        }
+        writes.applyInserts(table, owner, room, (queue, row) => byQueue.get(queue)?.push(row));
+        return leasing.map((w): [Want, LeasedRow[]] => [w, byQueue.get(w.queue) ?? []]);
       });
       writes.committed();
       this.#options.onCommit?.();

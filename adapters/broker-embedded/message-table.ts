@@ -10,12 +10,13 @@ export interface LeasedRow {
 
 /**
  * The durable queues, all in one table, FIFO by `seq`. A row is ready when no instance leases it
- * and its `available_at` has come; leasing marks it with the owner's id, ack deletes it and
+ * and its `available_at` has come; leasing marks it with the owner's id (a row may also be written leased), ack deletes it and
  * requeue clears the owner. Writes run inside the caller's transaction (see WriteBatch).
  * Statements are prepared once: the hot path never re-parses SQL.
  */
 export class MessageTable {
   readonly #insert: StatementSync;
+  readonly #insertLeased: StatementSync;
   readonly #probe: StatementSync;
   readonly #countReady: StatementSync;
   readonly #lease: StatementSync;
@@ -26,6 +27,9 @@ export class MessageTable {
 
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare('INSERT INTO messages (queue, id, body) VALUES (?, ?, ?)');
+    this.#insertLeased = db.prepare(
+      'INSERT INTO messages (queue, id, body, lease_owner, deliveries) VALUES (?, ?, ?, ?, 1)',
+    );
     this.#probe = db.prepare(
       `SELECT 1 FROM messages
        WHERE queue = ? AND lease_owner IS NULL AND available_at <= ? LIMIT 1`,
@@ -53,6 +57,16 @@ export class MessageTable {
 
   insert(queue: string, id: string, body: string): void {
     this.#insert.run(queue, id, body);
+  }
+
+  /**
+   * Appends a row already leased to `owner` for its first delivery, as {@link lease} would
+   * leave it, in one write instead of an insert and an update. Only for a row that may go to a
+   * consumer now: the caller checked that no older row of `queue` is ready (FIFO).
+   */
+  insertLeased(queue: string, id: string, body: string, owner: string): LeasedRow {
+    const { lastInsertRowid } = this.#insertLeased.run(queue, id, body, owner);
+    return { seq: Number(lastInsertRowid), body, deliveries: 1 };
   }
 
   /**

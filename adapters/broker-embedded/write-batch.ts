@@ -1,5 +1,5 @@
 import type { CommitWaiter } from './lease.ts';
-import type { MessageTable } from './message-table.ts';
+import type { LeasedRow, MessageTable } from './message-table.ts';
 
 interface PendingInsert {
   queue: string;
@@ -20,8 +20,23 @@ interface PendingSettle {
 /** The writes of one event-loop turn, taken out to be committed. */
 export interface TakenWrites {
   readonly size: number;
-  /** Applies the writes; call inside the transaction that commits them. */
-  apply(table: MessageTable, owner: string): void;
+  /**
+   * Applies the acks and requeues; call first in the transaction that commits them, so a row
+   * requeued now is leased before this turn's inserts (it is older).
+   */
+  applySettles(table: MessageTable, owner: string): void;
+  /**
+   * Applies the inserts, in order, in the same transaction. While `room` holds free slots for a
+   * row's queue (the caller leased every older ready row of it first), the row is inserted
+   * leased to `owner`, one slot is used and the row goes to `onLeased` for delivery after the
+   * commit; the others are inserted ready.
+   */
+  applyInserts(
+    table: MessageTable,
+    owner: string,
+    room: Map<string, number>,
+    onLeased: (queue: string, row: LeasedRow) => void,
+  ): void;
   /** After the commit: the inserts are durable, their callers may go on. */
   committed(): void;
   /** After a rollback: inserts fail, settlements go back to the batch for the next turn. */
@@ -71,11 +86,21 @@ export class WriteBatch {
     this.#settles = [];
     return {
       size: inserts.length + settles.length,
-      apply: (table, owner) => {
-        for (const { queue, id, body } of inserts) table.insert(queue, id, body);
+      applySettles: (table, owner) => {
         for (const { seq, availableAt } of settles) {
           if (availableAt === undefined) table.delete(seq, owner);
           else table.release(seq, owner, availableAt);
+        }
+      },
+      applyInserts: (table, owner, room, onLeased) => {
+        for (const { queue, id, body } of inserts) {
+          const free = room.get(queue) ?? 0;
+          if (free === 0) {
+            table.insert(queue, id, body);
+            continue;
+          }
+          room.set(queue, free - 1);
+          onLeased(queue, table.insertLeased(queue, id, body, owner));
         }
       },
       committed: () => {
