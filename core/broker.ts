@@ -183,8 +183,10 @@ export interface Broker {
    * publish, one confirm, one delivery and one ack for all of them); resolves once confirmed.
    * One event goes in the single form of {@link publishResult}, which gateways of every
    * version read; a burst of more needs gateways that read bursts (upgrade gateways first).
+   * `body`, when given, is that message body as JSON (`resultsBody(events)`), which the caller
+   * encoded already: an adapter may send it instead of encoding the events again.
    */
-  publishResults(events: readonly ResultEvent[]): Promise<void>;
+  publishResults(events: readonly ResultEvent[], body?: string): Promise<void>;
   /**
    * Consumes results from every node. An event is acked when the handler resolves and
    * delivered again when it throws, so a handler must be idempotent.

@@ -1,11 +1,10 @@
 import type { Broker, InvocationDelivery, Subscription } from '../core/broker.ts';
 import type { Executor } from '../core/executor.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ErrorData } from '../core/errors.ts';
-import type { ControlEvent, FunctionSpec, InvocationResult, NodeInfo } from '../core/messages.ts';
-import { refuseDelivery } from '../core/retry-policy.ts';
-import { DEFAULT_BUNDLE_WAIT, runWaitingForBundle, type BundleWaitPolicy } from './bundle-wait.ts';
+import type { ControlEvent, FunctionSpec, NodeInfo } from '../core/messages.ts';
+import type { BundleWaitPolicy } from './bundle-wait.ts';
 import { Cancellations } from './cancellations.ts';
+import { DeliveryHandler } from './delivery-handler.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { ConcurrencyCaps } from './concurrency-cap.ts';
 import { DeliveryWindows } from './delivery-window.ts';
@@ -13,8 +12,6 @@ import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
 import { QueueConsumers } from './queue-consumers.ts';
 import { ResultBatcher } from './result-batcher.ts';
-import { reportStartedLate } from './started-report.ts';
-import { isExpired, replyMayBeLate, runInvocation } from './run-invocation.ts';
 
 /**
  * - `idle`: constructed, not consuming.
@@ -74,14 +71,13 @@ export class RuntimeAgent {
   #transition: Promise<void> = Promise.resolve();
   /** Functions with a queue trigger consume their queue here, beside their invocation queue. */
   readonly #queues: QueueConsumers;
-  /** Results and `started` reports finishing close together travel as one message. */
-  readonly #results: ResultBatcher;
+  /** What becomes of each delivery: skipped, refused, or run and settled. */
+  readonly #deliveries: DeliveryHandler;
 
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
-    this.#results = new ResultBatcher({ broker: options.broker });
     this.#cancelled = new Cancellations({ directory: options.directory, logger: this.#log });
     this.#caps = new ConcurrencyCaps({
       nodeId: options.nodeId,
@@ -89,6 +85,16 @@ export class RuntimeAgent {
       onChange: () => this.#consumers.refreshCapped(),
     });
     this.#windows = new DeliveryWindows({ onChange: (fn) => this.#consumers.refresh(fn) });
+    this.#deliveries = new DeliveryHandler({
+      ...options,
+      logger: this.#log,
+      caps: this.#caps,
+      windows: this.#windows,
+      // Results and `started` reports finishing close together travel as one message.
+      results: new ResultBatcher({ broker: options.broker }),
+      cancelled: this.#cancelled,
+      stopping: () => this.#stopping.signal,
+    });
     this.#consumers = new NodeConsumers({
       ...options,
       logger: this.#log,
@@ -245,133 +251,10 @@ export class RuntimeAgent {
   }
 
   #handle(delivery: InvocationDelivery): Promise<void> {
-    const work = this.#process(delivery);
+    const work = this.#deliveries.handle(delivery);
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
     return work;
-  }
-
-  async #process(delivery: InvocationDelivery): Promise<void> {
-    const { message, attempt } = delivery;
-    const log = this.#log.child({
-      fn: message.fn.name,
-      id: message.id,
-      callId: message.callId,
-      attempt,
-    });
-    if (isExpired(message, Date.now())) {
-      log.debug({}, 'dropping sync invocation whose caller gave up');
-      delivery.ack();
-      return;
-    }
-    // After a reconnect, what it missed meanwhile must be known first.
-    const recall = this.#cancelled.pending;
-    if (recall !== undefined) await recall;
-    if (this.#cancelled.has(message.id)) {
-      log.info({}, 'skipping a cancelled invocation');
-      delivery.ack();
-      return;
-    }
-    const refusal = refuseDelivery(message, attempt, Date.now());
-    if (refusal !== undefined) return this.#refuse(delivery, refusal, log);
-    try {
-      // Held deliveries wait here for a slot; the attempt's deadline starts once one is free.
-      const result = await this.#caps.run(
-        delivery,
-        () => this.#run(delivery, log),
-        () => undefined,
-      );
-      if (result === undefined) return delivery.requeue();
-      if (message.mode === 'sync') return await this.#answer(delivery, result, log);
-      const runMs = result.endedAt - result.startedAt;
-      const confirming = performance.now();
-      await this.#results.publishResult({ type: 'finished', result });
-      const confirmMs = performance.now() - confirming;
-      this.#windows.observe(message.fn.name, this.#caps.slotsOf(message.fn), runMs, confirmMs);
-      await settle(delivery, result);
-      log.debug({ status: result.status, ms: runMs }, 'invocation finished');
-    } catch (error) {
-      // The result could not be made durable (broker down): another attempt will record it.
-      log.warn({ err: error }, 'result not recorded; invocation goes back to the queue');
-      delivery.requeue();
-    }
-  }
-
-  /**
-   * One attempt on the executor, within a slot; undefined when the node stops taking work first
-   * (before the run, or while its bundle is unavailable): the delivery goes back to the queue.
-   */
-  async #run(delivery: InvocationDelivery, log: Logger): Promise<InvocationResult | undefined> {
-    const { executor, nodeId } = this.#options;
-    const { message, attempt } = delivery;
-    if (this.#stopping.signal.aborted) return undefined;
-    // Only an invocation still running after a while is reported as started (started-report.ts).
-    const stopStartedReport =
-      message.mode === 'async'
-        ? reportStartedLate(
-            this.#results,
-            {
-              type: 'started',
-              id: message.id,
-              fn: message.fn.name,
-              node: nodeId,
-              attempt,
-              startedAt: Date.now(),
-            },
-            log,
-          )
-        : undefined;
-    try {
-      return await runWaitingForBundle(message, () => runInvocation(delivery, executor, nodeId), {
-        policy: this.#options.bundleWait ?? DEFAULT_BUNDLE_WAIT,
-        signal: this.#stopping.signal,
-        onWait: (waitMs, failed) =>
-          log.warn({ waitMs, err: failed.error }, 'bundle unavailable; same attempt after a wait'),
-      });
-    } finally {
-      stopStartedReport?.();
-    }
-  }
-
-  /**
-   * Replies to a sync caller and acks at once: the caller has its answer, so running the call
-   * again after a crash would only repeat its side effects for nobody, and the delivery (a slot of
-   * the function's prefetch) is free without waiting for anything else.
-   *
-   * The gateway that gets the reply records the result (gateway/invoker.ts). The result takes the
-   * durable way too, on the results queue, only when that gateway may not get the reply: it could
-   * not be sent, or it leaves so close to the caller's deadline that the caller may have given
-   * up. A gateway that dies while its call runs leaves the call without a record (its caller got
-   * an error, not the result).
-   */
-  async #answer(
-    delivery: InvocationDelivery,
-    result: InvocationResult,
-    log: Logger,
-  ): Promise<void> {
-    const replied = await delivery.reply(result).then(
-      () => true,
-      (error: unknown) => {
-        log.warn({ err: error }, 'reply not delivered');
-        return false;
-      },
-    );
-    delivery.ack();
-    if (replied && !replyMayBeLate(delivery.message, Date.now())) return;
-    await this.#results
-      .publishResult({ type: 'finished', result, sync: true })
-      .catch((error: unknown) => log.warn({ err: error }, 'sync result not recorded'));
-  }
-
-  /** Dead-letters a delivery that must not run (core/retry-policy.ts refuseDelivery). */
-  async #refuse(delivery: InvocationDelivery, error: ErrorData, log: Logger): Promise<void> {
-    try {
-      await delivery.deadLetter({ error, node: this.#options.nodeId, ran: false });
-      log.warn({ code: error.code }, `dead-lettered without running: ${error.message}`);
-    } catch (failure) {
-      log.warn({ err: failure }, 'could not dead-letter; invocation goes back to the queue');
-      delivery.requeue();
-    }
   }
 
   async #announce(): Promise<void> {
@@ -381,13 +264,4 @@ export class RuntimeAgent {
       this.#log.debug({ err: error }, 'heartbeat not sent');
     }
   }
-}
-
-/** Acks a final result; a failed async attempt goes on to its retry or to the dead letters. */
-async function settle(delivery: InvocationDelivery, result: InvocationResult): Promise<void> {
-  const { next, error } = result;
-  if (next?.action === 'retry') await delivery.retry(next.at - Date.now());
-  else if (next?.action === 'dead' && error !== undefined) {
-    await delivery.deadLetter({ error, node: result.node, ran: true });
-  } else delivery.ack();
 }

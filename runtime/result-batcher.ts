@@ -19,6 +19,8 @@ export interface ResultBatcherOptions {
 
 interface Pending {
   event: ResultEvent;
+  /** The event as JSON: measured for the caps, then sent as it is (encoded once). */
+  json: string;
   bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -60,8 +62,9 @@ export class ResultBatcher {
   /** Publishes `event` in the next burst; resolves once that burst is confirmed. */
   publishResult(event: ResultEvent): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const bytes = Buffer.byteLength(JSON.stringify(event));
-    this.#waiting.push({ event, bytes, resolve, reject });
+    const json = JSON.stringify(event);
+    const bytes = Buffer.byteLength(json);
+    this.#waiting.push({ event, json, bytes, resolve, reject });
     this.#waitingBytes += bytes;
     this.#send();
     return promise;
@@ -92,7 +95,11 @@ export class ResultBatcher {
   async #publish(burst: Pending[]): Promise<void> {
     this.#inFlight += 1;
     try {
-      await this.#broker.publishResults(burst.map((pending) => pending.event));
+      await this.#broker.publishResults(
+        burst.map((pending) => pending.event),
+        // The body as resultsBody() (core/messages.ts) gives it: one event alone, more as an array.
+        burst.length === 1 ? burst[0]?.json : `[${burst.map((pending) => pending.json).join(',')}]`,
+      );
       for (const pending of burst) pending.resolve();
     } catch (error) {
       for (const pending of burst) pending.reject(error);

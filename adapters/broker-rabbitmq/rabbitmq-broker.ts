@@ -199,9 +199,10 @@ export class RabbitMqBroker implements Broker {
     await this.publishResults([event]);
   }
 
-  async publishResults(events: readonly ResultEvent[]): Promise<void> {
+  async publishResults(events: readonly ResultEvent[], body?: string): Promise<void> {
     if (events.length === 0) return;
-    await this.#publisher.publish('', this.#names.results, encode(resultsBody(events)), {
+    const content = body === undefined ? encode(resultsBody(events)) : Buffer.from(body, 'utf8');
+    await this.#publisher.publish('', this.#names.results, content, {
       persistent: true,
       type: events.length === 1 ? 'result' : 'results',
       unroutable: () => new FjordError('BROKER_UNAVAILABLE', 'the results queue is missing'),

@@ -95,6 +95,13 @@ describe('RabbitMqBroker results on the wire', () => {
     assert.deepEqual(await take(), { type: 'result', body: two });
     await broker.publishResults([one, two]);
     assert.deepEqual(await take(), { type: 'results', body: [one, two] });
+    // A body the caller encoded already (runtime/result-batcher.ts) goes as it is, byte for byte.
+    const encoded = JSON.stringify([one, two], null, 1);
+    await broker.publishResults([one, two], encoded);
+    const message = await channel.get(`${prefix}.results`, { noAck: true });
+    assert.ok(message, 'a results message');
+    assert.equal(message.properties.type, 'results');
+    assert.equal(String(message.content), encoded);
 
     // And what an older node published reaches a burst consumer as a burst of one.
     const bursts = new Inbox<readonly ResultEvent[]>();

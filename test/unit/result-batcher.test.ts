@@ -1,19 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ResultEvent } from '../../core/messages.ts';
+import { resultsBody, type ResultEvent } from '../../core/messages.ts';
 import { ResultBatcher } from '../../runtime/result-batcher.ts';
 import { invocation, resultFor } from '../support/fixtures.ts';
 
 /** A broker whose publishes wait until the test confirms (or fails) them, one by one. */
 function pendingBroker() {
-  const sent: { events: readonly ResultEvent[]; confirm: () => void; fail: (e: Error) => void }[] =
-    [];
+  const sent: {
+    events: readonly ResultEvent[];
+    body?: string | undefined;
+    confirm: () => void;
+    fail: (e: Error) => void;
+  }[] = [];
   return {
     sent,
     broker: {
-      publishResults: (events: readonly ResultEvent[]): Promise<void> =>
+      publishResults: (events: readonly ResultEvent[], body?: string): Promise<void> =>
         new Promise<void>((resolve, reject) =>
-          sent.push({ events, confirm: resolve, fail: reject }),
+          sent.push({ events, body, confirm: resolve, fail: reject }),
         ),
     },
   };
@@ -143,4 +147,23 @@ test('by default two messages may await their confirm before results wait to go 
   sent[0]?.confirm();
   sent[2]?.confirm();
   await Promise.all(all);
+});
+
+test('each event is encoded once: the body handed to the broker is the JSON of its message', async () => {
+  const { sent, broker } = pendingBroker();
+  const batcher = new ResultBatcher({ broker, eager: 1 });
+  const first = batcher.publishResult(finished(1, { text: 'é ✓' }));
+  const later = [2, 3].map((n) => batcher.publishResult(finished(n)));
+  sent[0]?.confirm();
+  await first;
+  sent[1]?.confirm();
+  await Promise.all(later);
+  assert.deepEqual(
+    sent.map((message) => message.body),
+    sent.map((message) => JSON.stringify(resultsBody(message.events))),
+  );
+  assert.deepEqual(
+    sent.map((message) => message.events.length),
+    [1, 2],
+  );
 });
