@@ -8,8 +8,10 @@
  * A blank isolate is used once, by one version: taking it removes it from here for good, and it
  * is disposed with the instance that took it. No user code has run in it before. An isolate's
  * memory limit is fixed when it is made, so blanks serve only versions with the `memoryMb` they
- * were made with: at first the manifest's default (128), then that of the latest cold start that
- * found none of its size (the blanks of the old size are dropped).
+ * were made with. New ones are made with the manifest's default (128) at first, then with the
+ * size of the latest cold start that found none of its size. Blanks of an older size stay and
+ * still serve versions of that size; each is disposed only when a blank of the current size is
+ * ready to take its place, so at most `count` are kept.
  */
 import type ivm from 'isolated-vm';
 import type { Logger } from '../../core/logger.ts';
@@ -136,24 +138,22 @@ export class BlankIsolates {
   }
 
   /**
-   * A blank isolate for a version with `memoryMb`, or undefined: none is ready, or they are of
-   * another size (then the next ones are made with this one).
+   * A blank isolate for a version with `memoryMb`, or undefined: none of that size is ready
+   * (then the next ones are made with this size; the others stay until replaced).
    */
   take(memoryMb: number): BlankIsolate | undefined {
-    if (memoryMb !== this.#memoryMb) {
-      this.#memoryMb = memoryMb;
-      for (const blank of this.#ready.splice(0)) dispose(blank.isolate);
-      return undefined;
-    }
-    return this.#ready.shift();
+    const index = this.#ready.findIndex((blank) => blank.memoryMb === memoryMb);
+    if (index >= 0) return this.#ready.splice(index, 1)[0];
+    this.#memoryMb = memoryMb;
+    return undefined;
   }
 
-  /** Boots blank isolates in the background until `count` are ready or booting. */
+  /** Boots blank isolates in the background until `count` of the current size are ready or booting. */
   fill(): void {
     while (
       !this.#closed &&
       performance.now() >= this.#retryAt &&
-      this.#ready.length + this.#booting < this.#options.count
+      this.#current() + this.#booting < this.#options.count
     ) {
       this.#booting += 1;
       void this.#boot();
@@ -203,8 +203,8 @@ export class BlankIsolates {
     try {
       const blank = await bootIsolate(this.#prelude, this.#memoryMb, config, true);
       this.#failures = 0;
-      if (this.#closed || blank.memoryMb !== this.#memoryMb) dispose(blank.isolate);
-      else this.#ready.push(blank);
+      if (this.#closed) dispose(blank.isolate);
+      else this.#keep(blank);
     } catch (error) {
       // The same boot runs for every cold start: let those report what fails, one by one.
       this.#failures += 1;
@@ -224,6 +224,24 @@ export class BlankIsolates {
     } finally {
       this.#booting -= 1;
       if (this.#booting === 0) for (const resolve of this.#waiters.splice(0)) resolve();
+    }
+  }
+
+  /** Blanks ready of the size made now. */
+  #current(): number {
+    let count = 0;
+    for (const blank of this.#ready) if (blank.memoryMb === this.#memoryMb) count += 1;
+    return count;
+  }
+
+  /** Adds a booted blank; past `count`, the oldest blank of another size makes room for it. */
+  #keep(blank: BlankIsolate): void {
+    this.#ready.push(blank);
+    while (this.#ready.length > this.#options.count) {
+      const stale = this.#ready.findIndex((other) => other.memoryMb !== this.#memoryMb);
+      // A boot of an older size finishing after the switch: it replaces nothing, so it goes.
+      const [gone] = this.#ready.splice(stale >= 0 ? stale : this.#ready.length - 1, 1);
+      if (gone !== undefined) dispose(gone.isolate);
     }
   }
 }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { MODULE_GLOBAL } from '../../core/api.ts';
+import { BlankIsolates } from '../../runtime/isolate/blank-isolates.ts';
+import { resolveOptions } from '../../runtime/isolate/executor-options.ts';
+import { preludeConfig } from '../../runtime/isolate/instance-deps.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
+import { Prelude } from '../../runtime/isolate/prelude.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
 import { uniqueName } from '../support/fixtures.ts';
@@ -80,15 +84,44 @@ describe('isolate executor: blank isolates booted ahead', () => {
     const outcome = await executor.invoke(small, eventPayload('a'), invocationContext());
     assert.equal(outcome.coldStart, true);
     assert.deepEqual(valueOf(outcome), { found: null });
-    assert.equal(executor.blankIsolates, 0, 'the blanks of 128 MB were dropped');
+    assert.equal(executor.blankIsolates, 2, 'the blanks of 128 MB are kept');
     await executor.fillBlanks();
-    assert.equal(executor.blankIsolates, 2);
+    assert.equal(executor.blankIsolates, 2, 'replaced one by one by blanks of 32 MB');
     const next = fixtures.specForCode(uniqueName('blank-32b'), MARKER, { memoryMb: 32 });
     assert.equal(
       (await executor.invoke(next, eventPayload('b'), invocationContext())).coldStart,
       true,
     );
     assert.equal(executor.blankIsolates, 1, 'the next version of 32 MB took one');
+  });
+
+  test('blanks of the old size serve versions of that size until they are replaced', async () => {
+    const blanks = new BlankIsolates(await Prelude.build('snapshot'), {
+      count: 2,
+      memoryMb: 128,
+      config: preludeConfig(resolveOptions({ loadCode: fixtures.load })),
+    });
+    try {
+      blanks.fill();
+      await blanks.settled();
+      assert.equal(blanks.take(32), undefined, 'none of 32 MB yet');
+      assert.equal(blanks.ready, 2, 'the two of 128 MB are kept');
+      const old = blanks.take(128);
+      assert.equal(old?.memoryMb, 128, 'and still serve a version of 128 MB');
+      old?.isolate.dispose();
+      blanks.fill(); // now of 32 MB: two, the last of 128 MB making room for the second
+      await blanks.settled();
+      assert.equal(blanks.ready, 2);
+      assert.equal(blanks.take(128), undefined, 'the one of 128 MB was replaced');
+      const fresh = [blanks.take(32), blanks.take(32)];
+      assert.deepEqual(
+        fresh.map((blank) => blank?.memoryMb),
+        [32, 32],
+      );
+      for (const blank of fresh) blank?.isolate.dispose();
+    } finally {
+      blanks.close();
+    }
   });
 
   test('a blank isolate keeps the memory limit of the version that takes it', async () => {
