@@ -83,7 +83,7 @@ export class IsolateExecutor implements Executor {
       return await this.#invoke(fn, payload, ctx);
     } finally {
       this.#inflight -= 1;
-      if (this.#inflight === 0) this.#blanks?.idle(() => this.#inflight > 0);
+      this.#idleBlanks();
     }
   }
 
@@ -146,7 +146,7 @@ export class IsolateExecutor implements Executor {
       },
       ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
     });
-    if (coldStart) this.#blanks?.refillSoon();
+    if (coldStart) this.#refillBlanks();
     return finish(result, cpuMs);
   }
 
@@ -176,8 +176,7 @@ export class IsolateExecutor implements Executor {
     const pool = this.#poolFor(fn, prelude);
     this.#touch(pool);
     await pool.prewarm(count);
-    this.#blanks?.refillSoon();
-    if (this.#inflight === 0) this.#blanks?.idle(() => this.#inflight > 0);
+    this.#refillBlanks();
   }
 
   /** Blank isolates ready for the cold starts of new versions (see {@link BlankIsolates}). */
@@ -286,6 +285,20 @@ export class IsolateExecutor implements Executor {
       this.#recent.delete(oldKey);
       old.keep(false);
     }
+  }
+
+  /**
+   * Blanks were used (a cold start took one, or a prewarm may have): a refill is due, at the
+   * next idle moment.
+   */
+  #refillBlanks(): void {
+    this.#blanks?.refillSoon();
+    this.#idleBlanks();
+  }
+
+  /** Tells the blanks when no invocation is in flight: a due refill may start then. */
+  #idleBlanks(): void {
+    if (this.#inflight === 0) this.#blanks?.idle(() => this.#inflight > 0);
   }
 
   #reap(): void {
