@@ -31,6 +31,7 @@ import { runLeased } from './leased-run.ts';
 import { LogCollector } from './log-collector.ts';
 import { Prelude } from './prelude.ts';
 import { VersionPool } from './version-pool.ts';
+import { VersionPools } from './version-pools.ts';
 
 export type { IsolateExecutorOptions, LiveLogEvent } from './executor-options.ts';
 
@@ -44,11 +45,7 @@ export type ExecutorState =
 export class IsolateExecutor implements Executor {
   readonly #options: ResolvedOptions;
   readonly #bundles: IsolateBundleCache;
-  readonly #pools = new Map<string, VersionPool>();
-  /** Pools within the prewarm budget, least recently invoked or prewarmed first. */
-  readonly #recent = new Map<string, VersionPool>();
-  /** Evicted pools whose busy isolates have not finished yet. */
-  readonly #retired = new Set<VersionPool>();
+  readonly #pools: VersionPools;
   readonly #reaper: NodeJS.Timeout;
   readonly #crypto = new HostCrypto();
   /** Invocations that replied and still run ctx.waitUntil work. */
@@ -64,6 +61,9 @@ export class IsolateExecutor implements Executor {
   constructor(options: IsolateExecutorOptions) {
     this.#options = resolveOptions(options);
     this.#bundles = new IsolateBundleCache(options.loadCode, this.#options.maxCachedBundles);
+    this.#pools = new VersionPools(this.#options.prewarmBudget, (fn, prelude) =>
+      this.#newPool(fn, prelude),
+    );
     const every = Math.max(1000, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
     this.#reaper = setInterval(() => this.#reap(), every);
     this.#reaper.unref();
@@ -115,7 +115,7 @@ export class IsolateExecutor implements Executor {
     let instance: IsolateInstance;
     try {
       const prelude = await this.#loadPrelude();
-      pool = this.#poolFor(fn, prelude);
+      pool = this.#pools.for(fn, prelude);
       const lease = await pool.acquire(deadline.signal);
       instance = lease.instance;
       coldStart = lease.cold;
@@ -125,7 +125,7 @@ export class IsolateExecutor implements Executor {
     }
     if (coldStart) this.#coldStarts += 1;
     // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
-    this.#touch(pool);
+    this.#pools.touch(pool);
     const leased = instance;
     const { result, cpuMs } = await runLeased({
       instance,
@@ -138,7 +138,7 @@ export class IsolateExecutor implements Executor {
         deadline.cancel();
         leased.end();
         pool.release(leased);
-        if (this.#retired.has(pool) && pool.empty) this.#retired.delete(pool);
+        this.#pools.released(pool);
       },
       background: (work) => {
         this.#draining.add(work);
@@ -151,13 +151,7 @@ export class IsolateExecutor implements Executor {
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
-    for (const [key, pool] of this.#pools) {
-      if (pool.name !== name || pool.version === keepVersion) continue;
-      this.#pools.delete(key);
-      this.#recent.delete(key);
-      pool.retire();
-      if (!pool.empty) this.#retired.add(pool);
-    }
+    this.#pools.evict(name, keepVersion);
   }
 
   /**
@@ -173,8 +167,8 @@ export class IsolateExecutor implements Executor {
       return; // Logged by #loadPrelude; the next invocation builds it again.
     }
     if (this.#state === 'disposed') return;
-    const pool = this.#poolFor(fn, prelude);
-    this.#touch(pool);
+    const pool = this.#pools.for(fn, prelude);
+    this.#pools.touch(pool);
     await pool.prewarm(count);
     this.#refillBlanks();
   }
@@ -199,8 +193,7 @@ export class IsolateExecutor implements Executor {
   }
 
   stats(): ExecutorStats {
-    let instances = 0;
-    for (const pool of [...this.#pools.values(), ...this.#retired]) instances += pool.size;
+    const instances = this.#pools.instances();
     return { instances, coldStarts: this.#coldStarts, invocations: this.#invocations };
   }
 
@@ -211,10 +204,7 @@ export class IsolateExecutor implements Executor {
     this.#blanks?.close();
     // waitUntil work was promised to run: let it finish (each is bounded by its deadline).
     await Promise.allSettled([...this.#draining]);
-    for (const pool of [...this.#pools.values(), ...this.#retired]) pool.close();
-    this.#pools.clear();
-    this.#recent.clear();
-    this.#retired.clear();
+    this.#pools.close();
     this.#bundles.clear();
   }
 
@@ -243,48 +233,26 @@ export class IsolateExecutor implements Executor {
     return this.#prelude;
   }
 
-  #poolFor(fn: FunctionSpec, prelude: Prelude): VersionPool {
-    const key = `${fn.name}@${fn.version}`;
-    let pool = this.#pools.get(key);
-    if (pool === undefined) {
-      const limit = Math.min(fn.concurrency, this.#options.maxIsolatesPerFunction ?? Infinity);
-      const deps = instanceDeps(this.#options, {
-        prelude,
-        ...(this.#blanks === undefined ? {} : { blanks: this.#blanks }),
-        bundles: this.#bundles,
-        crypto: this.#crypto,
-      });
-      const boot = {
-        logLimitBytes: this.#options.logLimitBytes,
-        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
-      };
-      pool = new VersionPool(
-        fn.name,
-        fn.version,
-        limit,
-        () => new IsolateInstance(fn, deps),
-        (instance) => bootAhead(instance, boot),
-      );
-      this.#pools.set(key, pool);
-    }
-    return pool;
-  }
-
-  /**
-   * Makes `pool` the most recently active one within the prewarm budget; the least recently
-   * active pool beyond the budget stops keeping idle isolates.
-   */
-  #touch(pool: VersionPool): void {
-    const key = `${pool.name}@${pool.version}`;
-    if (this.#pools.get(key) !== pool) return; // Evicted meanwhile.
-    this.#recent.delete(key);
-    this.#recent.set(key, pool);
-    pool.keep(true);
-    for (const [oldKey, old] of this.#recent) {
-      if (this.#recent.size <= this.#options.prewarmBudget) break;
-      this.#recent.delete(oldKey);
-      old.keep(false);
-    }
+  /** A new pool for `fn`'s version, its isolates made from `prelude`. */
+  #newPool(fn: FunctionSpec, prelude: Prelude): VersionPool {
+    const limit = Math.min(fn.concurrency, this.#options.maxIsolatesPerFunction ?? Infinity);
+    const deps = instanceDeps(this.#options, {
+      prelude,
+      ...(this.#blanks === undefined ? {} : { blanks: this.#blanks }),
+      bundles: this.#bundles,
+      crypto: this.#crypto,
+    });
+    const boot = {
+      logLimitBytes: this.#options.logLimitBytes,
+      ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+    };
+    return new VersionPool(
+      fn.name,
+      fn.version,
+      limit,
+      () => new IsolateInstance(fn, deps),
+      (instance) => bootAhead(instance, boot),
+    );
   }
 
   /**
@@ -302,13 +270,6 @@ export class IsolateExecutor implements Executor {
   }
 
   #reap(): void {
-    const idleSince = Date.now() - this.#options.idleTimeoutMs;
-    for (const [key, pool] of this.#pools) {
-      pool.reap(idleSince);
-      if (!pool.empty) continue;
-      this.#pools.delete(key);
-      this.#recent.delete(key);
-    }
-    for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
+    this.#pools.reap(Date.now() - this.#options.idleTimeoutMs);
   }
 }
