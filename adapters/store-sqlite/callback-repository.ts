@@ -3,6 +3,11 @@ import { CALLBACK_COLUMNS, toCallbackState, type CallbackRow } from '../sql-stor
 import { FINAL_SQL } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
 
+/** Built once: a result makes this call, and the SQL is the key of the statement cache. */
+const ACTIVATE = `UPDATE callbacks SET state = 'pending', next_at = :now
+  WHERE invocation_id = :id AND state = 'waiting'
+    AND EXISTS (SELECT 1 FROM invocations WHERE id = :id AND status IN ${FINAL_SQL})`;
+
 /**
  * X-Callback-Url deliveries. A callback waits until its invocation ends, is then due, and is
  * leased to one gateway per try, so several gateways can share the work and a gateway that dies
@@ -27,12 +32,7 @@ export class CallbackRepository {
 
   /** Makes a waiting callback due, if its invocation has reached a final status. */
   activate(id: string, now: number): void {
-    this.#db.run(
-      `UPDATE callbacks SET state = 'pending', next_at = :now
-       WHERE invocation_id = :id AND state = 'waiting'
-         AND EXISTS (SELECT 1 FROM invocations WHERE id = :id AND status IN ${FINAL_SQL})`,
-      { id, now },
-    );
+    this.#db.run(ACTIVATE, { id, now });
   }
 
   /** Starts over, for an invocation that runs again (a redrive). */

@@ -87,8 +87,9 @@ export class Connection {
   }
 }
 
+/** A copy with `undefined` as null; for...in, not Object.entries: no array per statement. */
 function bindable(params: SqlParams): Record<string, SQLInputValue> {
   const out: Record<string, SQLInputValue> = {};
-  for (const [key, value] of Object.entries(params)) out[key] = value ?? null;
+  for (const key in params) out[key] = params[key] ?? null;
   return out;
 }

@@ -10,6 +10,38 @@ import {
 } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
 
+// The SQL of the hot paths, built once: it is the key of the connection's statement cache, and
+// a string built per call would be hashed and compared in full on every lookup.
+
+const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
+   VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempts, :queuedAt,
+           :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error)
+   ON CONFLICT (id) DO UPDATE SET
+     call_id = excluded.call_id, mode = excluded.mode,
+     trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
+
+const MARK_STARTED = `UPDATE invocations
+   SET status = 'running', node = :node, attempts = max(attempts, :attempt),
+       started_at = :startedAt, next_attempt_at = NULL
+   WHERE id = :id AND status NOT IN ${FINAL_SQL} AND attempts <= :attempt`;
+
+const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
+   VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempt, :startedAt,
+           :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
+           :attempt, :nextAttemptAt)
+   ON CONFLICT (id) DO UPDATE SET
+     status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
+     started_at = excluded.started_at, ended_at = excluded.ended_at,
+     duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
+     cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
+     error = excluded.error, result_attempt = excluded.result_attempt,
+     next_attempt_at = excluded.next_attempt_at
+   WHERE (invocations.result_attempt IS NULL
+          OR invocations.result_attempt < excluded.result_attempt)
+     AND invocations.status <> 'cancelled'`;
+
+const SELECT_ONE = `SELECT ${INVOCATION_COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`;
+
 /** Invocation records: created on acceptance, advanced by started and finished reports. */
 export class InvocationRepository {
   readonly #db: Connection;
@@ -23,33 +55,25 @@ export class InvocationRepository {
    * results queue), only the acceptance facts are filled in and the progress is kept.
    */
   create(record: InvocationRecord): void {
-    this.#db.run(
-      `INSERT INTO invocations (${INVOCATION_COLUMNS})
-       VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempts, :queuedAt,
-               :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error)
-       ON CONFLICT (id) DO UPDATE SET
-         call_id = excluded.call_id, mode = excluded.mode,
-         trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`,
-      {
-        id: record.id,
-        callId: record.callId,
-        fn: record.fn,
-        version: record.version,
-        mode: record.mode,
-        trigger: record.trigger,
-        status: record.status,
-        attempts: record.attempts,
-        queuedAt: record.queuedAt,
-        startedAt: record.startedAt,
-        endedAt: record.endedAt,
-        durationMs: record.durationMs,
-        coldStart: toFlag(record.coldStart),
-        cpuMs: record.cpuMs,
-        node: record.node,
-        result: toJson(record.result),
-        error: toJson(record.error),
-      },
-    );
+    this.#db.run(CREATE, {
+      id: record.id,
+      callId: record.callId,
+      fn: record.fn,
+      version: record.version,
+      mode: record.mode,
+      trigger: record.trigger,
+      status: record.status,
+      attempts: record.attempts,
+      queuedAt: record.queuedAt,
+      startedAt: record.startedAt,
+      endedAt: record.endedAt,
+      durationMs: record.durationMs,
+      coldStart: toFlag(record.coldStart),
+      cpuMs: record.cpuMs,
+      node: record.node,
+      result: toJson(record.result),
+      error: toJson(record.error),
+    });
   }
 
   /**
@@ -57,13 +81,7 @@ export class InvocationRepository {
    * never regressed, nor is a later attempt's start overwritten by an earlier one.
    */
   markStarted(id: string, node: string, attempt: number, startedAt: number): void {
-    this.#db.run(
-      `UPDATE invocations
-       SET status = 'running', node = :node, attempts = max(attempts, :attempt),
-           started_at = :startedAt, next_attempt_at = NULL
-       WHERE id = :id AND status NOT IN ${FINAL_SQL} AND attempts <= :attempt`,
-      { id, node, attempt, startedAt },
-    );
+    this.#db.run(MARK_STARTED, { id, node, attempt, startedAt });
   }
 
   /**
@@ -72,48 +90,29 @@ export class InvocationRepository {
    * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   recordResult(result: InvocationResult): void {
-    this.#db.run(
-      `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-       VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempt, :startedAt,
-               :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
-               :attempt, :nextAttemptAt)
-       ON CONFLICT (id) DO UPDATE SET
-         status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
-         started_at = excluded.started_at, ended_at = excluded.ended_at,
-         duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
-         cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
-         error = excluded.error, result_attempt = excluded.result_attempt,
-         next_attempt_at = excluded.next_attempt_at
-       WHERE (invocations.result_attempt IS NULL
-              OR invocations.result_attempt < excluded.result_attempt)
-         AND invocations.status <> 'cancelled'`,
-      {
-        id: result.id,
-        callId: result.callId,
-        fn: result.fn,
-        version: result.version,
-        mode: modeOfResult(result),
-        trigger: triggerOfResult(result),
-        status: statusAfter(result),
-        nextAttemptAt: result.next?.action === 'retry' ? result.next.at : undefined,
-        attempt: result.attempt,
-        startedAt: result.startedAt,
-        endedAt: result.endedAt,
-        durationMs: result.endedAt - result.startedAt,
-        coldStart: toFlag(result.coldStart),
-        cpuMs: result.cpuMs,
-        node: result.node,
-        result: toJson(summarize(result)),
-        error: toJson(result.error),
-      },
-    );
+    this.#db.run(RECORD_RESULT, {
+      id: result.id,
+      callId: result.callId,
+      fn: result.fn,
+      version: result.version,
+      mode: modeOfResult(result),
+      trigger: triggerOfResult(result),
+      status: statusAfter(result),
+      nextAttemptAt: result.next?.action === 'retry' ? result.next.at : undefined,
+      attempt: result.attempt,
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      durationMs: result.endedAt - result.startedAt,
+      coldStart: toFlag(result.coldStart),
+      cpuMs: result.cpuMs,
+      node: result.node,
+      result: toJson(summarize(result)),
+      error: toJson(result.error),
+    });
   }
 
   get(id: string): InvocationRecord | undefined {
-    const row = this.#db.get<InvocationRow>(
-      `SELECT ${INVOCATION_COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`,
-      { id },
-    );
+    const row = this.#db.get<InvocationRow>(SELECT_ONE, { id });
     return row === undefined ? undefined : toInvocation(row);
   }
 

@@ -4,8 +4,8 @@
  * result), committed one transaction per write (the store before group commit) or through
  * WriteBatch (group commit, what SqliteStore does now). The two modes alternate in rounds in one
  * process on fresh files, so the machine's load weighs on both alike; the figure that matters is
- * the CPU time per invocation (this process, every thread). With --before, this tree's
- * WriteBatch against another commit's (a copy made with
+ * the CPU time per invocation (this process, every thread). With --before, this tree's store
+ * code (connection, repositories, WriteBatch) against another commit's (a copy made with
  * `git archive COMMIT adapters core | tar -x -C /tmp/before`) instead of one commit per write.
  *
  * Run: node bench/micro/store-writes.ts [--before DIR] [--invocations N] [--concurrency N]
@@ -37,33 +37,59 @@ const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
 type Mode = 'one commit per write' | 'group commit' | 'group commit (before)';
-type Batch = Pick<WriteBatch, 'run'>;
-const BeforeBatch =
-  values.before === undefined
-    ? undefined
-    : (
-        (await import(resolve(values.before, 'adapters/store-sqlite/write-batch.ts'))) as {
-          WriteBatch: new (db: Connection) => Batch;
-        }
-      ).WriteBatch;
+
+/** The store code a round runs: this tree's, or the --before copy's. */
+interface StoreCode {
+  Connection: typeof Connection;
+  migrate: typeof migrate;
+  InvocationRepository: typeof InvocationRepository;
+  AttemptRepository: typeof AttemptRepository;
+  LogRepository: typeof LogRepository;
+  CallbackRepository: typeof CallbackRepository;
+  WriteBatch: typeof WriteBatch;
+}
+const THIS_TREE: StoreCode = {
+  Connection,
+  migrate,
+  InvocationRepository,
+  AttemptRepository,
+  LogRepository,
+  CallbackRepository,
+  WriteBatch,
+};
+
+async function loadCopy(root: string): Promise<StoreCode> {
+  const from = async (file: string): Promise<Record<string, unknown>> =>
+    (await import(resolve(root, 'adapters/store-sqlite', file))) as Record<string, unknown>;
+  return {
+    ...(await from('connection.ts')),
+    ...(await from('schema.ts')),
+    ...(await from('invocation-repository.ts')),
+    ...(await from('attempt-repository.ts')),
+    ...(await from('log-repository.ts')),
+    ...(await from('callback-repository.ts')),
+    ...(await from('write-batch.ts')),
+  } as unknown as StoreCode;
+}
+const BEFORE = values.before === undefined ? undefined : await loadCopy(values.before);
 const MODES: readonly Mode[] =
-  BeforeBatch === undefined
+  BEFORE === undefined
     ? ['one commit per write', 'group commit']
     : ['group commit (before)', 'group commit'];
 
 async function round(mode: Mode, dir: string, n: number): Promise<{ perS: number; cpuUs: number }> {
-  const db = new Connection({
+  const code = mode === 'group commit (before)' && BEFORE ? BEFORE : THIS_TREE;
+  const db = new code.Connection({
     path: join(dir, `${n}.db`),
     synchronous: 'normal',
     busyTimeoutMs: 5000,
   });
-  migrate(db);
-  const invocations = new InvocationRepository(db);
-  const attempts = new AttemptRepository(db);
-  const logs = new LogRepository(db);
-  const callbacks = new CallbackRepository(db);
-  const batch: Batch =
-    mode === 'group commit (before)' && BeforeBatch ? new BeforeBatch(db) : new WriteBatch(db);
+  code.migrate(db);
+  const invocations = new code.InvocationRepository(db);
+  const attempts = new code.AttemptRepository(db);
+  const logs = new code.LogRepository(db);
+  const callbacks = new code.CallbackRepository(db);
+  const batch = new code.WriteBatch(db);
   // Before group commit, a single statement ran in autocommit, several in a transaction.
   const write = (work: () => void, single = false): Promise<void> =>
     mode === 'one commit per write'
