@@ -5,7 +5,7 @@ import type { GatewayMiddleware } from '../gateway-context.ts';
 /**
  * One structured line per request. Only the method, the path (never the query string, which may
  * carry secrets), the status, the time and the call id: no headers, so no Authorization value
- * can end up in a log.
+ * can end up in a log. `ms` is the time until the response was ready to be written.
  */
 export function requestLog(logger: Logger): GatewayMiddleware {
   return async (ctx, next) => {
@@ -21,8 +21,12 @@ export function requestLog(logger: Logger): GatewayMiddleware {
         callId: ctx.state.callId,
         ...(ctx.state.errorCode === undefined ? {} : { code: ctx.state.errorCode }),
       };
-      if (ctx.status >= 500) logger.warn(entry, 'request failed');
-      else logger.info(entry, 'request');
+      // Written once the response is out (Koa writes it after the middleware): the line is a
+      // JSON line and a synchronous write to stdout, which would otherwise hold every response back.
+      setImmediate(() => {
+        if (entry.status >= 500) logger.warn(entry, 'request failed');
+        else logger.info(entry, 'request');
+      });
     }
   };
 }

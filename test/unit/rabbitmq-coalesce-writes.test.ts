@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { ChannelModel } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { coalesceWrites } from '../../adapters/broker-rabbitmq/coalesce-writes.ts';
+import { testVhost } from '../e2e/support/rabbitmq.ts';
 
 let server: Server;
 let received = '';
@@ -68,4 +69,34 @@ test('frames written in one tick leave in one write, in order, at the end of the
 test('a connection whose socket is not where amqplib 2 keeps it is left alone', () => {
   const model = { connection: {} } as unknown as ChannelModel;
   assert.equal(coalesceWrites(model), false);
+});
+
+/**
+ * Publishes on a real connection and tells whether its frames were written before a
+ * setImmediate queued right after the publish ran (amqplib's Mux moves frames on setImmediate).
+ */
+async function writtenBeforeImmediate(idleMs: number): Promise<boolean> {
+  const model = await connect(testVhost(), { noDelay: true });
+  try {
+    const socket = (model.connection as unknown as { stream: Socket }).stream;
+    assert.equal(coalesceWrites(model, idleMs), true);
+    const channel = await model.createChannel();
+    const batches = writesOf(socket);
+    channel.publish('', 'no-such-queue', Buffer.from('{}'));
+    const written = await new Promise<boolean>((resolve) =>
+      setImmediate(() => resolve(batches.length > 0)),
+    );
+    await channel.close();
+    return written;
+  } finally {
+    await model.close();
+  }
+}
+
+test('a publish on an idle connection leaves in its own tick, not after the poll phase', async () => {
+  assert.equal(await writtenBeforeImmediate(0), true);
+});
+
+test('a publish on a busy connection waits for the Mux to gather the poll phase', async () => {
+  assert.equal(await writtenBeforeImmediate(Infinity), false);
 });

@@ -1,0 +1,142 @@
+/**
+ * Probe of sync HTTP latency at c=1 through RabbitMQ (not a test): `fn up` of this tree and of
+ * another checkout (a `git worktree` of the base commit, with node_modules linked), each on a
+ * vhost of its own, the latency row's handler deployed on both, measured in alternating rounds
+ * with the row's load generator (autocannon, one connection). Reports p50/p99 of each round and
+ * the CPU time per request of each `fn up` process tree (its isolate host processes included).
+ *
+ *   git worktree add --detach /tmp/base BASE && ln -s "$PWD/node_modules" /tmp/base/node_modules
+ *   node bench/probes/sync-trace.ts --before /tmp/base [--after DIR] [--rounds N] [--seconds S]
+ *     [--inline]
+ *
+ * The vhosts (fjord-probe-*) are created with rabbitmqctl and deleted at the end.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Children } from '../support/child.ts';
+import { httpRunner } from '../support/http-load.ts';
+import { percentile } from '../support/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    before: { type: 'string' },
+    after: { type: 'string' },
+    rounds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '5' },
+    inline: { type: 'boolean', default: false },
+  },
+});
+if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const HERE = resolve(import.meta.dirname, '../..');
+
+interface Stack {
+  url: string;
+  pids(): number[];
+  deploy(folder: string, name: string): Promise<void>;
+  call(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+type StartFjord = (options: Record<string, unknown>) => Promise<Stack>;
+
+function rabbitmqctl(...args: string[]): void {
+  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function vhostUrl(vhost: string): string {
+  const url = new URL(values.url);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return url.toString();
+}
+
+/** CPU seconds (user + system) of `pid` and every process below it. */
+function treeCpuS(pid: number): number {
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children === '' ? [] : children.split(' ')) total += treeCpuS(+child);
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return total;
+}
+
+async function start(root: string, label: string, children: Children): Promise<Stack> {
+  const { startFjord } = (await import(join(root, 'bench/targets/fjord.ts'))) as {
+    startFjord: StartFjord;
+  };
+  const vhost = `fjord-probe-${label}-${randomBytes(3).toString('hex')}`;
+  rabbitmqctl('add_vhost', vhost);
+  rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+  const dataDir = mkdtempSync(join(tmpdir(), `sync-trace-${label}-`));
+  const stack = await startFjord({
+    dataDir,
+    logFile: join(dataDir, 'fn-up.log'),
+    children,
+    broker: vhostUrl(vhost),
+    ...(values.inline ? { inlineIsolates: true } : {}),
+  });
+  const stop = stack.stop.bind(stack);
+  stack.stop = async () => {
+    await stop();
+    rabbitmqctl('delete_vhost', vhost);
+  };
+  await stack.deploy('bench-fetch', `probe-${label}`);
+  await stack.call(`probe-${label}`);
+  console.log(`${label}: ${root}, ${stack.url}, log ${dataDir}/fn-up.log`);
+  return stack;
+}
+
+const children = new Children();
+const stacks = {
+  before: await start(resolve(values.before), 'before', children),
+  after: await start(resolve(values.after ?? HERE), 'after', children),
+};
+const summary: Record<string, { p50: number[]; p99: number[]; cpuUs: number[] }> = {};
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
+    for (const label of order) {
+      const stack = stacks[label];
+      const run = httpRunner(`${stack.url}/fn/probe-${label}/?n=1`);
+      await run(1, 1);
+      const cpu0 = stack.pids().reduce((sum, pid) => sum + treeCpuS(pid), 0);
+      const { latenciesMs } = await run(1, SECONDS);
+      const cpu1 = stack.pids().reduce((sum, pid) => sum + treeCpuS(pid), 0);
+      const sorted = latenciesMs.toSorted((a, b) => a - b);
+      const entry = (summary[label] ??= { p50: [], p99: [], cpuUs: [] });
+      entry.p50.push(percentile(sorted, 50));
+      entry.p99.push(percentile(sorted, 99));
+      entry.cpuUs.push(((cpu1 - cpu0) / sorted.length) * 1e6);
+      const f = (n: number | undefined): string => (n ?? NaN).toFixed(3);
+      console.log(
+        `round ${round} ${label.padEnd(6)} p50 ${f(entry.p50.at(-1))} p99 ${f(entry.p99.at(-1))} ms, ` +
+          `${Math.round(entry.cpuUs.at(-1) ?? NaN)} µs CPU/req, ${sorted.length} req, ` +
+          `load ${(loadavg()[0] ?? 0).toFixed(2)}`,
+      );
+    }
+  }
+  const median = (xs: number[]): number =>
+    percentile(
+      xs.toSorted((a, b) => a - b),
+      50,
+    );
+  for (const [label, { p50, p99, cpuUs }] of Object.entries(summary)) {
+    console.log(
+      `median ${label.padEnd(6)} p50 ${median(p50).toFixed(3)} p99 ${median(p99).toFixed(3)} ms, ` +
+        `${Math.round(median(cpuUs))} µs CPU/req`,
+    );
+  }
+} finally {
+  await Promise.allSettled([stacks.before.stop(), stacks.after.stop()]);
+}
