@@ -9,24 +9,21 @@ import type ivm from 'isolated-vm';
 import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
-import type { Logger } from '../../core/logger.ts';
-import { bootIsolate, type BlankIsolates } from './blank-isolates.ts';
-import type { IsolateBundleCache } from './bundle-cache.ts';
+import { bootIsolate } from './blank-isolates.ts';
 import { loadBundle, RichCache, runBundle } from './run-bundle.ts';
-import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
+import type { Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
 import type { BridgeHandlers, RuntimeRefs } from './host-bridge.ts';
 import { HostCalls } from './host-calls.ts';
-import type { HostCrypto } from './host-crypto.ts';
-import type { EgressLookup } from './egress-addresses.ts';
-import { HostFetch, type FetchLimits } from './host-fetch.ts';
-import { queueOperation, type QueuePublisher } from './host-queue.ts';
+import { HostFetch } from './host-fetch.ts';
+import { queueOperation } from './host-queue.ts';
 import { HostTimers } from './host-timers.ts';
+import type { InstanceDeps } from './instance-deps.ts';
 import { errorMessage, isolateFailure, type DisposeReason } from './instance-faults.ts';
+import { dispatchInIsolate, drainIsolate } from './isolate-dispatch.ts';
 import { LogArrivals, linesSentBeforeNow } from './log-arrivals.ts';
 import type { LogCollector } from './log-collector.ts';
-import type { Prelude } from './prelude.ts';
-import type { HostCallReply, LoadReply, PreludeConfig, WireContext } from './protocol.ts';
+import type { HostCallReply, LoadReply } from './protocol.ts';
 
 export type { DispatchResult, Dispatched } from './decode-reply.ts';
 
@@ -38,22 +35,6 @@ export type InstanceState =
   | 'ready'
   /** Disposed: never used again. */
   | 'disposed';
-
-export interface InstanceDeps {
-  prelude: Prelude;
-  /** Isolates booted ahead from the prelude; a cold start takes one when it can. */
-  blanks?: BlankIsolates;
-  bundles: IsolateBundleCache;
-  config: PreludeConfig;
-  /** Runs crypto.subtle for every isolate (it keeps no state). */
-  crypto: HostCrypto;
-  fetchLimits: FetchLimits;
-  /** Resolves host names for fetch; the node's resolver by default. */
-  lookup?: EgressLookup;
-  /** Publishes ctx.queues sends of fetch and event handlers. */
-  publishQueue?: QueuePublisher;
-  logger?: Logger;
-}
 
 const MIN_MEMORY_MB = 8;
 
@@ -207,35 +188,14 @@ export class IsolateInstance {
     if (this.#state !== 'ready' || refs === undefined) {
       throw new Error(`cannot dispatch to an instance in state ${this.#state}`);
     }
-    const wire: WireContext = {
-      generation,
-      invocationId: ctx.id,
-      callId: ctx.callId,
-      attempt: ctx.attempt,
-      deadline: ctx.deadline,
-    };
-    const options = { arguments: { copy: true }, result: { promise: true, copy: true } } as const;
     const limit = this.#deps.config.maxResponseBytes;
-    if (payload.kind === 'http') {
-      const request = toWireRequest(payload.request);
-      const reply: unknown = await refs.dispatchHttp.apply(undefined, [request, wire], options);
-      await this.#arrivals.until(sentLines(reply));
-      return decodeDispatch('http', reply, limit);
-    }
-    const event = JSON.stringify(payload.data) ?? 'null';
-    const reply: unknown = await refs.dispatchEvent.apply(undefined, [event, wire], options);
-    await this.#arrivals.until(sentLines(reply));
-    return decodeDispatch('event', reply, limit);
+    return dispatchInIsolate(refs, this.#arrivals, payload, ctx, generation, limit);
   }
 
   /** Resolves once the invocation's ctx.waitUntil work has settled; rejects if the isolate failed. */
   async drain(generation: number): Promise<void> {
     const refs = this.#refs;
-    if (refs === undefined) return;
-    const sent: unknown = await refs.drain.apply(undefined, [generation], {
-      result: { promise: true },
-    });
-    await this.#arrivals.until(typeof sent === 'number' ? sent : 0);
+    if (refs !== undefined) await drainIsolate(refs, this.#arrivals, generation);
   }
 
   /**
@@ -317,10 +277,4 @@ export class IsolateInstance {
       // The isolate went away between the host timer firing and this call.
     }
   }
-}
-
-/** How many log lines a reply says were sent (a malformed count waits for nothing). */
-function sentLines(reply: unknown): number {
-  const count = (reply as { logs?: unknown } | null)?.logs;
-  return typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 0;
 }
