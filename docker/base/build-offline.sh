@@ -8,12 +8,18 @@
 # Node build makes a new image and an unchanged one is never rebuilt: the script is a fast no-op
 # when the image is present. `--print-tag` prints the tag without building anything.
 #
+# After moving to a new tag, this checkout untags only its own previous image, and only when no
+# other checkout still uses it (own-images.sh): other checkouts share the Docker engine.
+#
 # Environment: FJORD_NODE (node binary; default: `node` on PATH), FJORD_BASE_REPO (default
-# fjord/node-base).
+# fjord/node-base), FJORD_BASE_STATE_DIR (see own-images.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 BASE_DIR="$PWD"
 SHIM_DIR="$(cd ../shim && pwd)"
+TREE="$(cd ../.. && pwd -P)"
+# shellcheck source=own-images.sh
+source "$BASE_DIR/own-images.sh"
 REPO="${FJORD_BASE_REPO:-fjord/node-base}"
 NODE_BIN="$(readlink -f "${FJORD_NODE:-$(command -v node)}")"
 SHELL_BIN="$(readlink -f /bin/sh)"
@@ -54,8 +60,18 @@ if [ "${1:-}" = "--print-tag" ]; then
 fi
 
 image_present() { as_root docker image inspect "$TAG" >/dev/null 2>&1; }
-if image_present; then
+# Records the tag this checkout uses and untags the one it used before, unless another checkout
+# still uses that one (a container using it keeps it until the container is gone).
+use_tag() {
+  local previous
+  previous="$(record_image "$TREE" "$TAG")"
+  if [ -n "$previous" ] && [ "$previous" != "$TAG" ] && ! used_elsewhere "$TREE" "$previous"; then
+    as_root docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
   echo "$TAG"
+}
+if image_present; then
+  use_tag
   exit 0
 fi
 
@@ -63,7 +79,7 @@ fi
 exec 9>"${TMPDIR:-/tmp}/fjord-base-image.lock"
 flock 9
 if image_present; then
-  echo "$TAG"
+  use_tag
   exit 0
 fi
 
@@ -130,9 +146,4 @@ as_root tar --numeric-owner -C "$ROOT" -c . | as_root docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/node", "/opt/fjord/shim/main.mjs"]' \
   - "$TAG" >/dev/null
 say "built $TAG in ${SECONDS}s"
-# Earlier builds (an older shim or Node) are untagged; images built FROM them keep their layers,
-# and one a container still uses stays until that container is gone.
-for old in $(as_root docker image ls --format '{{.Repository}}:{{.Tag}}' "$REPO"); do
-  [ "$old" = "$TAG" ] || as_root docker image rm "$old" >/dev/null 2>&1 || true
-done
-echo "$TAG"
+use_tag
