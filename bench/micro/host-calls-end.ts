@@ -1,13 +1,13 @@
 /**
  * Micro-benchmark of the host-call scope every isolate invocation opens and closes
  * (runtime/isolate/host-calls.ts `begin` / `end`), for an invocation that makes no host call,
- * as most do: this tree's against another commit's copy (made as in sync-calls.ts, with
- * `runtime` in the archive), alternating in rounds in one process; CPU time per invocation.
+ * as most do: this tree's against another commit's copy (see before-copy.ts; `runtime` and
+ * `core` are enough), alternating in rounds in one process; CPU time per invocation.
  *
  * Run: node bench/micro/host-calls-end.ts --before /tmp/before [--invocations N] [--rounds N]
  */
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { beforeAndAfter, importFrom, median } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +16,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
   },
 });
-if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
 const N = Number(values.invocations);
 
 interface Scopes {
@@ -25,17 +24,11 @@ interface Scopes {
 }
 type ScopesClass = new (operations: object, deliver: () => void) => Scopes;
 
-async function load(root: string): Promise<ScopesClass> {
-  const module = (await import(join(root, 'runtime/isolate/host-calls.ts'))) as {
-    HostCalls: ScopesClass;
-  };
-  return module.HostCalls;
-}
-
-const variants = [
-  ['before', await load(resolve(values.before))],
-  ['after', await load(resolve(import.meta.dirname, '../..'))],
-] as const;
+const variants = await beforeAndAfter(
+  values.before,
+  async (root) =>
+    (await importFrom<{ HostCalls: ScopesClass }>(root, 'runtime/isolate/host-calls.ts')).HostCalls,
+);
 const perRound = new Map<string, number[]>();
 for (let r = 0; r < Number(values.rounds); r++) {
   for (const [name, HostCalls] of variants) {
@@ -52,6 +45,5 @@ for (let r = 0; r < Number(values.rounds); r++) {
   }
 }
 for (const [name, xs] of perRound) {
-  const median = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  console.log(`median ${name}: ${median.toFixed(2)} µs CPU per invocation (${N} invocations)`);
+  console.log(`median ${name}: ${median(xs).toFixed(2)} µs CPU per invocation (${N} invocations)`);
 }
