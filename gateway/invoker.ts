@@ -9,6 +9,12 @@ import { acceptedEvent } from './events-summaries.ts';
 import type { ActiveFunction } from './function-catalog.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ResultRecorder } from './result-recorder.ts';
+import { SyncRecordBatch } from './sync-record-batch.ts';
+
+/** How long a sync call's record waits for others to be written with (gateway/sync-record-batch.ts). */
+const SYNC_RECORD_DELAY_MS = 10;
+/** Sync records written together at most. */
+const SYNC_RECORD_BATCH = 64;
 
 /** One invocation as a route asks for it. */
 export interface InvocationRequest {
@@ -33,22 +39,28 @@ export interface InvokerOptions {
 /** Hands invocations to the broker, sync (waiting for the result) or async (accepted, queued). */
 export class Invoker {
   readonly #options: InvokerOptions;
-  /** Sync results being recorded after their response went out. */
-  readonly #recording = new Set<Promise<void>>();
+  /** Sync results to record after their response went out. */
+  readonly #records: SyncRecordBatch;
 
   constructor(options: InvokerOptions) {
     this.#options = options;
+    this.#records = new SyncRecordBatch({
+      ...options,
+      delayMs: SYNC_RECORD_DELAY_MS,
+      maxSize: SYNC_RECORD_BATCH,
+    });
   }
 
   /**
    * Runs a sync invocation and resolves with its result, failed ones included. Rejects with
    * BROKER_UNAVAILABLE when it cannot be sent, INVOCATION_TIMEOUT when no reply came in time.
    *
-   * The record is written here, from the reply, once the caller has its answer: the result does
-   * not travel a second time through a durable queue for it, which cost a replicated write, a
-   * delivery and an ack per call. The node publishes it that way only when this gateway may not
-   * get the reply (the caller's deadline ran out, or the reply could not be sent): see the
-   * agent's `#answer`. Recording is idempotent, so both ways at once do no harm.
+   * The record is written here, from the reply, once the caller has its answer (within
+   * SYNC_RECORD_DELAY_MS, with the others of its batch): the result does not travel a second
+   * time through a durable queue for it, which cost a replicated write, a delivery and an ack per
+   * call. The node publishes it that way only when this gateway may not get the reply (the
+   * caller's deadline ran out, or the reply could not be sent): see the agent's `#answer`.
+   * Recording is idempotent, so both ways at once do no harm.
    */
   async call(
     request: InvocationRequest,
@@ -60,34 +72,13 @@ export class Invoker {
     this.#assertBrokerUsable();
     const result = await this.#options.broker.call(message).catch(asBrokerError);
     this.#options.metrics.accepted(message.fn.name, 'sync');
-    this.#recordLater(result);
+    this.#records.add(result);
     return { message, result };
   }
 
   /** Resolves once the sync results received so far are recorded (or failed to be). */
   async settle(): Promise<void> {
-    await Promise.all(this.#recording);
-  }
-
-  /**
-   * Records a sync result after the current turn of the event loop, when its response has been
-   * written: the store write never delays the caller. When the store fails, the result goes to
-   * the durable results queue, as a node's would, and a gateway records it once the store is back.
-   */
-  #recordLater(result: InvocationResult): void {
-    const { record, broker, logger } = this.#options;
-    // Marked sync on the results queue too: the node may send a copy, and only one is counted.
-    const event = { type: 'finished', result, sync: true } as const;
-    const log = { id: result.id, fn: result.fn };
-    const recording = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => record([event], 'reply'))
-      .catch(async (error: unknown) => {
-        logger.warn({ err: error, ...log }, 'sync result not recorded; queued for a later write');
-        await broker.publishResult(event);
-      })
-      .catch((error: unknown) => logger.warn({ err: error, ...log }, 'sync result not recorded'))
-      .finally(() => this.#recording.delete(recording));
-    this.#recording.add(recording);
+    await this.#records.settle();
   }
 
   /**

@@ -116,10 +116,10 @@ test('a sync result the store cannot write goes to the results queue, and is rec
   store.recordResults = (results) =>
     failures-- > 0 ? Promise.reject(new Error('database is locked')) : original(results);
   const published: string[] = [];
-  const publish = h.broker.publishResult.bind(h.broker);
-  h.broker.publishResult = (event) => {
-    if (event.type === 'finished') published.push(event.result.id);
-    return publish(event);
+  const publish = h.broker.publishResults.bind(h.broker);
+  h.broker.publishResults = (events) => {
+    for (const event of events) if (event.type === 'finished') published.push(event.result.id);
+    return publish(events);
   };
   const pending = invoke(h, 'greet', '{}', '?wait=true');
   const call = await h.broker.calls.next();
