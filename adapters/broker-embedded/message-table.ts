@@ -84,6 +84,9 @@ export class MessageTable {
 
   /** Leases up to `limit` ready rows of `queue` to `owner`, oldest first. */
   lease(queue: string, owner: string, limit: number, now: number): LeasedRow[] {
+    // The UPDATE costs about 20 µs even when it finds nothing (its subquery, RETURNING), the
+    // probe well under 1 µs: a queue whose consumers keep up has no ready row most rounds.
+    if (!this.hasReady(queue, now)) return [];
     const rows = this.#lease.all(owner, queue, now, limit) as unknown as LeasedRow[];
     // RETURNING gives no order guarantee.
     return rows.sort((a, b) => a.seq - b.seq);
