@@ -4,12 +4,14 @@
  * `POST /v1/functions/NAME/invocations` from autocannon in a child process (so the client's CPU
  * is not counted). The broker is the in-memory one of the gateway tests, confirming at once:
  * what is measured is the gateway (auth, admission, ids, the acceptance's group commit, the
- * response, the request log to a synchronous /dev/null). This tree's gateway and store against
+ * response, the request log to a synchronous /dev/null). `--confirms grouped` confirms the
+ * enqueues of one event loop turn together, from one callback, as amqplib does with the
+ * confirms of one socket read (their acceptances then share a commit). This tree's gateway and store against
  * another commit's (a copy made with `git archive COMMIT core adapters gateway`, node_modules
  * linked), alternating in rounds; the figure is this process's CPU time per 202.
  *
  * Run: node bench/micro/gateway-requests.ts --before DIR [--seconds N] [--connections N]
- *        [--rounds N]
+ *        [--rounds N] [--confirms instant|grouped]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '4' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '5' },
+    confirms: { type: 'string', default: 'instant' },
     client: { type: 'string' },
     token: { type: 'string' },
   },
@@ -71,7 +74,9 @@ async function round(code: Code, dir: string, n: number): Promise<{ cpuUs: numbe
   await store.init();
   // As `fn up` logs to stderr: one synchronous write per line.
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
-  const gateway = code.createGateway({ store, broker: new FakeBroker(), logger });
+  const broker = new FakeBroker();
+  if (values.confirms === 'grouped') broker.beforeConfirm = groupedConfirms();
+  const gateway = code.createGateway({ store, broker, logger });
   await gateway.start();
   const handle = gateway.app.callback();
   const server = await listen(
@@ -97,6 +102,23 @@ async function round(code: Code, dir: string, n: number): Promise<{ cpuUs: numbe
   const accepted = statuses[202] ?? 0;
   if (accepted === 0) throw new Error(`no 202: ${JSON.stringify(statuses)}`);
   return { cpuUs: (used.user + used.system) / accepted, perS: accepted / seconds };
+}
+
+/** Holds each confirm until the end of the turn, then gives them all in one callback. */
+function groupedConfirms(): () => Promise<void> {
+  let waiting: (() => void)[] = [];
+  return () => {
+    if (waiting.length === 0) {
+      setImmediate(() => {
+        const now = waiting;
+        waiting = [];
+        for (const confirm of now) confirm();
+      });
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    waiting.push(resolve);
+    return promise;
+  };
 }
 
 function client(url: string, token: string): Promise<Record<number, number>> {
