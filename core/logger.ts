@@ -6,7 +6,8 @@ export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
+  /** `redact: []` turns redaction off, for lines whose fields cannot hold a secret. */
+  child(bindings: Record<string, unknown>, options?: { redact?: string[] }): Logger;
 }
 
 /**

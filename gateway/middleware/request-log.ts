@@ -8,6 +8,9 @@ import type { GatewayMiddleware } from '../gateway-context.ts';
  * can end up in a log. `ms` is the time until the response was ready to be written.
  */
 export function requestLog(logger: Logger): GatewayMiddleware {
+  // The fields below cannot hold a secret, so the logger's redaction paths (wildcards, about half
+  // of a line's cost: 6 -> 3 µs) are not run over them.
+  const log = logger.child({}, { redact: [] });
   return async (ctx, next) => {
     const started = performance.now();
     try {
@@ -24,8 +27,8 @@ export function requestLog(logger: Logger): GatewayMiddleware {
       // Written once the response is out (Koa writes it after the middleware): the line is a
       // JSON line and a synchronous write to stdout, which would otherwise hold every response back.
       setImmediate(() => {
-        if (entry.status >= 500) logger.warn(entry, 'request failed');
-        else logger.info(entry, 'request');
+        if (entry.status >= 500) log.warn(entry, 'request failed');
+        else log.info(entry, 'request');
       });
     }
   };

@@ -109,7 +109,13 @@ test('tokens never reach the log, and requests are logged with call id and statu
   });
   assert.equal(response.status, 200);
   await h.request('/v1/functions', { token: 'fjd_not_a_real_token' }).then((r) => r.body?.cancel());
+  // The request log's lines skip redaction: a token in the query string must not reach them.
+  await h
+    .request(`/v1/functions?token=${h.tokens.deploy}`, { token: 'invoke' })
+    .then((r) => r.body?.cancel());
   const lines = h.logLines.join('');
+  assert.ok(!lines.includes(h.tokens.deploy), 'token in a query string logged');
+  assert.ok(!lines.includes(h.tokens.invoke), 'invoke token logged');
   assert.ok(!lines.includes(h.tokens.admin), 'admin token logged');
   assert.ok(!lines.includes('fjd_not_a_real_token'), 'rejected token logged');
   const entry = h.logLines
