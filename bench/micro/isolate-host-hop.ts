@@ -4,7 +4,9 @@
  * host process), this tree's and, with --before, another commit's, alternating in rounds in one
  * process so the machine's load weighs on all alike. Reports the p50/p99 of each invoke and the
  * CPU time per invoke of this process plus its host processes (from /proc/PID/stat, in clock
- * ticks of 10 ms: use enough invocations per round). The hop is host p50 minus inline p50.
+ * ticks of 10 ms: use enough invocations per round), and the write syscalls per invoke of this
+ * process (/proc/self/io: the IPC messages to the host processes). The hop is host p50 minus
+ * inline p50.
  *
  * The other commit's executor is a copy of its `runtime`, `core` and `docker/shim` folders:
  *   mkdir -p /tmp/before && git archive COMMIT runtime core docker/shim | tar -x -C /tmp/before
@@ -103,13 +105,20 @@ interface Round {
   cpuUs: number;
   /** Of which in the host processes. */
   childUs: number;
+  /** Write syscalls of this process per invoke. */
+  writes: number;
   perSecond: number;
+}
+
+function writeSyscalls(): number {
+  return Number(/syscw: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1]);
 }
 
 async function round(variant: Variant): Promise<Round> {
   const times: number[] = [];
   const cpu = process.cpuUsage();
   const ticks = childTicks(variant.pids());
+  const writes = writeSyscalls();
   const began = performance.now();
   // C invocations in flight, each worker starting its next one when its last one is answered.
   const worker = async (count: number): Promise<void> => {
@@ -124,6 +133,7 @@ async function round(variant: Variant): Promise<Round> {
   await Promise.all(Array.from({ length: C }, () => worker(Math.ceil(N / C))));
   const perSecond = times.length / ((performance.now() - began) / 1000);
   const used = process.cpuUsage(cpu);
+  const written = writeSyscalls() - writes;
   const childMs = (childTicks(variant.pids()) - ticks) * TICK_MS;
   times.sort((a, b) => a - b);
   const at = (q: number): number =>
@@ -133,6 +143,7 @@ async function round(variant: Variant): Promise<Round> {
     p99: at(0.99),
     cpuUs: (((used.user + used.system) / 1000 + childMs) * 1000) / times.length,
     childUs: (childMs * 1000) / times.length,
+    writes: written / times.length,
     perSecond,
   };
 }
@@ -144,7 +155,8 @@ for (const variant of variants) {
 const results = new Map<string, Round[]>();
 const show = (r: Round): string =>
   `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, ` +
-  `CPU ${r.cpuUs.toFixed(0)} µs/invoke (hosts ${r.childUs.toFixed(0)}), ${r.perSecond.toFixed(0)}/s`;
+  `CPU ${r.cpuUs.toFixed(0)} µs/invoke (hosts ${r.childUs.toFixed(0)}), ` +
+  `${r.writes.toFixed(2)} writes/invoke, ${r.perSecond.toFixed(0)}/s`;
 for (let r = 0; r < Number(values.rounds); r++) {
   // Each round starts with another variant: the one after a burst runs beside the previous
   // variant's leftovers (its processes' GC and idle work), which cost it about 10% here.
@@ -164,6 +176,7 @@ for (const [name, rounds] of results) {
     p99: of('p99'),
     cpuUs: of('cpuUs'),
     childUs: of('childUs'),
+    writes: of('writes'),
     perSecond: of('perSecond'),
   };
   console.log(`median ${name} (c=${C}, gap ${GAP_MS} ms): ${show(medians)}`);
