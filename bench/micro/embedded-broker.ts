@@ -87,11 +87,12 @@ async function asyncThroughput(
   fn: string,
   tally: ResultTally | undefined,
   batch = 100,
+  prefetch = 64,
 ): Promise<Figures> {
   const withResults = tally !== undefined;
   let acked = 0;
   const { promise: done, resolve } = Promise.withResolvers<void>();
-  await broker.consume(fn, 64, async (d) => {
+  await broker.consume(fn, prefetch, async (d) => {
     if (withResults) {
       const { id, fn: spec } = d.message;
       const startedAt = Date.now();
@@ -130,6 +131,10 @@ const ROWS: [string, (broker: Broker, tally: ResultTally) => Promise<Figures>][]
   [
     'async, batches of 32: the consumer has room',
     (b) => asyncThroughput(b, 'async-paced', undefined, 32),
+  ],
+  [
+    'async, prefetch 4 (fn.json default) + backlog',
+    (b) => asyncThroughput(b, 'async-prefetch-4', undefined, 100, 4),
   ],
   [
     'async, + started/finished results consumed',
