@@ -194,6 +194,10 @@ export interface Store extends SecretStore {
   createToken(scope: TokenScope, label: string): Promise<{ record: TokenRecord; token: string }>;
   /** Resolves the token's record, or undefined when it is unknown. Constant-time on the hash. */
   verifyToken(token: string): Promise<TokenRecord | undefined>;
+  /** Every token's record, oldest first; never a secret or a hash. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Deletes the token with this id; false when there was none. */
+  deleteToken(id: string): Promise<boolean>;
 
   /** Stores the bundle (deduplicated by sha256) and creates the next version, made active. */
   createVersion(manifest: Manifest, bundle: string): Promise<VersionRecord>;

@@ -32,12 +32,23 @@ export function parseToken(token: unknown): { id: string; secret: string } | und
   return { id, secret };
 }
 
+/** The columns of a token's record, never its hash: what a list of tokens reads. */
+export const TOKEN_RECORD_COLUMNS = 'id, scope, label, created_at';
+
+/** A {@link TokenRow} without its hash, as a list reads it. */
+export type TokenRecordRow = Omit<TokenRow, 'hash'>;
+
+/** The record a row (with or without its hash) stands for. */
+export function tokenRecord(row: TokenRecordRow): TokenRecord {
+  return { id: row.id, scope: row.scope, label: row.label, createdAt: row.created_at };
+}
+
 /** The record of a stored token when the secret matches its hash (compared in constant time). */
 export function verifiedToken(row: TokenRow, secret: string): TokenRecord | undefined {
   const stored = Buffer.from(row.hash, 'hex');
   const given = sha256(secret);
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
-  return { id: row.id, scope: row.scope, label: row.label, createdAt: row.created_at };
+  return tokenRecord(row);
 }
 
 function sha256(text: string): Buffer {

@@ -108,6 +108,14 @@ export class PostgresStore implements Store {
     return this.#use().repos.tokens.verify(token);
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.#use().repos.tokens.list();
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return this.#use().repos.tokens.delete(id);
+  }
+
   async putSecret(fn: string, key: string, sealed: string): Promise<SecretInfo> {
     return this.#use().repos.secrets.put(fn, key, sealed);
   }

@@ -1,9 +1,12 @@
 import type { TokenRecord, TokenScope } from '../../core/store.ts';
 import {
   TOKEN_COLUMNS,
+  TOKEN_RECORD_COLUMNS,
   newToken,
   parseToken,
+  tokenRecord,
   verifiedToken,
+  type TokenRecordRow,
   type TokenRow,
 } from '../sql-store/token-rows.ts';
 import type { Queryable } from './database.ts';
@@ -41,5 +44,18 @@ export class TokenRepository {
     );
     const row = rows[0];
     return row === undefined ? undefined : verifiedToken(row, parsed.secret);
+  }
+
+  /** Oldest first; the hash is never read. */
+  async list(): Promise<TokenRecord[]> {
+    const { rows } = await this.#db.query<TokenRecordRow>(
+      `SELECT ${TOKEN_RECORD_COLUMNS} FROM tokens ORDER BY created_at, id`,
+    );
+    return rows.map(tokenRecord);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.#db.query('DELETE FROM tokens WHERE id = $1', [id]);
+    return rowCount > 0;
   }
 }

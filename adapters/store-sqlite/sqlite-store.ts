@@ -129,6 +129,14 @@ export class SqliteStore implements Store {
     return this.#use().tokens.verify(token);
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.#use().tokens.list();
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return this.#use().tokens.delete(id);
+  }
+
   async putSecret(fn: string, key: string, sealed: string): Promise<SecretInfo> {
     return this.#use().secrets.put(fn, key, sealed);
   }

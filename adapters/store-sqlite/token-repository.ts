@@ -1,9 +1,12 @@
 import type { TokenRecord, TokenScope } from '../../core/store.ts';
 import {
   TOKEN_COLUMNS,
+  TOKEN_RECORD_COLUMNS,
   newToken,
   parseToken,
+  tokenRecord,
   verifiedToken,
+  type TokenRecordRow,
   type TokenRow,
 } from '../sql-store/token-rows.ts';
 import type { Connection } from './connection.ts';
@@ -36,5 +39,16 @@ export class TokenRepository {
       id: parsed.id,
     });
     return row === undefined ? undefined : verifiedToken(row, parsed.secret);
+  }
+
+  /** Oldest first; the hash is never read. */
+  list(): TokenRecord[] {
+    return this.#db
+      .all<TokenRecordRow>(`SELECT ${TOKEN_RECORD_COLUMNS} FROM tokens ORDER BY created_at, id`)
+      .map(tokenRecord);
+  }
+
+  delete(id: string): boolean {
+    return this.#db.run('DELETE FROM tokens WHERE id = :id', { id }).changes > 0;
   }
 }

@@ -12,6 +12,7 @@ import { invocationCases } from './store-contract-invocations.ts';
 import { resultBurstCases } from './store-contract-results.ts';
 import { scheduleCases } from './store-contract-schedule.ts';
 import { secretCases } from './store-contract-secrets.ts';
+import { tokenCases } from './store-contract-tokens.ts';
 
 export interface StoreSubject {
   /** A fresh, empty database of the test's own (a file, a schema), removed after the test. */
@@ -52,4 +53,5 @@ export function storeContract(subject: StoreSubject): void {
   scheduleCases(opener);
   gatewayCases(opener);
   secretCases(opener);
+  tokenCases(opener);
 }
