@@ -24,6 +24,9 @@
  * | PUT /v1/functions/NAME/secrets/KEY | deploy | {@link SecretSetRequest} | {@link SecretView} |
  * | DELETE /v1/functions/NAME/secrets/KEY | deploy | | 204, or 404 SECRET_NOT_FOUND |
  * | GET /v1/functions/NAME/versions/N/secret-values | node only (not admin) | | {@link SecretValuesResponse}: the secrets version N declares |
+ * | POST /v1/tokens | admin | {@link TokenCreateRequest} | 201 {@link TokenCreateResponse}: the token, shown once |
+ * | GET /v1/tokens | admin | | {@link TokenListResponse} (records, never a secret or hash) |
+ * | DELETE /v1/tokens/ID | admin | | 204, or 404 TOKEN_NOT_FOUND |
  * | PUT /v1/images/SHA | deploy | a `docker save` tarball whose sha256 is SHA (streamed) | 201 or 200 {@link ImageUploadResponse} |
  * | HEAD /v1/images/SHA | deploy or node | | 200 with Content-Length, or 404; both with {@link IMAGE_LIMIT_HEADER} |
  * | GET /v1/images/SHA | node | | the tarball, application/x-tar |
@@ -306,6 +309,32 @@ export interface SecretListResponse {
 
 export interface SecretSetRequest {
   value: string;
+}
+
+/** A control API token as listed: never its secret nor its hash. */
+export interface TokenView {
+  /** 16 hex digits, the part of the token after `fjd_`; what DELETE /v1/tokens/ID takes. */
+  id: string;
+  scope: 'admin' | 'deploy' | 'invoke' | 'node';
+  /** What it is for, as given at creation ("" when none was). */
+  label: string;
+  createdAt: string;
+}
+
+export interface TokenCreateRequest {
+  scope: TokenView['scope'];
+  /** 1 to 64 printable characters; optional. */
+  label?: string;
+}
+
+export interface TokenCreateResponse {
+  /** The plaintext token: this is the only time it is shown. */
+  token: string;
+  record: TokenView;
+}
+
+export interface TokenListResponse {
+  tokens: TokenView[];
 }
 
 /**

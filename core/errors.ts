@@ -20,6 +20,10 @@ export const ERROR_STATUS = {
   INVALID_SECRET: 400,
   /** FN_SECRETS_KEY or the secrets key file is not 32 bytes of base64. */
   SECRETS_KEY_INVALID: 400,
+  /** POST /v1/tokens: a scope that is not admin, deploy, invoke or node. */
+  INVALID_TOKEN_SCOPE: 400,
+  /** POST /v1/tokens: a label that is empty, longer than 64 characters or not printable. */
+  INVALID_TOKEN_LABEL: 400,
   /** A config file (--config, FN_CONFIG) that does not parse or breaks its schema. */
   INVALID_CONFIG: 400,
   UNAUTHORIZED: 401,
@@ -32,6 +36,8 @@ export const ERROR_STATUS = {
   /** `fn node drain NAME`: no node with that id or hostname has been heard from lately. */
   NODE_NOT_FOUND: 404,
   SECRET_NOT_FOUND: 404,
+  /** DELETE /v1/tokens/ID: no token has that id (never created, or already deleted). */
+  TOKEN_NOT_FOUND: 404,
   /** A publish to a queue that does not exist (queue triggers declare theirs at deploy). */
   QUEUE_NOT_FOUND: 404,
   /** A publish to an exchange that no queue trigger binds (or that does not exist). */

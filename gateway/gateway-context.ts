@@ -13,7 +13,7 @@ import type { Invoker } from './invoker.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { NodeRegistry } from './node-registry.ts';
 import type { QueueDepths } from './queue-depths.ts';
-import type { TokenVerifier } from './token-cache.ts';
+import type { TokenGate } from './token-cache.ts';
 
 /** What the gateway's middleware keeps per request. */
 export interface GatewayState {
@@ -38,7 +38,7 @@ export type GatewayRouter = Router<GatewayState>;
 export interface GatewayDeps extends ResolvedGatewayOptions {
   functions: FunctionCatalog;
   /** Checks bearer tokens: the store behind a short-lived cache of verified ones. */
-  tokens: TokenVerifier;
+  tokens: TokenGate;
   invoker: Invoker;
   nodes: NodeRegistry;
   metrics: GatewayMetrics;

@@ -41,6 +41,7 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNodeRoutes } from './routes/nodes.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
 import { registerSecretRoutes } from './routes/secrets.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 import { Scheduler } from './scheduler.ts';
 import { TokenCache } from './token-cache.ts';
 
@@ -219,6 +220,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   registerNodeRoutes(router, deps);
   registerQueueRoutes(router, deps);
   registerSecretRoutes(router, deps);
+  registerTokenRoutes(router, deps);
   registerMetricsRoute(router, deps);
   registerDashboardRoutes(router, deps);
 

@@ -4,6 +4,12 @@ import type { Store, TokenRecord } from '../core/store.ts';
 /** What checks a bearer token: the store, or a {@link TokenCache} in front of it. */
 export type TokenVerifier = Pick<Store, 'verifyToken'>;
 
+/** A {@link TokenVerifier} that can be told a token is gone (DELETE /v1/tokens/ID). */
+export interface TokenGate extends TokenVerifier {
+  /** Stops believing the token with this record id, so its next request asks the store. */
+  forget(id: string): void;
+}
+
 export interface TokenCacheOptions {
   /** How long a verified token is believed without asking the store again; 0 disables. */
   ttlMs: number;
@@ -25,9 +31,10 @@ const DEFAULT_MAX_ENTRIES = 1000;
  * unknown or wrong token asks the store every time. Entries are keyed by sha256 of the whole
  * token, so the cache holds no secret, and a wrong secret with a known token id is another key.
  * A token deleted from the store still works here until its entry expires; with several
- * gateways each has its own cache, so that bound (the TTL) holds for all of them.
+ * gateways each has its own cache, so that bound (the TTL) holds for all of them; the gateway
+ * that deletes a token forgets it at once ({@link TokenCache.forget}).
  */
-export class TokenCache implements TokenVerifier {
+export class TokenCache implements TokenGate {
   readonly #store: TokenVerifier;
   readonly #ttlMs: number;
   readonly #maxEntries: number;
@@ -52,6 +59,13 @@ export class TokenCache implements TokenVerifier {
     const record = await this.#store.verifyToken(token);
     if (record !== undefined) this.#remember(key, record);
     return record;
+  }
+
+  /** Entries are keyed by the token's hash, not its id: a scan, over at most maxEntries. */
+  forget(id: string): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.record.id === id) this.#entries.delete(key);
+    }
   }
 
   #remember(key: string, record: TokenRecord): void {

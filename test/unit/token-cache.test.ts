@@ -14,7 +14,7 @@ interface Setup {
   store: SqliteStore;
   /** The store's verifyToken, counting the calls that reach it. */
   counted: TokenVerifier & { calls: number };
-  /** Deletes a token's row, as an operator would with SQL (there is no revoke route). */
+  /** Deletes a token's row past this cache, as another gateway's DELETE /v1/tokens/ID would. */
   deleteToken(id: string): void;
   clock: { now: number };
 }
@@ -119,4 +119,22 @@ test('at most maxEntries tokens are kept; the oldest goes first', async (t) => {
   assert.equal(s.counted.calls, 3, 'the two newest are kept');
   await cache.verifyToken(a);
   assert.equal(s.counted.calls, 4, 'the oldest was dropped');
+});
+
+test('forget(id) drops that token at once and keeps the others', async (t) => {
+  const s = await setup(t);
+  const gone = await s.store.createToken('invoke', 'gone');
+  const kept = await s.store.createToken('invoke', 'kept');
+  const cache = cacheOf(s);
+  await cache.verifyToken(gone.token);
+  await cache.verifyToken(kept.token);
+  s.deleteToken(gone.record.id);
+  assert.deepEqual(await cache.verifyToken(gone.token), gone.record, 'still believed: cached');
+  const calls = s.counted.calls;
+  cache.forget(gone.record.id);
+  cache.forget('0000000000000000');
+  assert.equal(await cache.verifyToken(gone.token), undefined);
+  assert.equal(s.counted.calls, calls + 1, 'the forgotten token asked the store');
+  assert.deepEqual(await cache.verifyToken(kept.token), kept.record);
+  assert.equal(s.counted.calls, calls + 1, 'the other one is still cached');
 });
