@@ -70,12 +70,8 @@ use_tag() {
   fi
   echo "$TAG"
 }
-if image_present; then
-  use_tag
-  exit 0
-fi
-
-# Several test files or nodes may ask at once: one builds, the others find the image.
+# Several test files or nodes may ask at once: one builds, the others find the image. The lock
+# also covers the fast path: a checkout recording a tag must not race another deleting it.
 exec 9>"${TMPDIR:-/tmp}/fjord-base-image.lock"
 flock 9
 if image_present; then
