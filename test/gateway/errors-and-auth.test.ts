@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorBody, FunctionListResponse, HealthResponse } from '../../core/api.ts';
+import { waitFor } from '../support/inbox.ts';
 import { errorOf, startHarness } from './harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -108,11 +109,24 @@ test('tokens never reach the log, and requests are logged with call id and statu
     headers: { 'x-call-id': 'logged-call' },
   });
   assert.equal(response.status, 200);
-  await h.request('/v1/functions', { token: 'fjd_not_a_real_token' }).then((r) => r.body?.cancel());
+  await h
+    .request('/v1/functions', {
+      token: 'fjd_not_a_real_token',
+      headers: { 'x-call-id': 'rejected-call' },
+    })
+    .then((r) => r.body?.cancel());
   // The request log's lines skip redaction: a token in the query string must not reach them.
   await h
-    .request(`/v1/functions?token=${h.tokens.deploy}`, { token: 'invoke' })
+    .request(`/v1/functions?token=${h.tokens.deploy}`, {
+      token: 'invoke',
+      headers: { 'x-call-id': 'query-token-call' },
+    })
     .then((r) => r.body?.cancel());
+  // A request's line is written after its response: wait for all three before looking.
+  const callIds = ['logged-call', 'rejected-call', 'query-token-call'];
+  await waitFor(() => callIds.every((id) => h.logLines.some((line) => line.includes(id))), {
+    what: 'the three request log lines',
+  });
   const lines = h.logLines.join('');
   assert.ok(!lines.includes(h.tokens.deploy), 'token in a query string logged');
   assert.ok(!lines.includes(h.tokens.invoke), 'invoke token logged');
