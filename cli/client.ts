@@ -22,6 +22,8 @@ import type {
   SecretListResponse,
   SecretSetRequest,
   SecretView,
+  TokenCreateResponse,
+  TokenListResponse,
   VersionListResponse,
 } from '../core/api.ts';
 import { CliError } from './errors.ts';
@@ -197,6 +199,19 @@ export class GatewayClient {
 
   async deleteSecret(name: string, key: string): Promise<void> {
     await this.#send('DELETE', `/v1/functions/${enc(name)}/secrets/${enc(key)}`);
+  }
+
+  /** Admin only: a new token of `scope`; the plaintext in the answer is shown only this once. */
+  createToken(scope: string, label?: string): Promise<TokenCreateResponse> {
+    return this.#json('POST', '/v1/tokens', { scope, ...(label === undefined ? {} : { label }) });
+  }
+
+  listTokens(): Promise<TokenListResponse> {
+    return this.#json('GET', '/v1/tokens');
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.#send('DELETE', `/v1/tokens/${enc(id)}`);
   }
 
   listNodes(): Promise<NodeListResponse> {

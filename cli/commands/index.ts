@@ -11,6 +11,7 @@ import { rm } from './rm.ts';
 import { rollback } from './rollback.ts';
 import { secret } from './secret.ts';
 import { status } from './status.ts';
+import { token } from './token.ts';
 import { versions } from './versions.ts';
 
 /** The commands that write functions or talk to a gateway, in the order `fn --help` lists them. */
@@ -28,4 +29,5 @@ export const FUNCTION_COMMANDS: readonly Command[] = [
   dlq,
   nodes,
   secret,
+  token,
 ];
