@@ -2,8 +2,8 @@
  * Probe of sync HTTP latency at c=1 through RabbitMQ (not a test): `fn up` of this tree and of
  * another checkout (a `git worktree` of the base commit, with node_modules linked), each on a
  * vhost of its own, the latency row's handler deployed on both, measured in alternating rounds
- * with the row's load generator (autocannon, one connection). Reports p50/p99 of each round and
- * the CPU time per request of each `fn up` process tree (its isolate host processes included).
+ * with the row's load generator (autocannon, one connection). Reports p50/p99/p99.9 of each round
+ * and the CPU time per request of each `fn up` process tree (its isolate host processes included).
  *
  *   git worktree add --detach /tmp/base BASE && ln -s "$PWD/node_modules" /tmp/base/node_modules
  *   node bench/probes/sync-trace.ts --before /tmp/base [--after DIR] [--rounds N] [--seconds S]
@@ -102,7 +102,8 @@ const stacks = {
   before: await start(resolve(values.before), 'before', children),
   after: await start(resolve(values.after ?? HERE), 'after', children),
 };
-const summary: Record<string, { p50: number[]; p99: number[]; cpuUs: number[] }> = {};
+const summary: Record<string, { p50: number[]; p99: number[]; p999: number[]; cpuUs: number[] }> =
+  {};
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
@@ -114,13 +115,15 @@ try {
       const { latenciesMs } = await run(1, SECONDS);
       const cpu1 = stack.pids().reduce((sum, pid) => sum + treeCpuS(pid), 0);
       const sorted = latenciesMs.toSorted((a, b) => a - b);
-      const entry = (summary[label] ??= { p50: [], p99: [], cpuUs: [] });
+      const entry = (summary[label] ??= { p50: [], p99: [], p999: [], cpuUs: [] });
       entry.p50.push(percentile(sorted, 50));
       entry.p99.push(percentile(sorted, 99));
+      entry.p999.push(percentile(sorted, 99.9));
       entry.cpuUs.push(((cpu1 - cpu0) / sorted.length) * 1e6);
       const f = (n: number | undefined): string => (n ?? NaN).toFixed(3);
       console.log(
-        `round ${round} ${label.padEnd(6)} p50 ${f(entry.p50.at(-1))} p99 ${f(entry.p99.at(-1))} ms, ` +
+        `round ${round} ${label.padEnd(6)} p50 ${f(entry.p50.at(-1))} p99 ${f(entry.p99.at(-1))} ` +
+          `p99.9 ${f(entry.p999.at(-1))} ms, ` +
           `${Math.round(entry.cpuUs.at(-1) ?? NaN)} µs CPU/req, ${sorted.length} req, ` +
           `load ${(loadavg()[0] ?? 0).toFixed(2)}`,
       );
@@ -131,9 +134,10 @@ try {
       xs.toSorted((a, b) => a - b),
       50,
     );
-  for (const [label, { p50, p99, cpuUs }] of Object.entries(summary)) {
+  for (const [label, { p50, p99, p999, cpuUs }] of Object.entries(summary)) {
     console.log(
-      `median ${label.padEnd(6)} p50 ${median(p50).toFixed(3)} p99 ${median(p99).toFixed(3)} ms, ` +
+      `median ${label.padEnd(6)} p50 ${median(p50).toFixed(3)} p99 ${median(p99).toFixed(3)} ` +
+        `p99.9 ${median(p999).toFixed(3)} ms, ` +
         `${Math.round(median(cpuUs))} µs CPU/req`,
     );
   }
