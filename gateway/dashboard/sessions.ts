@@ -62,6 +62,15 @@ export class SessionStore {
     return this.#sessions.delete(id);
   }
 
+  /** Ends every session opened with the token `tokenId` (it was deleted); how many there were. */
+  closeForToken(tokenId: string): number {
+    let closed = 0;
+    for (const [id, session] of this.#sessions) {
+      if (session.token.id === tokenId && this.#sessions.delete(id)) closed++;
+    }
+    return closed;
+  }
+
   get size(): number {
     return this.#sessions.size;
   }

@@ -9,7 +9,7 @@ import { createTokenRequestValidator } from './token-request.ts';
 /**
  * Control API tokens, for admins only: create one of any scope (the plaintext is answered once,
  * only its hash is kept), list the records, delete one. This gateway forgets a deleted token at
- * once; other gateways stop believing it when their cache entry expires (tokenCacheTtlMs).
+ * once, and ends its dashboard sessions opened with it; other gateways stop believing it when their cache entry expires (tokenCacheTtlMs).
  * Deleting the token the request itself carries is allowed.
  */
 export function registerTokenRoutes(router: GatewayRouter, deps: GatewayDeps): void {
@@ -34,8 +34,9 @@ export function registerTokenRoutes(router: GatewayRouter, deps: GatewayDeps): v
     const id = ctx.params.id ?? '';
     const deleted = await deps.store.deleteToken(id);
     // Forgotten even when the store had no such row (another gateway deleted it): this gateway
-    // may still believe it.
+    // may still believe it, in its cache or in dashboard sessions opened with it.
     deps.tokens.forget(id);
+    deps.sessions.closeForToken(id);
     if (!deleted) {
       throw new FjordError(
         'TOKEN_NOT_FOUND',

@@ -178,3 +178,28 @@ test('tokens: an admin may delete the token it authenticates with', async (t) =>
   assert.equal((await h.request('/v1/tokens', { token })).status, 401);
   assert.equal((await h.request('/v1/tokens', { token: 'admin' })).status, 200);
 });
+
+test('tokens: deleting a token ends the dashboard sessions opened with it', async (t) => {
+  const h = await startHarness(t);
+  const { token, record } = await created(h, { scope: 'invoke', label: 'dashboard' });
+  const login = await h.request('/v1/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  assert.equal(login.status, 201);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const other = await h.request('/v1/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: h.tokens.invoke }),
+  });
+  const otherCookie = (other.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  assert.equal((await h.request('/v1/functions', { headers: { cookie } })).status, 200);
+
+  const deleted = await h.request(`/v1/tokens/${record.id}`, { method: 'DELETE', token: 'admin' });
+  assert.equal(deleted.status, 204);
+  assert.equal((await h.request('/v1/functions', { headers: { cookie } })).status, 401);
+  const kept = await h.request('/v1/functions', { headers: { cookie: otherCookie } });
+  assert.equal(kept.status, 200, 'a session of another token lives on');
+});
