@@ -13,8 +13,8 @@ export const tokenRm = defineCommand({
 Deletes token ID (from \`fn token ls\`; a whole token works too, only its id is sent). The
 gateway that deletes it refuses it at once; other gateways sharing the store within their token
 cache TTL (5 s by default). Deleting the admin token of .fn/credentials.json is allowed: \`fn up\`
-and \`fn gateway\` write a new one at their next start when that file is gone. Needs an admin
-token. --json prints {"deleted": ID}.`,
+and \`fn gateway\` write a new one at their next start when the one there is gone or deleted.
+Needs an admin token. --json prints {"deleted": ID}.`,
   options: {},
   connects: true,
   async run({ values, positionals }, io) {
