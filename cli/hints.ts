@@ -28,7 +28,7 @@ const BY_CODE: Record<string, string> = {
 
 const BY_STATUS: Record<number, string> = {
   401: 'run `fn up` (it writes .fn/credentials.json) or pass --token / set FN_TOKEN',
-  403: 'this token lacks the scope: use a deploy or admin token',
+  403: 'this token lacks the scope named above: use a token that has it (an admin makes one with `fn token create --scope SCOPE`)',
   404: '`fn ls` lists functions',
   413: 'the request is too large for the gateway',
   502: '`fn logs NAME` shows what the function logged',
