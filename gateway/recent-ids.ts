@@ -1,17 +1,21 @@
 /**
  * Ids seen in the last while, in two generations: an id is kept at least `keepMs` and at most
- * twice that, and both adding and asking cost one Set operation, with no timer to stop.
+ * twice that, and both adding and asking cost one Set operation, with no timer to stop. A
+ * generation holds at most `maxPerGeneration` ids: past that it turns over early, so memory stays
+ * bounded however fast ids come (the oldest are then forgotten sooner than `keepMs`).
  */
 export class RecentIds {
   readonly #keepMs: number;
   readonly #now: () => number;
+  readonly #maxPerGeneration: number;
   #current = new Set<string>();
   #previous = new Set<string>();
   #rotateAt: number;
 
-  constructor(keepMs: number, now: () => number) {
+  constructor(keepMs: number, now: () => number, maxPerGeneration = 100_000) {
     this.#keepMs = keepMs;
     this.#now = now;
+    this.#maxPerGeneration = maxPerGeneration;
     this.#rotateAt = now() + keepMs;
   }
 
@@ -22,6 +26,11 @@ export class RecentIds {
 
   add(id: string): void {
     this.#rotate();
+    if (this.#current.size >= this.#maxPerGeneration) {
+      this.#previous = this.#current;
+      this.#current = new Set();
+      this.#rotateAt = this.#now() + this.#keepMs;
+    }
     this.#current.add(id);
   }
 

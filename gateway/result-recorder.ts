@@ -15,11 +15,11 @@ export type ResultRecorder = (
 ) => Promise<void>;
 
 /**
- * How long a gateway remembers the sync results it counted. A sync result's copy on the results
- * queue (ResultEvent.sync) comes a few ms after its reply; one that comes later finds the
- * record in the store instead.
+ * How long a gateway remembers the sync results it counted: until their records are surely
+ * written (the sync record batch waits 10 ms). A copy that comes later finds the record in the
+ * store instead, so forgetting sooner costs a store read, never a second count.
  */
-const COUNTED_SYNC_MS = 30_000;
+const COUNTED_SYNC_MS = 5_000;
 
 /**
  * Writes the progress reports and results nodes publish into the store. It is the handler of
@@ -37,7 +37,10 @@ const COUNTED_SYNC_MS = 30_000;
  * A sync result may arrive twice, from its reply and as a copy on the results queue (the node
  * sends one when the reply may have come too late): it is counted in fjord_invocations_total
  * once, by whichever comes first. This gateway remembers which sync results it counted; a copy
- * it does not remember is counted only when the store had no record of it before.
+ * it does not remember is counted only when the store had no record of it before. With several
+ * gateways, a copy taken by one before another has written the record from the reply (within
+ * about 10 ms of the reply) is counted by both: only replies within a second of their deadline
+ * have a copy, so this is rare, and it touches the metric only, never the record.
  */
 export function createResultRecorder(
   store: Store,

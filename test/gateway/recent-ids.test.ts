@@ -28,3 +28,13 @@ test('after a quiet spell longer than two generations nothing is remembered', ()
   now = 1_000;
   assert.equal(ids.has('a'), false);
 });
+
+test('a full generation turns over early, so at most two generations of ids are held', () => {
+  const ids = new RecentIds(60_000, () => 0, 2);
+  for (const id of ['a', 'b', 'c', 'd', 'e']) ids.add(id);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd', 'e'].map((id) => ids.has(id)),
+    [false, false, true, true, true],
+    'a and b forgotten early; c and d (the previous generation) and e kept',
+  );
+});

@@ -68,12 +68,40 @@ test('a full batch is written at once, and a waiting one once its delay is over'
   assert.deepEqual(recorded[1]?.ids, ['c']);
 });
 
-test('a batch the store cannot write goes to the results queue, marked sync', async () => {
+test('a batch the store cannot write goes to the results queue, one message each, marked sync', async () => {
   const { batch, queued } = batchWith({ delayMs: 60_000, maxSize: 64, failRecord: true });
   batch.add(result('a'));
   batch.add(result('b'));
   await batch.settle();
-  assert.equal(queued.length, 1);
-  assert.deepEqual(idsOf(queued[0] ?? []), ['a', 'b']);
-  assert.ok(queued[0]?.every((event) => event.type === 'finished' && event.sync === true));
+  // One message per result: a batch of large results could exceed the broker's message size.
+  assert.deepEqual(queued.map(idsOf).sort(), [['a'], ['b']]);
+  assert.ok(queued.flat().every((event) => event.type === 'finished' && event.sync === true));
+});
+
+test('once settling, a result that still comes is written at once and settle waits for it', async () => {
+  let release: () => void = () => undefined;
+  const recorded: string[][] = [];
+  const batch = new SyncRecordBatch({
+    record: async (burst) => {
+      recorded.push(idsOf(burst));
+      // The write of a result answered after settle() began is slow: settle must wait for it.
+      if (idsOf(burst).includes('b')) await new Promise<void>((resolve) => (release = resolve));
+    },
+    broker: { publishResults: async () => undefined },
+    logger: silentLogger(),
+    delayMs: 60_000,
+    maxSize: 64,
+  });
+  batch.add(result('a'));
+  let settled = false;
+  const settling = batch.settle().then(() => (settled = true));
+  batch.add(result('b'));
+  assert.deepEqual(recorded, [['a'], ['b']], 'b is written at once, not after the delay');
+  // Let every settled promise run: settle() must still be waiting on b's write.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, 'settle waits for the write of b');
+  release();
+  await settling;
+  batch.add(result('c'));
+  assert.deepEqual(recorded.at(-1), ['c'], 'written at once after settling too');
 });
