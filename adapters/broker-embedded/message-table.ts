@@ -10,8 +10,8 @@ export interface LeasedRow {
 
 /**
  * The durable queues, all in one table, FIFO by `seq`. A row is ready when no instance leases it
- * and its `available_at` has come; leasing marks it with the owner's id (a row may also be written leased), ack deletes it and
- * requeue clears the owner. Writes run inside the caller's transaction (see WriteBatch).
+ * and its `available_at` has come; leasing marks it with the owner's id (a row may also be
+ * written leased), ack deletes it and requeue clears the owner. Writes run inside the caller's transaction (see WriteBatch).
  * Statements are prepared once: the hot path never re-parses SQL.
  */
 export class MessageTable {

@@ -219,7 +219,7 @@ export class SqliteStore implements Store {
   async recordResults(results: readonly InvocationResult[]): Promise<void> {
     if (results.length === 0) return;
     const { batch, invocations, attempts, logs, callbacks } = this.#use();
-    // One write of the group commit, so one savepoint: the burst is recorded whole or not at all.
+    // One write of the group commit: the burst is recorded whole or not at all.
     await batch.run(() => {
       for (const result of results) {
         invocations.recordResult(result);
