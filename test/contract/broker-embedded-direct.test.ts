@@ -92,6 +92,25 @@ describe('EmbeddedBroker, enqueues written leased to a consumer with room', () =
     again.ack();
   });
 
+  test('a requeue and an enqueue in one turn: the requeued row goes first (prefetch 1)', async (t) => {
+    const broker = await open(t, await tempFile(t));
+    const fn = uniqueName();
+    const inbox = new Inbox<InvocationDelivery>();
+    await broker.consume(fn, 1, async (d) => inbox.push(d));
+    const [older, newer] = [invocation(fn, 'older'), invocation(fn, 'newer')];
+    await broker.enqueue(older);
+    const first = await inbox.next();
+    // The slot the requeue frees must not go to the newer message written leased around it.
+    first.requeue();
+    await broker.enqueue(newer);
+    const again = await inbox.next();
+    assert.deepEqual([again.message.id, again.attempt], [older.id, 2]);
+    again.ack();
+    const last = await inbox.next();
+    assert.deepEqual([last.message.id, last.attempt], [newer.id, 1]);
+    last.ack();
+  });
+
   for (const prefetch of [1, 8]) {
     test(`come after the older ready rows of their queue (prefetch ${prefetch})`, async (t) => {
       const path = await tempFile(t);
