@@ -15,8 +15,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * every write requested before it: the results amqplib delivers from one socket read, and the
  * acceptances whose publisher confirms arrived together (their continuations were queued
  * first). A microtask, not setImmediate: a caller polling the store in a loop of resolved
- * promises would starve a macrotask, and its writes with it. Each write
- * still resolves only after the commit that holds it, so a caller that answers 202 or acks a
+ * promises would starve a macrotask, and its writes with it; and on the real RabbitMQ path
+ * setImmediate grouped little more (3.9 writes a commit instead of 3.3) for no measurable CPU
+ * per invocation (BENCHMARKS.md, "Group commit: microtask or setImmediate"). Each write still
+ * resolves only after the commit that holds it, so a caller that answers 202 or acks a
  * result after awaiting it keeps the guarantee it had; a batch only saves the per-commit cost
  * (WAL frames of the same pages written once, one lock round trip).
  *
