@@ -13,16 +13,14 @@
  *
  * The vhosts (fjord-probe-*) are created with rabbitmqctl and deleted at the end.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Children } from '../support/child.ts';
 import { httpLoad } from '../support/http-load.ts';
 import { treeCpuMs } from '../support/process-tree.ts';
 import { percentile } from '../support/stats.ts';
+import { type ProbeStack, startProbeStack } from './probe-stack.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,52 +41,14 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
-interface Stack {
-  url: string;
-  token: string;
-  pids(): number[];
-  deploy(folder: string, name: string): Promise<void>;
-  finished(name: string, status?: string): Promise<number>;
-  stop(): Promise<void>;
-}
-type StartFjord = (options: Record<string, unknown>) => Promise<Stack>;
-
-function rabbitmqctl(...args: string[]): void {
-  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function vhostUrl(vhost: string): string {
-  const url = new URL(values.url);
-  url.pathname = `/${encodeURIComponent(vhost)}`;
-  return url.toString();
-}
-
-async function start(root: string, label: string, children: Children): Promise<Stack> {
-  const { startFjord } = (await import(join(root, 'bench/targets/fjord.ts'))) as {
-    startFjord: StartFjord;
-  };
-  const vhost = `fjord-probe-${label}-${randomBytes(3).toString('hex')}`;
-  rabbitmqctl('add_vhost', vhost);
-  rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
-  const dataDir = mkdtempSync(join(tmpdir(), `async-trace-${label}-`));
-  const stack = await startFjord({
-    dataDir,
-    logFile: join(dataDir, 'fn-up.log'),
-    children,
-    broker: vhostUrl(vhost),
-  });
-  const stop = stack.stop.bind(stack);
-  stack.stop = async () => {
-    await stop();
-    rabbitmqctl('delete_vhost', vhost);
-  };
+async function start(root: string, label: string, children: Children): Promise<ProbeStack> {
+  const stack = await startProbeStack({ root, label, amqpUrl: values.url, children });
   await stack.deploy('bench-event', `probe-${label}`);
-  console.log(`${label}: ${root}, ${stack.url}, log ${dataDir}/fn-up.log`);
   return stack;
 }
 
 /** One round: the load, then the drain; CPU per completed invocation and completions per s. */
-async function round(stack: Stack, name: string): Promise<{ cpuUs: number; perS: number }> {
+async function round(stack: ProbeStack, name: string): Promise<{ cpuUs: number; perS: number }> {
   const before = await Promise.all([stack.finished(name), stack.finished(name, 'failed')]);
   const cpu0 = await treeCpuMs(stack.pids());
   const started = performance.now();
@@ -113,7 +73,7 @@ async function round(stack: Stack, name: string): Promise<{ cpuUs: number; perS:
 }
 
 const children = new Children();
-const stacks: Stack[] = [];
+const stacks: ProbeStack[] = [];
 const summary = new Map<string, { cpuUs: number[]; perS: number[] }>();
 try {
   for (const tree of trees) stacks.push(await start(tree.root, tree.label, children));

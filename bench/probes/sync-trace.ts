@@ -11,15 +11,14 @@
  *
  * The vhosts (fjord-probe-*) are created with rabbitmqctl and deleted at the end.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Children } from '../support/child.ts';
 import { httpRunner } from '../support/http-load.ts';
+import { treeCpuMs } from '../support/process-tree.ts';
 import { percentile } from '../support/stats.ts';
+import { type ProbeStack, startProbeStack } from './probe-stack.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,64 +35,11 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const HERE = resolve(import.meta.dirname, '../..');
 
-interface Stack {
-  url: string;
-  pids(): number[];
-  deploy(folder: string, name: string): Promise<void>;
-  call(name: string): Promise<void>;
-  stop(): Promise<void>;
-}
-type StartFjord = (options: Record<string, unknown>) => Promise<Stack>;
-
-function rabbitmqctl(...args: string[]): void {
-  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function vhostUrl(vhost: string): string {
-  const url = new URL(values.url);
-  url.pathname = `/${encodeURIComponent(vhost)}`;
-  return url.toString();
-}
-
-/** CPU seconds (user + system) of `pid` and every process below it. */
-function treeCpuS(pid: number): number {
-  let total = 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children === '' ? [] : children.split(' ')) total += treeCpuS(+child);
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return total;
-}
-
-async function start(root: string, label: string, children: Children): Promise<Stack> {
-  const { startFjord } = (await import(join(root, 'bench/targets/fjord.ts'))) as {
-    startFjord: StartFjord;
-  };
-  const vhost = `fjord-probe-${label}-${randomBytes(3).toString('hex')}`;
-  rabbitmqctl('add_vhost', vhost);
-  rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
-  const dataDir = mkdtempSync(join(tmpdir(), `sync-trace-${label}-`));
-  const stack = await startFjord({
-    dataDir,
-    logFile: join(dataDir, 'fn-up.log'),
-    children,
-    broker: vhostUrl(vhost),
-    ...(values.inline ? { inlineIsolates: true } : {}),
-  });
-  const stop = stack.stop.bind(stack);
-  stack.stop = async () => {
-    await stop();
-    rabbitmqctl('delete_vhost', vhost);
-  };
+async function start(root: string, label: string, children: Children): Promise<ProbeStack> {
+  const fjord = values.inline ? { inlineIsolates: true } : {};
+  const stack = await startProbeStack({ root, label, amqpUrl: values.url, children, fjord });
   await stack.deploy('bench-fetch', `probe-${label}`);
   await stack.call(`probe-${label}`);
-  console.log(`${label}: ${root}, ${stack.url}, log ${dataDir}/fn-up.log`);
   return stack;
 }
 
@@ -111,15 +57,15 @@ try {
       const stack = stacks[label];
       const run = httpRunner(`${stack.url}/fn/probe-${label}/?n=1`);
       await run(1, 1);
-      const cpu0 = stack.pids().reduce((sum, pid) => sum + treeCpuS(pid), 0);
+      const cpu0 = await treeCpuMs(stack.pids());
       const { latenciesMs } = await run(1, SECONDS);
-      const cpu1 = stack.pids().reduce((sum, pid) => sum + treeCpuS(pid), 0);
+      const cpu1 = await treeCpuMs(stack.pids());
       const sorted = latenciesMs.toSorted((a, b) => a - b);
       const entry = (summary[label] ??= { p50: [], p99: [], p999: [], cpuUs: [] });
       entry.p50.push(percentile(sorted, 50));
       entry.p99.push(percentile(sorted, 99));
       entry.p999.push(percentile(sorted, 99.9));
-      entry.cpuUs.push(((cpu1 - cpu0) / sorted.length) * 1e6);
+      entry.cpuUs.push(((cpu1 - cpu0) / sorted.length) * 1e3);
       const f = (n: number | undefined): string => (n ?? NaN).toFixed(3);
       console.log(
         `round ${round} ${label.padEnd(6)} p50 ${f(entry.p50.at(-1))} p99 ${f(entry.p99.at(-1))} ` +
