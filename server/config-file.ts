@@ -38,6 +38,7 @@ export const SETTINGS: Readonly<Record<string, Setting>> = {
   tokenRateLimit: { flag: 'token-rate-limit', env: 'FN_TOKEN_RATE_LIMIT' },
   functionRateLimit: { flag: 'function-rate-limit', env: 'FN_FUNCTION_RATE_LIMIT' },
   maxQueued: { flag: 'max-queued', env: 'FN_MAX_QUEUED' },
+  tokenCacheMs: { flag: 'token-cache-ms', env: 'FN_TOKEN_CACHE_MS' },
   // FN_SECRETS_KEY holds the key itself: set, it wins over the file's key file.
   secretsKeyFile: { flag: 'secrets-key-file', env: 'FN_SECRETS_KEY', path: true },
   exitWhenDrained: { flag: 'exit-when-drained' },

@@ -89,6 +89,12 @@ const LIMIT_OPTIONS = {
     description:
       'invocations queued over all functions from which new ones get 503 OVERLOADED (else FN_MAX_QUEUED; default 0: no cap)',
   },
+  'token-cache-ms': {
+    type: 'string',
+    placeholder: 'MS',
+    description:
+      'how long a verified token is believed without asking the store again, so a token deleted elsewhere works that much longer here (else FN_TOKEN_CACHE_MS; default 5000; 0 disables)',
+  },
 } as const;
 
 const CONFIG_OPTION = {
@@ -163,6 +169,7 @@ Ctrl-C or SIGTERM drains in-flight invocations and stops; a second one exits at 
       ...prewarm(values, 'up'),
       ...isolateHost(values['isolate-host'], 'up'),
       ...admissionLimits(values, io, 'up'),
+      ...tokenCache(values['token-cache-ms'], 'up'),
       broker: values.broker,
       ...secretsKey(values, io),
       examples: values.examples !== false,
@@ -189,6 +196,7 @@ the token nodes pass to \`fn node --token\`.
       kind: 'gateway',
       ...listening(values, io, 'gateway'),
       ...admissionLimits(values, io, 'gateway'),
+      ...tokenCache(values['token-cache-ms'], 'gateway'),
       broker,
       ...secretsKey(values, io),
       examples: false,
@@ -311,6 +319,14 @@ function secretsKey(
     ...(file === undefined ? {} : { secretsKeyFile: resolve(io.cwd, file) }),
     ...(key === undefined ? {} : { secretsKey: key }),
   };
+}
+
+/** --token-cache-ms (its environment variable and config key are applied before). */
+function tokenCache(
+  value: string | undefined,
+  command: string,
+): Pick<ServeRequest, 'tokenCacheMs'> {
+  return value === undefined ? {} : { tokenCacheMs: parseCount(command, 'token-cache-ms', value) };
 }
 
 /** Rate limits and the queue-length cap: flags first, then the environment. */

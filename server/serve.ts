@@ -34,6 +34,8 @@ export interface ServeRequest {
   secretsKey?: string;
   /** Rate limits and the queue-length cap of the gateway (all off when absent). */
   admissionLimits?: AdmissionOptions;
+  /** How long the gateway believes a verified token (its default when absent). */
+  tokenCacheMs?: number;
   examples: boolean;
   json: boolean;
   /** fn node --exit-when-drained: stop (exit 0) once a `fn node drain` finished. */
@@ -66,6 +68,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
       blankIsolates: request.blankIsolates,
       isolateHost: request.isolateHost,
       admissionLimits: request.admissionLimits,
+      tokenCacheMs: request.tokenCacheMs,
       ...(secretsCipher === undefined ? {} : { secretsCipher }),
       examples: request.examples,
       ...(request.exitWhenDrained ? { onDrained: () => drained.abort() } : {}),

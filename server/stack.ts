@@ -60,6 +60,8 @@ export interface StackOptions {
   secretsCipher?: SecretCipher;
   /** The gateway's rate limits and queue-length cap (gateway/admission.ts); all off when absent. */
   admissionLimits?: AdmissionOptions | undefined;
+  /** How long the gateway believes a verified token (gateway/token-cache.ts); its default when absent. */
+  tokenCacheMs?: number | undefined;
   /** Deploy the example functions when missing (fn up). */
   examples?: boolean;
   drainGraceMs?: number;
@@ -110,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ? {}
           : { admissionLimits: options.admissionLimits }),
         ...(options.secretsCipher === undefined ? {} : { secretsCipher: options.secretsCipher }),
+        ...(options.tokenCacheMs === undefined ? {} : { tokenCacheTtlMs: options.tokenCacheMs }),
       });
       running.gateway = gateway;
       await gateway.start();
