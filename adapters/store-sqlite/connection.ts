@@ -19,6 +19,7 @@ export interface ConnectionOptions {
 export class Connection {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  #epoch = 0;
 
   constructor(options: ConnectionOptions) {
     this.#db = new DatabaseSync(options.path, {
@@ -36,7 +37,17 @@ export class Connection {
     return this.#db.isTransaction;
   }
 
+  /**
+   * Changes with every exec (BEGIN, COMMIT, SAVEPOINT, ROLLBACK...). Inside a write transaction
+   * no other connection can write, so a fact read there holds, as far as others go, while the
+   * epoch stays the same; a rollback of any kind changes it.
+   */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
   exec(sql: string): void {
+    this.#epoch++;
     this.#db.exec(sql);
   }
 
@@ -61,12 +72,15 @@ export class Connection {
    */
   transaction<T>(work: () => T): T {
     if (this.#db.isTransaction) return work();
+    this.#epoch++;
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const value = work();
+      this.#epoch++;
       this.#db.exec('COMMIT');
       return value;
     } catch (error) {
+      this.#epoch++;
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw error;
     }

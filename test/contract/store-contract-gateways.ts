@@ -106,6 +106,30 @@ export function gatewayCases({ open }: Opener): void {
     assert.deepEqual([...taken].sort(), ids, 'each callback leased exactly once');
   });
 
+  test('a callback registered through one gateway is made due by a burst another records', async (t) => {
+    const [a, b] = await twoGateways(t);
+    const url = 'http://127.0.0.1:9/hook';
+    // b records bursts without callbacks before and after a registers one, in one group commit.
+    await b.recordResults([result('inv-plain-0')]);
+    await a.createInvocation(queued('inv-hooked'), { callbackUrl: url });
+    await Promise.all([
+      b.recordResults([result('inv-plain-1'), result('inv-hooked'), result('inv-plain-2')]),
+      b.recordResults([result('inv-plain-3')]),
+    ]);
+    assert.equal((await b.getInvocation('inv-hooked'))?.callback?.state, 'pending');
+    const now = Date.now() + 1000;
+    assert.deepEqual(await b.claimCallbacks(now, 10, now + 500), [
+      { invocationId: 'inv-hooked', url, attempts: 0 },
+    ]);
+    // Acceptance and result in one group commit of one gateway: due as well.
+    await Promise.all([
+      b.recordResults([result('inv-plain-4')]),
+      a.createInvocation(queued('inv-hooked-2'), { callbackUrl: url }),
+      a.recordResults([result('inv-plain-5'), result('inv-hooked-2')]),
+    ]);
+    assert.equal((await a.getInvocation('inv-hooked-2'))?.callback?.state, 'pending');
+  });
+
   test('a follower of the logs misses no line while two gateways record results at once', async (t) => {
     const gateways = await twoGateways(t);
     const [a] = gateways;
