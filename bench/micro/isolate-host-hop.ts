@@ -13,7 +13,7 @@
  *   ln -s "$PWD/node_modules" /tmp/before/node_modules
  *
  * Run: node bench/micro/isolate-host-hop.ts [--before /tmp/before] [--invocations N] [--rounds N]
- *        [--concurrency C] [--gap-ms MS]
+ *        [--concurrency C] [--gap-ms MS] [--event]
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Executor } from '../../core/executor.ts';
 import { FixtureBundles } from '../../test/fixtures/bundles/fixture-bundles.ts';
-import { httpPayload, invocationContext } from '../../test/fixtures/bundles/invocations.ts';
+import {
+  eventPayload,
+  httpPayload,
+  invocationContext,
+} from '../../test/fixtures/bundles/invocations.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +34,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1' },
     'gap-ms': { type: 'string', default: '0' },
+    /** An event handler (event-echo) instead of the fetch one, as in the async row. */
+    event: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.invocations);
@@ -88,8 +94,10 @@ function childTicks(pids: number[]): number {
 }
 
 const fixtures = new FixtureBundles();
-const fn = await fixtures.spec('hello');
-const payload = httpPayload('GET', 'http://hop.test/');
+const fn = await fixtures.spec(values.event ? 'event-echo' : 'hello');
+const payload = values.event
+  ? eventPayload({ name: 'hop' })
+  : httpPayload('GET', 'http://hop.test/');
 const here = resolve(import.meta.dirname, '../..');
 const variants = [
   await inline(here, fixtures),

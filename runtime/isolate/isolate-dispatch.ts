@@ -9,7 +9,7 @@ import type { InvocationPayload } from '../../core/messages.ts';
 import { decodeDispatch, toWireRequest, type Dispatched } from './decode-reply.ts';
 import type { RuntimeRefs } from './host-bridge.ts';
 import type { LogArrivals } from './log-arrivals.ts';
-import type { WireContext } from './protocol.ts';
+import type { WireContextArgs } from './protocol.ts';
 
 /** Runs `payload` in the isolate behind `refs`; rejects when the isolate failed underneath it. */
 export async function dispatchInIsolate(
@@ -20,22 +20,21 @@ export async function dispatchInIsolate(
   generation: number,
   maxResponseBytes: number,
 ): Promise<Dispatched> {
-  const wire: WireContext = {
-    generation,
-    invocationId: ctx.id,
-    callId: ctx.callId,
-    attempt: ctx.attempt,
-    deadline: ctx.deadline,
-  };
-  const options = { arguments: { copy: true }, result: { promise: true, copy: true } } as const;
+  const wire: WireContextArgs = [generation, ctx.id, ctx.callId, ctx.attempt, ctx.deadline];
   if (payload.kind === 'http') {
     const request = toWireRequest(payload.request);
-    const reply: unknown = await refs.dispatchHttp.apply(undefined, [request, wire], options);
+    const reply: unknown = await refs.dispatchHttp.apply(undefined, [request, ...wire], {
+      arguments: { copy: true },
+      result: { promise: true, copy: true },
+    });
     await arrivals.until(sentLines(reply));
     return decodeDispatch('http', reply, maxResponseBytes);
   }
+  // Strings and numbers only: they cross as they are, without the structured clone of `copy`.
   const event = JSON.stringify(payload.data) ?? 'null';
-  const reply: unknown = await refs.dispatchEvent.apply(undefined, [event, wire], options);
+  const reply: unknown = await refs.dispatchEvent.apply(undefined, [event, ...wire], {
+    result: { promise: true, copy: true },
+  });
   await arrivals.until(sentLines(reply));
   return decodeDispatch('event', reply, maxResponseBytes);
 }

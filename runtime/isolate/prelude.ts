@@ -24,7 +24,7 @@ const FILENAME = 'fjord:prelude.js';
  * cold start). V8 runs the warm-up in a throwaway context: only the compiled code is kept.
  */
 function warmDispatch(): string {
-  const wire = `{ generation: 1, invocationId: 'w', callId: 'w', attempt: 1, deadline: 0 }`;
+  const wire = `1, 'w', 'w', 1, 0`;
   return `{
     const stub = () => {};
     const runtime = globalThis.${INSTALL_GLOBAL}((n) => new Uint8Array(n), stub, stub, stub, stub,

@@ -73,6 +73,18 @@ export interface WireContext {
   deadline: number;
 }
 
+/**
+ * A {@link WireContext} as the arguments of a dispatch: primitives cross into the isolate as they
+ * are, where an object is structured-cloned each way (about 6 µs of a 45 µs call, measured).
+ */
+export type WireContextArgs = [
+  generation: number,
+  invocationId: string,
+  callId: string,
+  attempt: number,
+  deadline: number,
+];
+
 export interface WireRequest {
   method: string;
   url: string;
@@ -122,8 +134,8 @@ export interface PreludeRuntime {
   /** Attributes logs and timers to invocation `generation` (used while a cold start loads code). */
   begin(generation: number): void;
   load(env: Record<string, string>): LoadReply;
-  dispatchHttp(request: WireRequest, ctx: WireContext): Promise<Draining<HttpReply>>;
-  dispatchEvent(eventJson: string, ctx: WireContext): Promise<Draining<EventReply>>;
+  dispatchHttp(request: WireRequest, ...ctx: WireContextArgs): Promise<Draining<HttpReply>>;
+  dispatchEvent(eventJson: string, ...ctx: WireContextArgs): Promise<Draining<EventReply>>;
   /**
    * Resolves when invocation `generation`'s waitUntil work has settled, then ends it; with the
    * number of log lines the invocation sent in all.

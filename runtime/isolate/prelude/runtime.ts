@@ -12,6 +12,7 @@ import type {
   ModuleShape,
   PreludeRuntime,
   WireContext,
+  WireContextArgs,
   WireError,
   WireRequest,
 } from '../protocol.ts';
@@ -58,6 +59,16 @@ function describe(value: unknown): string {
 }
 
 /** A copy that owns exactly its bytes, so the host never receives a larger backing buffer. */
+function wireContext([
+  generation,
+  invocationId,
+  callId,
+  attempt,
+  deadline,
+]: WireContextArgs): WireContext {
+  return { generation, invocationId, callId, attempt, deadline };
+}
+
 function tight(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? bytes
@@ -216,7 +227,8 @@ export function createRuntime({
       return { ok: true, shape };
     },
 
-    async dispatchHttp(wire: WireRequest, wctx: WireContext): Promise<Draining<HttpReply>> {
+    async dispatchHttp(wire: WireRequest, ...args: WireContextArgs): Promise<Draining<HttpReply>> {
+      const wctx = wireContext(args);
       begin(wctx.generation);
       const fetch = shape === null ? undefined : (entry as HandlerObject).fetch;
       if (typeof fetch !== 'function') {
@@ -235,7 +247,11 @@ export function createRuntime({
       return run(wctx, (ctx) => fetch.call(entry, request, env, ctx), toHttpReply);
     },
 
-    async dispatchEvent(eventJson: string, wctx: WireContext): Promise<Draining<EventReply>> {
+    async dispatchEvent(
+      eventJson: string,
+      ...args: WireContextArgs
+    ): Promise<Draining<EventReply>> {
+      const wctx = wireContext(args);
       begin(wctx.generation);
       const event = parse(eventJson) as unknown;
       // A queue batch goes to queue(batch, env, ctx), or message by message to a handler.
