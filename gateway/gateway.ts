@@ -85,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const events = new EventHub(logger);
   const { admission, depths } = createAdmission(resolved, metrics);
   const recordResults = createResultRecorder(store, metrics, events);
+  const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
   const deps: GatewayDeps = {
     ...resolved,
     ...createDashboardState(resolved, events),
@@ -93,7 +94,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     functions: new FunctionCatalog(store, resolved.functionCacheTtlMs, resolved.now),
     tokens: new TokenCache(store, { ttlMs: resolved.tokenCacheTtlMs, now: resolved.now }),
     nodes: new NodeRegistry(resolved.heartbeatMs, resolved.now),
-    invoker: new Invoker({ ...resolved, metrics, events, record: recordResults }),
+    invoker: new Invoker({
+      ...resolved,
+      metrics,
+      events,
+      record: recordResults,
+      onCallback: () => callbacks.expect(),
+    }),
     validateManifest: createManifestValidator(),
     admission,
     depths,
@@ -107,7 +114,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     intervalMs: resolved.dashboard.queueFeedMs,
   });
   const app = createApp(deps);
-  const callbacks = new CallbackDispatcher({ ...resolved, options: resolved.callbacks });
   const onResults = async (burst: readonly ResultEvent[]): Promise<void> => {
     await recordResults(burst);
     // An invocation may have ended here: its callback is due now, not at the next poll.

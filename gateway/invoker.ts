@@ -34,6 +34,8 @@ export interface InvokerOptions {
   now: () => number;
   /** Records results as the result recorder does (gateway/result-recorder.ts). */
   record: ResultRecorder;
+  /** Told of each accepted invocation with a callback (CallbackDispatcher.expect). */
+  onCallback?: () => void;
 }
 
 /** Hands invocations to the broker, sync (waiting for the result) or async (accepted, queued). */
@@ -116,6 +118,7 @@ export class Invoker {
         },
         options.callbackUrl === undefined ? {} : { callbackUrl: options.callbackUrl },
       );
+      if (options.callbackUrl !== undefined) this.#options.onCallback?.();
     } catch (error) {
       // The message is durable and will run, and its result will create the record (the result
       // recorder retries until the store is back). Failing now would only make the client send

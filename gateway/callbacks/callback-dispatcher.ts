@@ -33,6 +33,13 @@ export class CallbackDispatcher {
   #running = false;
   #ticking = false;
   #again = false;
+  /**
+   * Callbacks registered through this gateway and not yet claimed by it (an upper bound: one
+   * claimed by another gateway stays counted). While it is 0, a result burst ending here cannot
+   * have made one of them due, and wake() leaves the store alone: most invocations have no
+   * callback. Those registered elsewhere, or before a restart, are found by the poll.
+   */
+  #expected = 0;
 
   constructor(deps: CallbackDispatcherDeps) {
     this.#deps = deps;
@@ -41,14 +48,25 @@ export class CallbackDispatcher {
 
   start(): void {
     this.#running = true;
-    this.wake();
+    this.#look();
+  }
+
+  /** Counts a callback registered through this gateway (an invocation accepted with one). */
+  expect(): void {
+    this.#expected++;
   }
 
   /**
-   * Looks for due callbacks soon (an invocation just ended here). Wakes of one event-loop turn
-   * (a batch of results) make one look.
+   * Looks for due callbacks soon (an invocation just ended here), if a callback registered
+   * through this gateway is not claimed yet. Wakes of one event-loop turn (a batch of results)
+   * make one look.
    */
   wake(): void {
+    if (this.#expected > 0) this.#look();
+  }
+
+  /** Looks for due callbacks in the next turn of the event loop. */
+  #look(): void {
     if (!this.#running || this.#woken !== undefined) return;
     this.#woken = setImmediate(() => {
       this.#woken = undefined;
@@ -95,6 +113,7 @@ export class CallbackDispatcher {
     if (free <= 0) return;
     const at = now();
     const tasks = await store.claimCallbacks(at, free, at + leaseMs(options));
+    this.#expected = Math.max(0, this.#expected - tasks.length);
     for (const task of tasks) {
       const work = this.#send(task).catch((error: unknown) =>
         this.#log.error({ err: error, id: task.invocationId }, 'callback try not recorded'),
@@ -102,7 +121,7 @@ export class CallbackDispatcher {
       this.#inflight.add(work);
       void work.finally(() => {
         this.#inflight.delete(work);
-        this.wake(); // a slot is free: more may be due
+        this.#look(); // a slot is free: more may be due
       });
     }
   }

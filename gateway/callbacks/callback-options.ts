@@ -1,6 +1,10 @@
 /** How the gateway delivers `X-Callback-Url` callbacks. */
 export interface CallbackOptions {
-  /** How often the store is asked for due callbacks (a result recorded here wakes it at once). */
+  /**
+   * How often the store is asked for due callbacks. The result of an invocation accepted with a
+   * callback through this gateway wakes it at once; others' (another gateway's, or accepted
+   * before a restart) are found within this.
+   */
   pollMs: number;
   /** How long one POST may take. */
   timeoutMs: number;

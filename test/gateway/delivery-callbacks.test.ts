@@ -177,3 +177,37 @@ test('a callback due while no gateway ran is delivered by the next one to start'
   assert.equal(received.body.id, 'inv-1');
   assert.equal(received.body.result, 'done');
 });
+
+test('a result burst asks the store for due callbacks only when one was registered here', async (t) => {
+  const { url, got } = await receiver(t, [204]);
+  // No poll within the test: only the wake of a result burst can deliver.
+  const h = await startHarness(t, { callbacks: { pollMs: 600_000 } });
+  await h.deploy('job');
+  let claims = 0;
+  const claim = h.store.claimCallbacks.bind(h.store);
+  h.store.claimCallbacks = (...args) => {
+    claims++;
+    return claim(...args);
+  };
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
+  const before = claims;
+
+  const plain = await h.request('/v1/functions/job/invocations', {
+    method: 'POST',
+    token: 'invoke',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  assert.equal(plain.status, 202);
+  await finish(h, ((await plain.json()) as AcceptedResponse).id);
+  await nextTurn();
+  await nextTurn();
+  assert.equal(claims, before, 'no callback registered: the burst left the store alone');
+
+  const id = await acceptWithCallback(h, url);
+  await finish(h, id);
+  const received = await got.next();
+  assert.equal(received.body.id, id);
+  assert.ok(claims > before);
+});
