@@ -1,9 +1,9 @@
-import type { Channel } from 'amqplib';
+import type { Channel, MessageProperties } from 'amqplib';
 import type { InvocationDelivery, InvocationHandler } from '../../core/broker.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DeadLetter, InvocationMessage, InvocationResult } from '../../core/messages.ts';
 import { attemptOf, decode } from './codec.ts';
-import type { ConsumerSpec } from './managed-consumer.ts';
+import type { ConsumerSpec, Settle } from './managed-consumer.ts';
 
 export interface InvocationConsumerOptions {
   fn: string;
@@ -59,38 +59,18 @@ export function invocationConsumer(options: InvocationConsumerOptions): Consumer
         settle('ack');
         return;
       }
-      const { replyTo, correlationId } = raw.properties as {
-        replyTo?: unknown;
-        correlationId?: unknown;
-      };
       // A retried or redriven copy starts its own delivery count where the previous copy ended.
       const attempt = (message.priorAttempts ?? 0) + attemptOf(raw);
-      const delivery: InvocationDelivery = {
-        message,
-        attempt,
-        reply: async (result) => {
-          if (typeof replyTo !== 'string' || typeof correlationId !== 'string') return;
-          await options.reply(replyTo, correlationId, result);
-        },
-        ack: () => settle('ack'),
-        requeue: () => settle('requeue'),
-        retry: async (delayMs) => {
-          await options.retry(message, attempt, delayMs);
-          settle('ack');
-        },
-        deadLetter: async (reason) => {
-          await options.deadLetter({ message, attempt, deadAt: now(), ...reason });
-          settle('ack');
-        },
+      const delivery = new ConsumedDelivery(message, attempt, raw.properties, settle, options);
+      const failed = (error: unknown): void => {
+        log.error({ err: error, id: message.id, fn: options.fn }, 'handler threw; requeueing');
+        settle('requeue');
       };
-      void (async () => {
-        try {
-          await handler(delivery);
-        } catch (error) {
-          log.error({ err: error, id: message.id, fn: options.fn }, 'handler threw; requeueing');
-          settle('requeue');
-        }
-      })();
+      try {
+        handler(delivery).catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     },
   };
 }
@@ -105,4 +85,63 @@ function parseInvocation(value: unknown): InvocationMessage {
     throw new Error('not an invocation message');
   }
   return message as InvocationMessage;
+}
+
+/**
+ * One delivery as the handler gets it: methods on a class rather than five closures made for
+ * every message.
+ */
+class ConsumedDelivery implements InvocationDelivery {
+  readonly message: InvocationMessage;
+  readonly attempt: number;
+  readonly #replyTo: unknown;
+  readonly #correlationId: unknown;
+  readonly #settle: Settle;
+  readonly #options: InvocationConsumerOptions;
+
+  constructor(
+    message: InvocationMessage,
+    attempt: number,
+    properties: MessageProperties,
+    settle: Settle,
+    options: InvocationConsumerOptions,
+  ) {
+    this.message = message;
+    this.attempt = attempt;
+    this.#replyTo = properties.replyTo as unknown;
+    this.#correlationId = properties.correlationId as unknown;
+    this.#settle = settle;
+    this.#options = options;
+  }
+
+  async reply(result: InvocationResult): Promise<void> {
+    const replyTo = this.#replyTo;
+    const correlationId = this.#correlationId;
+    if (typeof replyTo !== 'string' || typeof correlationId !== 'string') return;
+    await this.#options.reply(replyTo, correlationId, result);
+  }
+
+  ack(): void {
+    this.#settle('ack');
+  }
+
+  requeue(): void {
+    this.#settle('requeue');
+  }
+
+  async retry(delayMs: number): Promise<void> {
+    await this.#options.retry(this.message, this.attempt, delayMs);
+    this.#settle('ack');
+  }
+
+  async deadLetter(reason: Parameters<InvocationDelivery['deadLetter']>[0]): Promise<void> {
+    const { message, attempt } = this;
+    await this.#options.deadLetter({
+      message,
+      attempt,
+      deadAt: (this.#options.now ?? Date.now)(),
+      ...reason,
+    });
+    this.#settle('ack');
+  }
 }

@@ -141,4 +141,22 @@ describe('RedeliveryGuard', () => {
     await wrapped(delivery(c, 3).d);
     assert.deepEqual(ran, [a.id, b.id, c.id, a.id, c.id]);
   });
+
+  test('a full generation of settled copies forgets the older one at once', async () => {
+    const guard = new RedeliveryGuard({ logger: silentLogger(), limit: 4 });
+    const ran: string[] = [];
+    const wrapped = guard.wrap(async (d) => {
+      ran.push(d.message.id);
+      d.ack();
+    });
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) => invocation('f', name));
+    const copies = [a, b, c, d, e].filter((m) => m !== undefined);
+    for (const m of copies) await wrapped(delivery(m).d);
+    // Two per generation: {a, b} went when {e} began; {c, d} is the older one now.
+    for (const m of [...copies].reverse()) await wrapped(delivery(m, 2).d);
+    assert.deepEqual(
+      ran,
+      [...copies, b, a].map((m) => m?.id),
+    );
+  });
 });
