@@ -39,7 +39,8 @@ export class ConfirmPublisher implements Participant {
   readonly #log: Logger;
   /** Settles each publish still waiting for its confirm, by publish id. */
   readonly #pending = new Map<string, (error?: FjordError) => void>();
-  readonly #inflight = new Set<Promise<void>>();
+  /** Called once #pending is empty (shutdown waits for it). */
+  #onIdle: (() => void)[] = [];
   /** Publish ids of messages the broker returned as unroutable (the confirm follows). */
   readonly #returned = new Set<string>();
   #session: Session | undefined;
@@ -77,7 +78,7 @@ export class ConfirmPublisher implements Participant {
 
   async shutdown(): Promise<void> {
     this.#slot.close();
-    await Promise.allSettled([...this.#inflight]); // each is bounded by the confirm timeout
+    await this.#idle(); // each publish is bounded by the confirm timeout
     const channel = this.#slot.channel;
     this.#detachChannel();
     await channel?.close().catch(() => undefined);
@@ -94,10 +95,15 @@ export class ConfirmPublisher implements Participant {
     );
     const blockedBy = this.#session?.blocked;
     if (blockedBy !== undefined) throw unavailable(`RabbitMQ blocks publishing: ${blockedBy}`);
-    const work = this.#send(channel, gate, exchange, routingKey, body, options);
-    this.#inflight.add(work);
-    void work.catch(() => undefined).finally(() => this.#inflight.delete(work));
-    return work;
+    return this.#send(channel, gate, exchange, routingKey, body, options);
+  }
+
+  /** Resolves once no publish awaits its confirm (each one leaves #pending as it settles). */
+  #idle(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#onIdle.push(resolve);
+    return promise;
   }
 
   #send(
@@ -118,6 +124,9 @@ export class ConfirmPublisher implements Participant {
       }, this.#timeoutMs);
       const settle = (error?: FjordError): void => {
         if (!this.#pending.delete(id)) return;
+        if (this.#pending.size === 0 && this.#onIdle.length > 0) {
+          for (const idle of this.#onIdle.splice(0)) idle();
+        }
         clearTimeout(timer);
         clearTimeout(retry);
         this.#returned.delete(id);

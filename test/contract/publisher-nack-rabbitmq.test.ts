@@ -104,4 +104,23 @@ describe('ConfirmPublisher and nacks', () => {
     const kept = await channel.get(queue, { noAck: true });
     assert.equal(kept === false ? undefined : kept.content.toString(), 'fills the queue');
   });
+
+  test('shutdown waits for a message still awaiting its confirm', async () => {
+    const messages: string[] = [];
+    const p = await publisher(30_000, messages);
+    await send(p, 'fills the queue');
+    const waiting = send(p, 'waits');
+    await waitFor(() => messages.includes('message nacked; sending it again'), {
+      what: 'the full queue to nack the second message',
+    });
+    const outcome = waiting.then(
+      () => 'confirmed',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await p.shutdown();
+    // Settled by its own nack once shutdown stopped the resends, not cut off by the channel close.
+    assert.match(await outcome, /RabbitMQ did not take the message/);
+    const kept = await channel.get(queue, { noAck: true });
+    assert.equal(kept === false ? undefined : kept.content.toString(), 'fills the queue');
+  });
 });
