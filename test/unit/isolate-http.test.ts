@@ -19,6 +19,20 @@ describe('isolate executor: fetch handlers', () => {
   });
   after(() => executor.dispose());
 
+  test('a fetch handler gets the invocation ids, attempt and deadline in ctx', async () => {
+    const fn = await fixtures.spec('ctx-echo');
+    const ctx = invocationContext({ attempt: 3, deadline: Date.now() + 7_654 });
+    const response = responseOf(
+      await executor.invoke(fn, httpPayload('GET', 'http://fjord.test/'), ctx),
+    );
+    assert.deepEqual(JSON.parse(Buffer.from(response.body ?? '', 'base64').toString()), {
+      callId: ctx.callId,
+      invocationId: ctx.id,
+      attempt: 3,
+      deadline: ctx.deadline,
+    });
+  });
+
   test('hello returns its status, headers and body', async () => {
     const fn = await fixtures.spec('hello');
     const outcome = await executor.invoke(
