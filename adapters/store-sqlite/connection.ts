@@ -56,6 +56,17 @@ export class Connection {
     return { changes: Number(changes) };
   }
 
+  /**
+   * Runs `sql` with positional parameters (`?1`, `?2`...; `undefined` binds NULL). For the hot
+   * writes: node:sqlite binds a named parameter by looking its name up, which made a statement
+   * of 17 named parameters cost about four times one of positional ones.
+   */
+  runValues(sql: string, values: (SQLInputValue | undefined)[]): { changes: number } {
+    for (let i = 0; i < values.length; i++) values[i] ??= null;
+    const { changes } = this.#statement(sql).run(...(values as SQLInputValue[]));
+    return { changes: Number(changes) };
+  }
+
   /** The first row, typed by the caller: the SQL and the row interface live side by side. */
   get<Row>(sql: string, params: SqlParams = {}): Row | undefined {
     return this.#statement(sql).get(bindable(params)) as Row | undefined;

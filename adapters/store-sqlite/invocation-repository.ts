@@ -11,11 +11,11 @@ import {
 import type { Connection } from './connection.ts';
 
 // The SQL of the hot paths, built once: it is the key of the connection's statement cache, and
-// a string built per call would be hashed and compared in full on every lookup.
+// a string built per call would be hashed and compared in full on every lookup. CREATE and
+// RECORD_RESULT take positional parameters (Connection.runValues), numbered as in `values`.
 
 const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
-   VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempts, :queuedAt,
-           :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error)
+   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
    ON CONFLICT (id) DO UPDATE SET
      call_id = excluded.call_id, mode = excluded.mode,
      trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
@@ -26,9 +26,7 @@ const MARK_STARTED = `UPDATE invocations
    WHERE id = :id AND status NOT IN ${FINAL_SQL} AND attempts <= :attempt`;
 
 const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-   VALUES (:id, :callId, :fn, :version, :mode, :trigger, :status, :attempt, :startedAt,
-           :startedAt, :endedAt, :durationMs, :coldStart, :cpuMs, :node, :result, :error,
-           :attempt, :nextAttemptAt)
+   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?8, ?17)
    ON CONFLICT (id) DO UPDATE SET
      status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
      started_at = excluded.started_at, ended_at = excluded.ended_at,
@@ -55,25 +53,25 @@ export class InvocationRepository {
    * results queue), only the acceptance facts are filled in and the progress is kept.
    */
   create(record: InvocationRecord): void {
-    this.#db.run(CREATE, {
-      id: record.id,
-      callId: record.callId,
-      fn: record.fn,
-      version: record.version,
-      mode: record.mode,
-      trigger: record.trigger,
-      status: record.status,
-      attempts: record.attempts,
-      queuedAt: record.queuedAt,
-      startedAt: record.startedAt,
-      endedAt: record.endedAt,
-      durationMs: record.durationMs,
-      coldStart: toFlag(record.coldStart),
-      cpuMs: record.cpuMs,
-      node: record.node,
-      result: toJson(record.result),
-      error: toJson(record.error),
-    });
+    this.#db.runValues(CREATE, [
+      record.id,
+      record.callId,
+      record.fn,
+      record.version,
+      record.mode,
+      record.trigger,
+      record.status,
+      record.attempts,
+      record.queuedAt,
+      record.startedAt,
+      record.endedAt,
+      record.durationMs,
+      toFlag(record.coldStart),
+      record.cpuMs,
+      record.node,
+      toJson(record.result),
+      toJson(record.error),
+    ]);
   }
 
   /**
@@ -90,25 +88,25 @@ export class InvocationRepository {
    * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   recordResult(result: InvocationResult): void {
-    this.#db.run(RECORD_RESULT, {
-      id: result.id,
-      callId: result.callId,
-      fn: result.fn,
-      version: result.version,
-      mode: modeOfResult(result),
-      trigger: triggerOfResult(result),
-      status: statusAfter(result),
-      nextAttemptAt: result.next?.action === 'retry' ? result.next.at : undefined,
-      attempt: result.attempt,
-      startedAt: result.startedAt,
-      endedAt: result.endedAt,
-      durationMs: result.endedAt - result.startedAt,
-      coldStart: toFlag(result.coldStart),
-      cpuMs: result.cpuMs,
-      node: result.node,
-      result: toJson(summarize(result)),
-      error: toJson(result.error),
-    });
+    this.#db.runValues(RECORD_RESULT, [
+      result.id,
+      result.callId,
+      result.fn,
+      result.version,
+      modeOfResult(result),
+      triggerOfResult(result),
+      statusAfter(result),
+      result.attempt,
+      result.startedAt,
+      result.endedAt,
+      result.endedAt - result.startedAt,
+      toFlag(result.coldStart),
+      result.cpuMs,
+      result.node,
+      toJson(summarize(result)),
+      toJson(result.error),
+      result.next?.action === 'retry' ? result.next.at : undefined,
+    ]);
   }
 
   get(id: string): InvocationRecord | undefined {
