@@ -50,8 +50,9 @@ export class AckBatch {
     if (this.#pending.size === 0) return;
     // Every tag below the oldest outstanding one is settled (tags grow with each delivery), so
     // one multiple ack of the highest pending tag below it settles all of those at once.
-    let oldest = Infinity;
-    for (const tag of this.#outstanding) oldest = Math.min(oldest, tag);
+    // The Set keeps the order tags were added in, ascending: its first is the oldest, with no walk
+    // over the up to `prefetch` outstanding tags at every flush.
+    const oldest: number = this.#outstanding.values().next().value ?? Infinity;
     let upTo: ConsumeMessage | undefined;
     const singles: ConsumeMessage[] = [];
     for (const [tag, message] of this.#pending) {
