@@ -69,6 +69,8 @@ export function createResultRecorder(
     }
     await recordPending();
     // Counted and shown once all of it is recorded: a burst that failed midway counts no event.
+    // With no dashboard open, no summary is built.
+    const shown = events.subscribers > 0;
     for (const event of burst) {
       if (event.type === 'finished') {
         const { result } = event;
@@ -78,7 +80,7 @@ export function createResultRecorder(
           metrics.finished(result);
         }
       }
-      events.publish(resultEvent(event));
+      if (shown) events.publish(resultEvent(event));
     }
   };
 }

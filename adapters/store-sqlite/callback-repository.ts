@@ -3,10 +3,13 @@ import { CALLBACK_COLUMNS, toCallbackState, type CallbackRow } from '../sql-stor
 import { FINAL_SQL } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
 
-/** Built once: a result makes this call, and the SQL is the key of the statement cache. */
-const ACTIVATE = `UPDATE callbacks SET state = 'pending', next_at = :now
-  WHERE invocation_id = :id AND state = 'waiting'
-    AND EXISTS (SELECT 1 FROM invocations WHERE id = :id AND status IN ${FINAL_SQL})`;
+/**
+ * Built once: a result makes this call, and the SQL is the key of the statement cache.
+ * Positional parameters: see Connection.runValues.
+ */
+const ACTIVATE = `UPDATE callbacks SET state = 'pending', next_at = ?2
+  WHERE invocation_id = ?1 AND state = 'waiting'
+    AND EXISTS (SELECT 1 FROM invocations WHERE id = ?1 AND status IN ${FINAL_SQL})`;
 
 const ANY_WAITING = `SELECT 1 FROM callbacks WHERE state = 'waiting' LIMIT 1`;
 
@@ -42,7 +45,7 @@ export class CallbackRepository {
   /** Makes a waiting callback due, if its invocation has reached a final status. */
   activate(id: string, now: number): void {
     if (this.#noneWaiting()) return;
-    this.#db.run(ACTIVATE, { id, now });
+    this.#db.runValues(ACTIVATE, [id, now]);
   }
 
   /** Starts over, for an invocation that runs again (a redrive). */

@@ -11,8 +11,8 @@ import {
 import type { Connection } from './connection.ts';
 
 // The SQL of the hot paths, built once: it is the key of the connection's statement cache, and
-// a string built per call would be hashed and compared in full on every lookup. CREATE and
-// RECORD_RESULT take positional parameters (Connection.runValues), numbered as in `values`.
+// a string built per call would be hashed and compared in full on every lookup. The writes take
+// positional parameters (Connection.runValues), numbered as in their `values`.
 
 const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
@@ -21,9 +21,9 @@ const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
      trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
 
 const MARK_STARTED = `UPDATE invocations
-   SET status = 'running', node = :node, attempts = max(attempts, :attempt),
-       started_at = :startedAt, next_attempt_at = NULL
-   WHERE id = :id AND status NOT IN ${FINAL_SQL} AND attempts <= :attempt`;
+   SET status = 'running', node = ?2, attempts = max(attempts, ?3),
+       started_at = ?4, next_attempt_at = NULL
+   WHERE id = ?1 AND status NOT IN ${FINAL_SQL} AND attempts <= ?3`;
 
 const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?8, ?17)
@@ -79,7 +79,7 @@ export class InvocationRepository {
    * never regressed, nor is a later attempt's start overwritten by an earlier one.
    */
   markStarted(id: string, node: string, attempt: number, startedAt: number): void {
-    this.#db.run(MARK_STARTED, { id, node, attempt, startedAt });
+    this.#db.runValues(MARK_STARTED, [id, node, attempt, startedAt]);
   }
 
   /**

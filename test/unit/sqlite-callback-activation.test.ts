@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SQLInputValue } from 'node:sqlite';
 import { test, type TestContext } from 'node:test';
 import { CallbackRepository } from '../../adapters/store-sqlite/callback-repository.ts';
 import { Connection, type SqlParams } from '../../adapters/store-sqlite/connection.ts';
@@ -21,6 +22,11 @@ class CountingConnection extends Connection {
   override run(sql: string, params?: SqlParams): { changes: number } {
     if (sql.startsWith('UPDATE callbacks')) this.updates++;
     return super.run(sql, params);
+  }
+
+  override runValues(sql: string, values: (SQLInputValue | undefined)[]): { changes: number } {
+    if (sql.startsWith('UPDATE callbacks')) this.updates++;
+    return super.runValues(sql, values);
   }
 
   override get<Row>(sql: string, params?: SqlParams): Row | undefined {
