@@ -18,6 +18,46 @@ export type RemoveReason =
 /** V8's own heap limit ends Node with one of these before the kernel's OOM killer steps in. */
 const HEAP_EXHAUSTED = /heap out of memory|Reached heap limit|Allocation failed/i;
 
+/**
+ * Exit codes of a process that ended by abort(), a trap or a fault (SIGILL, SIGTRAP, SIGABRT,
+ * SIGSEGV), which is how V8 ends Node when its heap is exhausted.
+ */
+const ABORT_EXITS = new Set([132, 133, 134, 139]);
+
+/**
+ * Whether an exit could still turn out to be V8's heap exhaustion once more of the container's
+ * output is read: an abort-like exit whose output so far lacks the message.
+ */
+export function mayBeHeapExhaustion(exit: ContainerExit | undefined, output: string): boolean {
+  return (
+    exit !== undefined &&
+    !exit.oomKilled &&
+    ABORT_EXITS.has(exit.exitCode) &&
+    !HEAP_EXHAUSTED.test(output)
+  );
+}
+
+/** How long a crash's explanation waits for docker to have copied the container's last output. */
+const OUTPUT_WAIT_MS = 1000;
+
+/**
+ * The container's last output, read again for a moment while the exit may still be V8's heap
+ * exhaustion whose message docker has not copied to the log yet (it does so asynchronously).
+ */
+export async function settledOutput(
+  exit: ContainerExit | undefined,
+  output: string,
+  read: () => Promise<string>,
+): Promise<string> {
+  const deadline = performance.now() + OUTPUT_WAIT_MS;
+  let last = output;
+  while (mayBeHeapExhaustion(exit, last) && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await read();
+  }
+  return last;
+}
+
 export function timeoutError(budgetMs: number): ErrorData {
   return new FjordError(
     'INVOCATION_TIMEOUT',

@@ -18,7 +18,7 @@ import type {
   LogEntry,
 } from '../../core/messages.ts';
 import { containerConfig, SOCKET_NAME } from './container-config.ts';
-import { exitFault, fetchFailure, type RemoveReason } from './container-faults.ts';
+import { exitFault, fetchFailure, settledOutput, type RemoveReason } from './container-faults.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import type { ResolvedOptions } from './executor-options.ts';
 import { HOST_SOCKET_NAME, QueueHost } from './queue-host.ts';
@@ -57,8 +57,12 @@ export interface InstanceDeps {
   logger?: Logger;
 }
 
-/** Output lines kept to explain a crash. */
-const TAIL_LINES = 20;
+/**
+ * Output lines read to explain a crash. V8's heap exhaustion prints its FATAL ERROR line before a
+ * native stack trace of 10 to 30 frames (and the shim may log after it), so a short tail can miss
+ * the line that tells an out-of-memory from any other abort.
+ */
+const TAIL_LINES = 200;
 
 export class ContainerInstance {
   readonly fn: FunctionSpec;
@@ -144,10 +148,9 @@ export class ContainerInstance {
     if (this.#exited !== undefined) {
       await Promise.race([this.#exited, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
-    const [exit, lastOutput] = await Promise.all([
-      engine.inspectExit(id),
-      engine.logsTail(id, TAIL_LINES),
-    ]);
+    const read = () => engine.logsTail(id, TAIL_LINES);
+    const [exit, output] = await Promise.all([engine.inspectExit(id), read()]);
+    const lastOutput = await settledOutput(exit, output, read);
     return exitFault(exit, { removedBy: this.#removedBy, memoryMb: this.fn.memoryMb, lastOutput });
   }
 
