@@ -26,11 +26,7 @@ export class RecentIds {
 
   add(id: string): void {
     this.#rotate();
-    if (this.#current.size >= this.#maxPerGeneration) {
-      this.#previous = this.#current;
-      this.#current = new Set();
-      this.#rotateAt = this.#now() + this.#keepMs;
-    }
+    if (this.#current.size >= this.#maxPerGeneration) this.#turnOver(this.#current, this.#now());
     this.#current.add(id);
   }
 
@@ -38,7 +34,12 @@ export class RecentIds {
     const now = this.#now();
     if (now < this.#rotateAt) return;
     // After a long quiet spell both generations are past their time.
-    this.#previous = now < this.#rotateAt + this.#keepMs ? this.#current : new Set();
+    this.#turnOver(now < this.#rotateAt + this.#keepMs ? this.#current : new Set(), now);
+  }
+
+  /** Starts a new generation at `now`, keeping `previous` as the older one. */
+  #turnOver(previous: Set<string>, now: number): void {
+    this.#previous = previous;
     this.#current = new Set();
     this.#rotateAt = now + this.#keepMs;
   }
