@@ -16,6 +16,7 @@ import { failedOutcome } from './failed-outcome.ts';
 import { InvokeBatch } from './invoke-batch.ts';
 import { PendingReplies } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
+import { WedgeSweep } from './wedge-sweep.ts';
 
 /** Lifecycle of one host process. */
 export type HostState =
@@ -43,6 +44,8 @@ export class HostProcess {
     (message) => this.#send(message),
     (id, error) => this.#pending.answer(id, failedOutcome(error)),
   );
+  /** Kills the process when an invocation goes unanswered past its deadline and grace. */
+  readonly #sweep: WedgeSweep;
   #child: ChildProcess | undefined;
   #state: HostState = 'starting';
   /** Deaths in a row before reaching 'ready'. */
@@ -57,6 +60,9 @@ export class HostProcess {
 
   constructor(options: ResolvedHostOptions) {
     this.#options = options;
+    this.#sweep = new WedgeSweep(this.#pending, options.unresponsiveGraceMs, (invocation) =>
+      this.#kill(`it did not answer invocation ${invocation} after its deadline`),
+    );
     this.#start();
   }
 
@@ -74,24 +80,32 @@ export class HostProcess {
     return this.#state === 'ready' ? this.#instances : 0;
   }
 
-  async invoke(
+  invoke(
     fn: FunctionSpec,
     payload: InvocationPayload,
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome> {
+    // The common case goes out at once, without awaiting an already settled wait first.
+    if (this.#state === 'ready') return this.#dispatch(fn, payload, ctx);
     const startedAt = performance.now();
-    try {
-      await this.#waiters.wait(ctx.deadline, () => this.#verdict());
-    } catch (error) {
-      return failedOutcome(error, startedAt);
-    }
+    return this.#waiters
+      .wait(ctx.deadline, () => this.#verdict())
+      .then(
+        () => this.#dispatch(fn, payload, ctx),
+        (error: unknown) => failedOutcome(error, startedAt),
+      );
+  }
+
+  #dispatch(
+    fn: FunctionSpec,
+    payload: InvocationPayload,
+    ctx: InvocationContext,
+  ): Promise<ExecutionOutcome> {
     return new Promise((resolve) => {
       // The child enforces the deadline itself; silence well past it means the process is wedged.
-      const watchdog = setTimeout(
-        () => this.#kill(`it did not answer invocation ${ctx.id} after its deadline`),
-        Math.max(0, ctx.deadline - Date.now()) + this.#options.unresponsiveGraceMs,
-      );
-      const id = this.#pending.invocation(resolve, watchdog);
+      const answerBy = Math.max(Date.now(), ctx.deadline) + this.#options.unresponsiveGraceMs;
+      const id = this.#pending.invocation(resolve, answerBy, ctx.id);
+      this.#sweep.start();
       this.#invocations.add({ type: 'invoke', id, fn, payload, ctx });
     });
   }
@@ -117,6 +131,7 @@ export class HostProcess {
     if (this.#state === 'stopped') return this.#closed;
     this.#state = 'stopped';
     clearTimeout(this.#restartTimer);
+    this.#sweep.stop();
     this.#waiters.settle(this.#verdict());
     const child = this.#child;
     if (child !== undefined) {
