@@ -23,6 +23,27 @@ export interface PublishOptions {
 const NACK_RETRY_MS = 50;
 const NACK_RETRY_MAX_MS = 1000;
 
+/**
+ * One publish awaiting its confirm: a record rather than the closures and the timer each publish
+ * used to make (the confirm timeout is one timer for all of them).
+ */
+interface Pending {
+  readonly id: string;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly options: PublishOptions;
+  /** The channel it was first sent on: replaced when the confirm does not come in time. */
+  readonly channel: ConfirmChannel;
+  /** When (performance.now()) it fails unless confirmed. */
+  readonly deadline: number;
+  readonly resolve: () => void;
+  readonly reject: (error: FjordError) => void;
+  /** The wait before it is sent again after a nack. */
+  retry: NodeJS.Timeout | undefined;
+  retryDelayMs: number;
+}
+
 /** amqplib's confirm callback error for a basic.nack (a closed channel gives another). */
 function isNack(error: unknown): boolean {
   return error instanceof Error && error.message === 'message nacked';
@@ -37,8 +58,10 @@ function isNack(error: unknown): boolean {
 export class ConfirmPublisher implements Participant {
   readonly #timeoutMs: number;
   readonly #log: Logger;
-  /** Settles each publish still waiting for its confirm, by publish id. */
-  readonly #pending = new Map<string, (error?: FjordError) => void>();
+  /** Each publish still waiting for its confirm, by publish id, oldest first. */
+  readonly #pending = new Map<string, Pending>();
+  /** Fails the oldest pending publish when its confirm is overdue (see #armTimeout). */
+  #timeout: NodeJS.Timeout | undefined;
   /** Called once #pending is empty (shutdown waits for it). */
   #onIdle: (() => void)[] = [];
   /** Publish ids of messages the broker returned as unroutable (the confirm follows). */
@@ -114,72 +137,120 @@ export class ConfirmPublisher implements Participant {
     body: Buffer,
     options: PublishOptions,
   ): Promise<void> {
-    const id = String(++this.#seq);
-    return new Promise<void>((resolve, reject) => {
-      let retry: NodeJS.Timeout | undefined;
-      let retryDelayMs = NACK_RETRY_MS;
-      const timer = setTimeout(() => {
-        settle(unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`));
-        void this.#replace(channel);
-      }, this.#timeoutMs);
-      const settle = (error?: FjordError): void => {
-        if (!this.#pending.delete(id)) return;
-        if (this.#pending.size === 0 && this.#onIdle.length > 0) {
-          for (const idle of this.#onIdle.splice(0)) idle();
-        }
-        clearTimeout(timer);
-        clearTimeout(retry);
-        this.#returned.delete(id);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      // A nack says the queue could not take the message now: a quorum queue whose leader just
-      // died nacks until a new one is elected (under a second). Sending it again until the
-      // confirm timeout rides that out; answering at once would make a node requeue (and soon
-      // use up) an invocation it already ran, only because its result could not be written.
-      const nacked = (error: FjordError): void => {
-        if (!this.#pending.has(id)) return;
-        this.#log.debug(
-          { exchange, routingKey, retryInMs: retryDelayMs },
-          'message nacked; sending it again',
-        );
-        retry = setTimeout(() => {
-          const current = this.#slot.channel;
-          if (current === undefined || this.#slot.closing) return settle(error);
-          this.#returned.delete(id);
-          send(current, this.#slot.gate);
-        }, retryDelayMs);
-        retryDelayMs = Math.min(NACK_RETRY_MAX_MS, retryDelayMs * 2);
-      };
-      const send = (on: ConfirmChannel, drain: DrainGate | undefined): void => {
-        try {
-          const ok = on.publish(
-            exchange,
-            routingKey,
-            body,
-            {
-              persistent: options.persistent,
-              mandatory: options.unroutable !== undefined,
-              messageId: id,
-              contentType: options.contentType ?? CONTENT_TYPE,
-              type: options.type,
-              ...(options.headers === undefined ? {} : { headers: options.headers }),
-            },
-            (error: unknown) => {
-              if (isNack(error)) nacked(toFjordError(error, 'RabbitMQ did not take the message'));
-              else if (error) settle(toFjordError(error, 'RabbitMQ did not take the message'));
-              else if (this.#returned.has(id)) settle(options.unroutable?.());
-              else settle();
-            },
-          );
-          if (!ok) drain?.block();
-        } catch (error) {
-          settle(toFjordError(error, 'could not publish to RabbitMQ'));
-        }
-      };
-      this.#pending.set(id, settle);
-      send(channel, gate);
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const publish: Pending = {
+      id: String(++this.#seq),
+      exchange,
+      routingKey,
+      body,
+      options,
+      channel,
+      deadline: performance.now() + this.#timeoutMs,
+      resolve,
+      reject,
+      retry: undefined,
+      retryDelayMs: NACK_RETRY_MS,
+    };
+    this.#pending.set(publish.id, publish);
+    this.#armTimeout();
+    this.#transmit(publish, channel, gate);
+    return promise;
+  }
+
+  /** Sends `publish` on `on`; its confirm (or nack, or return) settles it. */
+  #transmit(publish: Pending, on: ConfirmChannel, drain: DrainGate | undefined): void {
+    const { options } = publish;
+    try {
+      const ok = on.publish(
+        publish.exchange,
+        publish.routingKey,
+        publish.body,
+        {
+          persistent: options.persistent,
+          mandatory: options.unroutable !== undefined,
+          messageId: publish.id,
+          contentType: options.contentType ?? CONTENT_TYPE,
+          type: options.type,
+          ...(options.headers === undefined ? {} : { headers: options.headers }),
+        },
+        (error: unknown) => this.#confirmed(publish, error),
+      );
+      if (!ok) drain?.block();
+    } catch (error) {
+      this.#settle(publish, toFjordError(error, 'could not publish to RabbitMQ'));
+    }
+  }
+
+  #confirmed(publish: Pending, error: unknown): void {
+    if (isNack(error)) this.#nacked(publish, error);
+    else if (error) this.#settle(publish, toFjordError(error, 'RabbitMQ did not take the message'));
+    else if (this.#returned.has(publish.id)) this.#settle(publish, publish.options.unroutable?.());
+    else this.#settle(publish);
+  }
+
+  /**
+   * A nack says the queue could not take the message now: a quorum queue whose leader just died
+   * nacks until a new one is elected (under a second). Sending it again until the confirm
+   * timeout rides that out; answering at once would make a node requeue (and soon use up) an
+   * invocation it already ran, only because its result could not be written.
+   */
+  #nacked(publish: Pending, error: unknown): void {
+    if (this.#pending.get(publish.id) !== publish) return;
+    const failure = toFjordError(error, 'RabbitMQ did not take the message');
+    const { exchange, routingKey, retryDelayMs } = publish;
+    this.#log.debug(
+      { exchange, routingKey, retryInMs: retryDelayMs },
+      'message nacked; sending it again',
+    );
+    publish.retry = setTimeout(() => {
+      const current = this.#slot.channel;
+      if (current === undefined || this.#slot.closing) return this.#settle(publish, failure);
+      this.#returned.delete(publish.id);
+      this.#transmit(publish, current, this.#slot.gate);
+    }, retryDelayMs);
+    publish.retryDelayMs = Math.min(NACK_RETRY_MAX_MS, retryDelayMs * 2);
+  }
+
+  /** Ends `publish` (once): resolved, or rejected with `error`. */
+  #settle(publish: Pending, error?: FjordError): void {
+    if (this.#pending.get(publish.id) !== publish) return;
+    this.#pending.delete(publish.id);
+    if (this.#pending.size === 0) {
+      clearTimeout(this.#timeout);
+      this.#timeout = undefined;
+      for (const idle of this.#onIdle.splice(0)) idle();
+    }
+    if (publish.retry !== undefined) clearTimeout(publish.retry);
+    this.#returned.delete(publish.id);
+    if (error === undefined) publish.resolve();
+    else publish.reject(error);
+  }
+
+  /**
+   * One timer for every publish awaiting its confirm rather than one each: all wait the same
+   * timeout, so the oldest (first in #pending, which keeps insertion order) is always the next to
+   * expire. The timer is set for it and, when it fires, fails what expired and is set again.
+   */
+  #armTimeout(): void {
+    if (this.#timeout !== undefined) return;
+    const oldest = this.#pending.values().next().value;
+    if (oldest === undefined) return;
+    const waitMs = Math.max(0, oldest.deadline - performance.now());
+    this.#timeout = setTimeout(() => this.#expire(), Math.ceil(waitMs));
+  }
+
+  #expire(): void {
+    this.#timeout = undefined;
+    const now = performance.now();
+    for (const publish of this.#pending.values()) {
+      if (publish.deadline > now) break;
+      this.#settle(
+        publish,
+        unavailable(`RabbitMQ did not confirm the message within ${this.#timeoutMs} ms`),
+      );
+      void this.#replace(publish.channel);
+    }
+    this.#armTimeout();
   }
 
   /**
@@ -210,8 +281,11 @@ export class ConfirmPublisher implements Participant {
   #detachChannel(): void {
     this.#session = undefined;
     this.#slot.detach();
-    for (const settle of [...this.#pending.values()]) {
-      settle(unavailable('the RabbitMQ connection closed before the message was confirmed'));
+    for (const publish of [...this.#pending.values()]) {
+      this.#settle(
+        publish,
+        unavailable('the RabbitMQ connection closed before the message was confirmed'),
+      );
     }
   }
 }

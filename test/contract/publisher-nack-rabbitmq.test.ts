@@ -105,6 +105,34 @@ describe('ConfirmPublisher and nacks', () => {
     assert.equal(kept === false ? undefined : kept.content.toString(), 'fills the queue');
   });
 
+  test('each message waiting for its confirm fails at its own timeout, one timer for them all', async () => {
+    const messages: string[] = [];
+    const p = await publisher(1000, messages);
+    await send(p, 'fills the queue');
+    const failed: string[] = [];
+    const refused = (text: string): Promise<void> =>
+      send(p, text).then(
+        () => assert.fail(`${text} was confirmed by a full queue`),
+        (error: unknown) => {
+          assert.ok(error instanceof FjordError);
+          assert.equal(error.code, 'BROKER_UNAVAILABLE');
+          failed.push(text);
+        },
+      );
+    const first = refused('first');
+    await waitFor(() => messages.includes('message nacked; sending it again'), {
+      what: 'the full queue to nack the first message',
+    });
+    const second = refused('second'); // due later than the first
+    await Promise.all([first, second]);
+    assert.deepEqual(failed, ['first', 'second']);
+    // With nothing left waiting, the timer is set again for the next message.
+    assert.ok(await channel.get(queue, { noAck: true }), 'the queue emptied');
+    await send(p, 'confirmed');
+    const left = await channel.get(queue, { noAck: true });
+    assert.equal(left === false ? undefined : left.content.toString(), 'confirmed');
+  });
+
   test('shutdown waits for a message still awaiting its confirm', async () => {
     const messages: string[] = [];
     const p = await publisher(30_000, messages);
