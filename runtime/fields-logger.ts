@@ -1,12 +1,18 @@
 import type { Logger } from '../core/logger.ts';
 
+/** pino's level check; a Logger without it is taken to write every level. */
+interface LevelCheck {
+  isLevelEnabled?: (level: string) => boolean;
+}
+
 /**
  * A logger that adds `fields` to every line, as `parent.child(fields)` would, without making
  * the child: a pino child serializes its bindings when it is made, and the agent would make one
- * per invocation though most invocations log nothing (or only at a disabled level).
+ * per invocation though most invocations log nothing (or only at a disabled level). A line below
+ * the parent's level builds nothing: the fields are merged only for a line that is written.
  */
 export class FieldsLogger implements Logger {
-  readonly #parent: Logger;
+  readonly #parent: Logger & LevelCheck;
   readonly #fields: Record<string, unknown>;
 
   constructor(parent: Logger, fields: Record<string, unknown>) {
@@ -15,11 +21,11 @@ export class FieldsLogger implements Logger {
   }
 
   debug(obj: object, msg?: string): void {
-    this.#parent.debug({ ...this.#fields, ...obj }, msg);
+    if (this.#writes('debug')) this.#parent.debug({ ...this.#fields, ...obj }, msg);
   }
 
   info(obj: object, msg?: string): void {
-    this.#parent.info({ ...this.#fields, ...obj }, msg);
+    if (this.#writes('info')) this.#parent.info({ ...this.#fields, ...obj }, msg);
   }
 
   warn(obj: object, msg?: string): void {
@@ -32,5 +38,9 @@ export class FieldsLogger implements Logger {
 
   child(bindings: Record<string, unknown>): Logger {
     return this.#parent.child({ ...this.#fields, ...bindings });
+  }
+
+  #writes(level: 'debug' | 'info'): boolean {
+    return this.#parent.isLevelEnabled?.(level) ?? true;
   }
 }

@@ -60,3 +60,17 @@ test('a FieldsLogger writes nothing below the level, and makes no child for it',
   new FieldsLogger(counting, { id: 'inv-1' }).debug({}, 'invisible');
   assert.equal(children, 0);
 });
+
+test('a FieldsLogger leaves a line below the level unbuilt, and writes it once the level allows', () => {
+  const parent = createLogger({ level: 'info', destination: new PassThrough() });
+  const seen: object[] = [];
+  const counting = Object.assign(Object.create(parent) as typeof parent, {
+    debug: (obj: object) => void seen.push(obj),
+  });
+  const log = new FieldsLogger(counting, { id: 'inv-1' });
+  log.debug({ ms: 1 }, 'below the level');
+  assert.deepEqual(seen, []);
+  (parent as unknown as { level: string }).level = 'debug'; // the level as pino's is changed
+  log.debug({ ms: 2 }, 'at the level');
+  assert.deepEqual(seen, [{ id: 'inv-1', ms: 2 }]);
+});
