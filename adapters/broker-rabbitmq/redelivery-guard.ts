@@ -17,9 +17,14 @@ export interface RedeliveryGuardOptions {
 /**
  * A copy of an invocation message: the original, or one published by a retry or a redrive (same
  * id, more prior attempts). Redeliveries of one copy share its key; a retry's copy does not.
+ * The original's key is its id as it is: no string is built for it, and the three lookups of a
+ * delivery hash a string that keeps its hash, not a fresh one each. Ids never hold a `/`
+ * (core/ids.ts), so no id is mistaken for another's copy.
  */
 function copyKey(message: InvocationMessage): string {
-  return `${message.id}/${message.priorAttempts ?? 0}/${message.redrive?.at ?? ''}`;
+  const { id, priorAttempts, redrive } = message;
+  if (priorAttempts === undefined && redrive === undefined) return id;
+  return `${id}/${priorAttempts ?? 0}/${redrive?.at ?? ''}`;
 }
 
 /**

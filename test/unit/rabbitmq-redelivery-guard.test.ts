@@ -78,6 +78,12 @@ describe('RedeliveryGuard', () => {
     void wrapped(retried.d);
     assert.equal(started.length, 2);
     assert.equal(started[1]?.attempt, 2);
+    // So is a redriven copy, with or without prior attempts, and each redrive is its own.
+    const redrive = { fromAttempt: 3, at: 1_000 };
+    void wrapped(delivery({ ...message, redrive }, 3).d);
+    void wrapped(delivery({ ...message, priorAttempts: 2, redrive }, 3).d);
+    void wrapped(delivery({ ...message, redrive: { ...redrive, at: 2_000 } }, 3).d);
+    assert.equal(started.length, 5);
   });
 
   test('a run that requeues hands its followers back too, and the next delivery runs', async () => {
