@@ -14,6 +14,8 @@ export interface FjordApi {
   deploy(folder: string, name: string, manifest?: Record<string, unknown>): Promise<void>;
   /** Invocations of `name` the gateway has recorded as finished with `status`. */
   finished(name: string, status?: 'succeeded' | 'failed'): Promise<number>;
+  /** Both counts of {@link finished}, from one scrape of /metrics. */
+  outcomes(name: string): Promise<{ succeeded: number; failed: number }>;
   /**
    * GET /fn/NAME/?n=1 until it answers 2xx: a function deployed a moment ago may time out (504)
    * or find no capacity (503) while the node is still picking it up on a busy machine. Throws
@@ -26,6 +28,12 @@ export interface FjordApi {
 export function fjordApi(url: string, token: string): FjordApi {
   const auth = { authorization: `Bearer ${token}` };
   const bundles = new Map<string, Promise<FunctionBundle>>();
+  const metrics = async (): Promise<string> => {
+    const response = await fetch(`${url}/metrics`, { headers: auth });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${text}`);
+    return text;
+  };
   const bundle = (folder: string): Promise<FunctionBundle> => {
     let bundled = bundles.get(folder);
     if (bundled === undefined) {
@@ -49,10 +57,14 @@ export function fjordApi(url: string, token: string): FjordApi {
       }
     },
     async finished(name, status = 'succeeded') {
-      const response = await fetch(`${url}/metrics`, { headers: auth });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${text}`);
-      return finishedCount(text, name, status);
+      return finishedCount(await metrics(), name, status);
+    },
+    async outcomes(name) {
+      const text = await metrics();
+      return {
+        succeeded: finishedCount(text, name, 'succeeded'),
+        failed: finishedCount(text, name, 'failed'),
+      };
     },
     async call(name) {
       const deadline = performance.now() + 60_000;
