@@ -238,7 +238,9 @@ export type ControlEvent =
   | { type: 'cancelled'; fn: string; id: string }
   | { type: 'heartbeat'; node: NodeInfo }
   /** `fn node drain` (drain: true) or `fn node undrain`: only the node with this id acts. */
-  | { type: 'drain'; node: string; drain: boolean };
+  | { type: 'drain'; node: string; drain: boolean }
+  /** A control API token was deleted: every gateway forgets it and ends its dashboard sessions. */
+  | { type: 'token-deleted'; id: string };
 
 /**
  * A queue message as a function receives it: the body decoded by content type (JSON parsed,

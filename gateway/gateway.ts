@@ -41,7 +41,7 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNodeRoutes } from './routes/nodes.ts';
 import { registerQueueRoutes } from './routes/queues.ts';
 import { registerSecretRoutes } from './routes/secrets.ts';
-import { registerTokenRoutes } from './routes/tokens.ts';
+import { forgetToken, registerTokenRoutes } from './routes/tokens.ts';
 import { Scheduler } from './scheduler.ts';
 import { TokenCache } from './token-cache.ts';
 
@@ -133,6 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (event.type === 'heartbeat') events.publish(nodeEvent(deps.nodes.record(event.node)));
     else if (event.type === 'deployed') deps.functions.evict(event.fn.name);
     else if (event.type === 'deleted') deps.functions.evict(event.name);
+    else if (event.type === 'token-deleted') forgetToken(deps, event.id);
     // Deploys, rollbacks and deletes of any gateway reach every gateway's dashboard this way.
     const change = functionEvent(event);
     if (change !== undefined) events.publish(change);

@@ -9,8 +9,11 @@ import { createTokenRequestValidator } from './token-request.ts';
 /**
  * Control API tokens, for admins only: create one of any scope (the plaintext is answered once,
  * only its hash is kept), list the records, delete one. This gateway forgets a deleted token at
- * once, and ends its dashboard sessions opened with it; other gateways stop believing it when their cache entry expires (tokenCacheTtlMs).
- * Deleting the token the request itself carries is allowed.
+ * once and ends its dashboard sessions opened with it; the other gateways do the same when they
+ * hear the `token-deleted` notice on the control fanout. The notice is not durable: a gateway
+ * that misses it stops believing the token when its cache entry expires (tokenCacheTtlMs), and
+ * its sessions of that token last until they expire. Deleting the token the request itself
+ * carries is allowed.
  */
 export function registerTokenRoutes(router: GatewayRouter, deps: GatewayDeps): void {
   const admin = requireScope(deps.tokens, 'admin');
@@ -33,10 +36,12 @@ export function registerTokenRoutes(router: GatewayRouter, deps: GatewayDeps): v
   router.delete('/v1/tokens/:id', admin, async (ctx) => {
     const id = ctx.params.id ?? '';
     const deleted = await deps.store.deleteToken(id);
-    // Forgotten even when the store had no such row (another gateway deleted it): this gateway
-    // may still believe it, in its cache or in dashboard sessions opened with it.
-    deps.tokens.forget(id);
-    deps.sessions.closeForToken(id);
+    // Forgotten and announced even when the store had no such row (another gateway deleted it):
+    // this gateway may still believe it, and deleting again re-sends a notice that was lost.
+    forgetToken(deps, id);
+    await deps.broker.announce({ type: 'token-deleted', id }).catch((error: unknown) => {
+      deps.logger.warn({ err: error, tokenId: id }, 'token deletion not announced to gateways');
+    });
     if (!deleted) {
       throw new FjordError(
         'TOKEN_NOT_FOUND',
@@ -46,6 +51,15 @@ export function registerTokenRoutes(router: GatewayRouter, deps: GatewayDeps): v
     deps.logger.info({ tokenId: id, by: ctx.state.token?.id }, 'token deleted');
     ctx.status = 204;
   });
+}
+
+/**
+ * Makes this gateway stop believing the token `id` (deleted here, or announced deleted by
+ * another gateway): its cache entry goes, and so do the dashboard sessions opened with it.
+ */
+export function forgetToken(deps: Pick<GatewayDeps, 'tokens' | 'sessions'>, id: string): void {
+  deps.tokens.forget(id);
+  deps.sessions.closeForToken(id);
 }
 
 function toView(record: TokenRecord): TokenView {

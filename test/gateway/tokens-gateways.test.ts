@@ -1,6 +1,8 @@
 /**
- * Two gateways on one store, each with its own token cache: a token deleted through one is
- * refused by it at once and by the other once its cache entry expires (an injected clock).
+ * Two gateways on one store, each with its own token cache and broker, so the second never hears
+ * the deletion's notice (as when cut off from the broker): a token deleted through one is refused
+ * by it at once and by the other once its cache entry expires (an injected clock). Gateways that
+ * hear the notice: test/e2e/token-deletion-gateways.test.ts.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';

@@ -203,3 +203,32 @@ test('tokens: deleting a token ends the dashboard sessions opened with it', asyn
   const kept = await h.request('/v1/functions', { headers: { cookie: otherCookie } });
   assert.equal(kept.status, 200, 'a session of another token lives on');
 });
+
+test('tokens: a deletion is announced to the other gateways; a broker down does not fail it', async (t) => {
+  const h = await startHarness(t);
+  const first = await created(h, { scope: 'invoke' });
+  const deleted = await h.request(`/v1/tokens/${first.record.id}`, {
+    method: 'DELETE',
+    token: 'admin',
+  });
+  assert.equal(deleted.status, 204);
+  assert.deepEqual(
+    h.broker.announced.filter((event) => event.type === 'token-deleted'),
+    [{ type: 'token-deleted', id: first.record.id }],
+  );
+
+  // The store row is gone either way: the deletion stands, only the notice is lost (other
+  // gateways then stop believing the token when their cache entry expires).
+  const second = await created(h, { scope: 'invoke' });
+  h.broker.setState('down');
+  const unannounced = await h.request(`/v1/tokens/${second.record.id}`, {
+    method: 'DELETE',
+    token: 'admin',
+  });
+  assert.equal(unannounced.status, 204);
+  assert.equal((await h.request('/v1/functions', { token: second.token })).status, 401);
+  assert.ok(
+    h.logLines.some((line) => line.includes('token deletion not announced to gateways')),
+    'the lost notice is logged',
+  );
+});
