@@ -216,11 +216,16 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   // stream after headers went out; those go to the structured log.
   app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'response failed'));
 
+  // Every async invocation comes through the invocations API: a router of its own, tried first,
+  // matches it against its few routes instead of all of them (a router tests every route's
+  // pattern per request: 3 µs for 42). No path matches routes of both, and `ctx.matched` gathers
+  // over both routers, so 405/501 with `Allow` and OPTIONS answer as from one router.
+  const invocations = new Router<GatewayState>();
+  registerInvocationRoutes(invocations, deps);
   const router = new Router<GatewayState>();
   registerHealthRoutes(router, deps);
   registerDeployRoute(router, deps);
   registerFunctionRoutes(router, deps);
-  registerInvocationRoutes(router, deps);
   registerDeadLetterRoutes(router, deps);
   registerBundleRoutes(router, deps);
   registerImageRoutes(router, deps);
@@ -237,6 +242,7 @@ function createApp(deps: GatewayDeps): Koa<GatewayState> {
   app.use(unmatchedRoute());
   app.use(sessionCookie(deps.sessions));
   app.use(httpTrigger(deps));
+  app.use(invocations.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,7 +1,7 @@
 import { FjordError } from '../../core/errors.ts';
 import { isValidFunctionName } from '../../core/names.ts';
 import { acceptAsync, answerAccepted, asyncHeaders } from '../async-acceptance.ts';
-import type { GatewayDeps, GatewayMiddleware } from '../gateway-context.ts';
+import type { GatewayContext, GatewayDeps, GatewayMiddleware } from '../gateway-context.ts';
 import { toHttpRequestData, writeHttpResponse } from '../http-exchange.ts';
 import { resultError } from '../invoker.ts';
 import { authenticate } from '../middleware/auth.ts';
@@ -19,13 +19,16 @@ const TRIGGER_PATH = /^\/fn\/([^/]+)(?:\/|$)/;
  * every method and every path below the name belongs to the function.
  */
 export function httpTrigger(deps: GatewayDeps): GatewayMiddleware {
-  return async (ctx, next) => {
-    const match = TRIGGER_PATH.exec(ctx.path);
-    if (match?.[1] === undefined) {
-      await next();
-      return;
-    }
-    const name = match[1];
+  const trigger = triggerOf(deps);
+  // Other paths pass on without an async frame of their own: most requests are not for /fn/.
+  return (ctx, next) => {
+    const name = TRIGGER_PATH.exec(ctx.path)?.[1];
+    return name === undefined ? next() : trigger(ctx, name);
+  };
+}
+
+function triggerOf(deps: GatewayDeps): (ctx: GatewayContext, name: string) => Promise<void> {
+  return async (ctx, name) => {
     // An unknown function is a 404 before anything is read or queued.
     const fn = isValidFunctionName(name) ? await deps.functions.get(name) : undefined;
     if (fn === undefined) {

@@ -37,6 +37,23 @@ test('a known path with the wrong method is 405 METHOD_NOT_ALLOWED with Allow', 
   assert.equal((await errorOf(response)).code, 'METHOD_NOT_ALLOWED');
 });
 
+test('the invocations routes (a router of their own) answer a wrong method as the others do', async (t) => {
+  const h = await startHarness(t);
+  const wrong = await h.request('/v1/functions/some-fn/invocations', { token: 'admin' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'POST');
+  assert.equal((await errorOf(wrong)).code, 'METHOD_NOT_ALLOWED');
+  const put = await h.request('/v1/invocations/abc', { method: 'PUT', token: 'admin' });
+  assert.equal(put.status, 405);
+  assert.match(put.headers.get('allow') ?? '', /^HEAD, GET, DELETE$/);
+  const options = await h.request('/v1/functions/some-fn/invocations', { method: 'OPTIONS' });
+  assert.equal(options.status, 200);
+  assert.equal(options.headers.get('allow'), 'POST');
+  const unknown = await h.request('/v1/functions/some-fn/invocations/x', { token: 'admin' });
+  assert.equal(unknown.status, 404);
+  assert.equal((await errorOf(unknown)).code, 'ROUTE_NOT_FOUND');
+});
+
 test('a missing or unknown token is 401 with WWW-Authenticate', async (t) => {
   const h = await startHarness(t);
   const missing = await h.request('/v1/functions');

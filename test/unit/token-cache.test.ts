@@ -138,3 +138,21 @@ test('forget(id) drops that token at once and keeps the others', async (t) => {
   assert.deepEqual(await cache.verifyToken(kept.token), kept.record);
   assert.equal(s.counted.calls, calls + 1, 'the other one is still cached');
 });
+
+test('known(token) answers from the cache alone: a verified token within the TTL, else nothing', async (t) => {
+  const s = await setup(t);
+  const { record, token } = await s.store.createToken('invoke', 'client');
+  const cache = cacheOf(s);
+  assert.equal(cache.known(token), undefined, 'not verified yet');
+  assert.equal(s.counted.calls, 0, 'known never asks the store');
+  await cache.verifyToken(token);
+  assert.deepEqual(cache.known(token), record);
+  assert.equal(cache.known(withWrongSecret(token)), undefined, 'a wrong secret is another key');
+  s.clock.now += TTL_MS;
+  assert.equal(cache.known(token), undefined, 'expired');
+  assert.equal(s.counted.calls, 1);
+  await cache.verifyToken(token);
+  cache.forget(record.id);
+  assert.equal(cache.known(token), undefined, 'forgotten');
+  assert.equal(cacheOf(s, { ttlMs: 0 }).known(token), undefined, 'a TTL of 0 keeps nothing');
+});
