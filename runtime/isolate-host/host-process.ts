@@ -131,7 +131,6 @@ export class HostProcess {
     if (this.#state === 'stopped') return this.#closed;
     this.#state = 'stopped';
     clearTimeout(this.#restartTimer);
-    this.#sweep.stop();
     this.#waiters.settle(this.#verdict());
     const child = this.#child;
     if (child !== undefined) {
