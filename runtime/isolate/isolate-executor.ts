@@ -110,6 +110,7 @@ export class IsolateExecutor implements Executor {
       ...result,
     });
 
+    // Until a lease, the latest end bounds the wait; then the timeout counts from the lease.
     const deadline = new Deadline(ctx.deadline);
     let pool: VersionPool;
     let instance: IsolateInstance;
@@ -123,6 +124,8 @@ export class IsolateExecutor implements Executor {
       deadline.cancel();
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
+    const runCtx = runContext(ctx, Date.now());
+    deadline.moveTo(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
     // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
     this.#pools.touch(pool);
@@ -131,7 +134,7 @@ export class IsolateExecutor implements Executor {
       instance,
       fn,
       payload,
-      ctx,
+      ctx: runCtx,
       deadline,
       logs,
       release: () => {
@@ -272,4 +275,14 @@ export class IsolateExecutor implements Executor {
   #reap(): void {
     this.#pools.reap(Date.now() - this.#options.idleTimeoutMs);
   }
+}
+
+/**
+ * The context of a run that got its isolate `now`: with a timeout of its own
+ * ({@link InvocationContext.timeoutMs}), its deadline counts from now, within the latest end.
+ */
+export function runContext(ctx: InvocationContext, now: number): InvocationContext {
+  if (ctx.timeoutMs === undefined) return ctx;
+  const deadline = Math.min(now + ctx.timeoutMs, ctx.deadline);
+  return deadline === ctx.deadline ? ctx : { ...ctx, deadline };
 }
