@@ -27,6 +27,11 @@ export class PublishSlot<C extends Channel> {
     return this.#closing;
   }
 
+  /** True when ready() would give the channel at once: attached, with room, not closing. */
+  get open(): boolean {
+    return this.#gate !== undefined && this.#gate.blocked === undefined && !this.#closing;
+  }
+
   attach(channel: C): void {
     this.#channel = channel;
     this.#gate = new DrainGate(channel);

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.ts';
 import { CONTENT_TYPE, toFjordError, unavailable } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
 import type { DrainGate } from './drain-gate.ts';
+import { blockedError, isNack, type Pending } from './pending-publish.ts';
 import { PublishSlot } from './publish-slot.ts';
 import type { Session } from './session.ts';
 
@@ -22,32 +23,6 @@ export interface PublishOptions {
 /** The first wait before a nacked message is sent again; it doubles up to the maximum. */
 const NACK_RETRY_MS = 50;
 const NACK_RETRY_MAX_MS = 1000;
-
-/**
- * One publish awaiting its confirm: a record rather than the closures and the timer each publish
- * used to make (the confirm timeout is one timer for all of them).
- */
-interface Pending {
-  readonly id: string;
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly body: Buffer;
-  readonly options: PublishOptions;
-  /** The channel it was first sent on: replaced when the confirm does not come in time. */
-  readonly channel: ConfirmChannel;
-  /** When (performance.now()) it fails unless confirmed. */
-  readonly deadline: number;
-  readonly resolve: () => void;
-  readonly reject: (error: FjordError) => void;
-  /** The wait before it is sent again after a nack. */
-  retry: NodeJS.Timeout | undefined;
-  retryDelayMs: number;
-}
-
-/** amqplib's confirm callback error for a basic.nack (a closed channel gives another). */
-function isNack(error: unknown): boolean {
-  return error instanceof Error && error.message === 'message nacked';
-}
 
 /**
  * Publishes on a confirm channel: a publish resolves once the broker confirmed it (for a quorum
@@ -69,6 +44,8 @@ export class ConfirmPublisher implements Participant {
   #session: Session | undefined;
   readonly #slot = new PublishSlot<ConfirmChannel>();
   #seq = 0;
+  /** Publishes waiting in #publishWhenReady: while there are any, no message goes out first. */
+  #queued = 0;
   /** A fresh channel is being opened in place of one that stopped confirming. */
   #replacing = false;
 
@@ -107,18 +84,40 @@ export class ConfirmPublisher implements Participant {
     await channel?.close().catch(() => undefined);
   }
 
-  async publish(
+  publish(
     exchange: string,
     routingKey: string,
     body: Buffer,
     options: PublishOptions,
   ): Promise<void> {
-    const { channel, gate } = await this.#slot.ready(
-      'not connected to RabbitMQ: the message was not sent',
-    );
+    // Mostly the channel is there with room: the message goes out in this tick, with no await
+    // (and no promise) before it. Otherwise it waits in line with the others in ready().
+    const { channel, gate } = this.#slot;
+    if (channel === undefined || gate === undefined || !this.#slot.open || this.#queued > 0) {
+      return this.#publishWhenReady(exchange, routingKey, body, options);
+    }
     const blockedBy = this.#session?.blocked;
-    if (blockedBy !== undefined) throw unavailable(`RabbitMQ blocks publishing: ${blockedBy}`);
+    if (blockedBy !== undefined) return Promise.reject(blockedError(blockedBy));
     return this.#send(channel, gate, exchange, routingKey, body, options);
+  }
+
+  async #publishWhenReady(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: PublishOptions,
+  ): Promise<void> {
+    this.#queued++;
+    try {
+      const { channel, gate } = await this.#slot.ready(
+        'not connected to RabbitMQ: the message was not sent',
+      );
+      const blockedBy = this.#session?.blocked;
+      if (blockedBy !== undefined) throw blockedError(blockedBy);
+      return this.#send(channel, gate, exchange, routingKey, body, options);
+    } finally {
+      this.#queued--; // once sent: a message that comes later cannot overtake it any more
+    }
   }
 
   /** Resolves once no publish awaits its confirm (each one leaves #pending as it settles). */
