@@ -13,7 +13,7 @@ not here, not by the API, not in logs. --json prints the SecretListResponse.`,
   connects: true,
   async run({ values, positionals }, io) {
     const [name = ''] = positionals;
-    const list = await connect(values, io).listSecrets(name);
+    const list = await connect(values, io).secrets.list(name);
     if (values.json) return writeJson(io, list);
     if (list.secrets.length === 0) {
       writeLine(io.stderr, `${name} has no secrets; set one with \`fn secret set ${name} KEY\``);

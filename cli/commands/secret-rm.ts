@@ -13,7 +13,7 @@ SECRET_NOT_SET until it is set again. --json prints {"deleted": KEY}.`,
   connects: true,
   async run({ values, positionals }, io) {
     const [name = '', key = ''] = positionals;
-    await connect(values, io).deleteSecret(name, key);
+    await connect(values, io).secrets.delete(name, key);
     if (values.json) return writeJson(io, { deleted: key });
     writeLine(io.stdout, `removed secret ${key} of ${name}`);
   },

@@ -22,7 +22,7 @@ before the function is deployed. --json prints {"key", "updatedAt"}.`,
   async run({ values, positionals }, io) {
     const [name = '', key = ''] = positionals;
     const value = await readSecretValue(io, key);
-    const view = await connect(values, io).setSecret(name, key, value);
+    const view = await connect(values, io).secrets.set(name, key, value);
     if (values.json) return writeJson(io, view);
     writeLine(io.stdout, `set secret ${key} of ${name}`);
   },

@@ -35,7 +35,7 @@ invoke (invoke, read functions and logs), node (runtime nodes started with \`fn 
     if (values.scope === undefined) {
       throw new UsageError('missing --scope: admin, deploy, invoke or node', 'token create');
     }
-    const created = await connect(values, io).createToken(values.scope, values.label);
+    const created = await connect(values, io).tokens.create(values.scope, values.label);
     if (values.json) return writeJson(io, created);
     const { record } = created;
     writeLine(io.stdout, created.token);

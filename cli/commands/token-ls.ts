@@ -12,7 +12,7 @@ shown (only their hashes are kept). Needs an admin token. --json prints the Toke
   options: {},
   connects: true,
   async run({ values }, io) {
-    const { tokens } = await connect(values, io).listTokens();
+    const { tokens } = await connect(values, io).tokens.list();
     if (values.json) return writeJson(io, { tokens });
     if (tokens.length === 0) {
       writeLine(io.stderr, 'no tokens; create one with `fn token create --scope deploy`');

@@ -10,9 +10,9 @@ export const tokenRm = defineCommand({
   summary: 'delete a control API token',
   params: ['ID'],
   description: `
-Deletes token ID (from \`fn token ls\`; a whole token works too, only its id is sent). The
-gateway that deletes it refuses it at once; other gateways sharing the store within their token
-cache TTL (5 s by default). Deleting the admin token of .fn/credentials.json is allowed: \`fn up\`
+Deletes token ID (from \`fn token ls\`; a whole token works too, only its id is sent). Every
+gateway that hears the deletion on the broker refuses it at once and ends its dashboard sessions;
+one cut off from the broker then refuses it within its token cache TTL (5 s by default). Deleting the admin token of .fn/credentials.json is allowed: \`fn up\`
 and \`fn gateway\` write a new one at their next start when the one there is gone or deleted.
 Needs an admin token. --json prints {"deleted": ID}.`,
   options: {},
@@ -20,7 +20,7 @@ Needs an admin token. --json prints {"deleted": ID}.`,
   async run({ values, positionals }, io) {
     const [given = ''] = positionals;
     const id = WHOLE_TOKEN.exec(given)?.[1] ?? given;
-    await connect(values, io).deleteToken(id);
+    await connect(values, io).tokens.delete(id);
     if (values.json) return writeJson(io, { deleted: id });
     writeLine(io.stdout, `deleted token ${id}`);
   },

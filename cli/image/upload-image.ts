@@ -8,7 +8,7 @@ import {
   type ErrorBody,
   type ImageUploadResponse,
 } from '../../core/api.ts';
-import { ApiError } from '../client.ts';
+import { ApiError } from '../gateway-transport.ts';
 import { CliError } from '../errors.ts';
 import type { SavedImage } from './save-image.ts';
 
