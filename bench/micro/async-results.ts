@@ -14,13 +14,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Broker } from '../../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../../core/executor.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { FunctionSpec, InvocationResult, ResultEvent } from '../../core/messages.ts';
 import type { Store } from '../../core/store.ts';
+import { beforeAndAfter, importFrom, median } from './before-copy.ts';
 import { benchMessage } from './broker-messages.ts';
 
 const { values } = parseArgs({
@@ -34,11 +35,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
   },
 });
-if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
 const N = Number(values.invocations);
 const WINDOW = Number(values.window);
 const ROUNDS = Number(values.rounds);
-const HERE = resolve(import.meta.dirname, '../..');
 
 interface Agent {
   start(): Promise<void>;
@@ -56,7 +55,7 @@ async function load(root: string): Promise<Code> {
     values.broker === 'embedded'
       ? ['adapters/broker-embedded/index.ts', 'EmbeddedBroker']
       : ['adapters/broker-rabbitmq/index.ts', 'RabbitMqBroker'];
-  const imported = (file: string) => import(join(root, file)) as Promise<Record<string, unknown>>;
+  const imported = (file: string) => importFrom(root, file);
   return {
     Agent: (await imported('runtime/agent.ts')).RuntimeAgent as Code['Agent'],
     Broker: (await imported(adapter[0] ?? ''))[adapter[1] ?? ''] as Code['Broker'],
@@ -181,10 +180,7 @@ async function round(code: Code): Promise<Figures> {
   }
 }
 
-const variants = [
-  ['before', await load(resolve(values.before))],
-  ['after', await load(HERE)],
-] as const;
+const variants = await beforeAndAfter(values.before, load);
 const results = new Map<string, Figures[]>();
 const show = (f: Figures): string =>
   `${f.cpuMs.toFixed(3)} ms CPU/inv here, ${f.rabbitMs.toFixed(3)} ms RabbitMQ, ` +
@@ -196,8 +192,6 @@ for (let r = 0; r < ROUNDS; r++) {
     console.log(`${name} (${values.broker}): ${show(f)}`);
   }
 }
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 for (const [name, figures] of results) {
   const pick = (key: keyof Figures) => median(figures.map((f) => f[key]));
   const m = { cpuMs: pick('cpuMs'), rabbitMs: pick('rabbitMs'), messages: pick('messages') };

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Store } from '../../core/store.ts';
@@ -25,6 +25,7 @@ import type { Gateway, GatewayOptions } from '../../gateway/gateway.ts';
 import { listen } from '../../server/listen.ts';
 import { FakeBroker } from '../../test/support/fake-broker.ts';
 import { httpLoad } from '../support/http-load.ts';
+import { beforeAndAfter, importFrom, median } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,19 +52,14 @@ if (values.client !== undefined) {
   process.stdout.write(JSON.stringify(run.statuses));
   process.exit(0);
 }
-if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
-
 interface Code {
   createGateway(options: GatewayOptions): Gateway;
   SqliteStore: new (options: { path: string }) => Store & { init(): Promise<void> };
 }
 
 async function load(root: string): Promise<Code> {
-  const gateway = (await import(join(root, 'gateway/gateway.ts'))) as Pick<Code, 'createGateway'>;
-  const store = (await import(join(root, 'adapters/store-sqlite/index.ts'))) as Pick<
-    Code,
-    'SqliteStore'
-  >;
+  const gateway = await importFrom<Pick<Code, 'createGateway'>>(root, 'gateway/gateway.ts');
+  const store = await importFrom<Pick<Code, 'SqliteStore'>>(root, 'adapters/store-sqlite/index.ts');
   return { ...gateway, ...store };
 }
 
@@ -143,12 +139,7 @@ function client(url: string, token: string): Promise<Record<number, number>> {
   });
 }
 
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const sides = [
-  ['before', await load(resolve(values.before))],
-  ['after', await load(resolve(import.meta.dirname, '../..'))],
-] as const;
+const sides = await beforeAndAfter(values.before, load);
 const totals = new Map<string, { cpuUs: number[]; perS: number[] }>();
 const dir = await mkdtemp(join(tmpdir(), 'fjord-gateway-requests-'));
 try {

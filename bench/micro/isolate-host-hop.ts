@@ -16,7 +16,6 @@
  *        [--concurrency C] [--gap-ms MS] [--event]
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Executor } from '../../core/executor.ts';
@@ -26,6 +25,7 @@ import {
   httpPayload,
   invocationContext,
 } from '../../test/fixtures/bundles/invocations.ts';
+import { beforeRoot, importFrom, median, THIS_TREE } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,17 +64,18 @@ type HostClass = new (options: {
 };
 
 async function hosted(name: string, root: string, fixtures: FixtureBundles): Promise<Variant> {
-  const module = (await import(join(root, 'runtime/isolate-host/isolate-host-executor.ts'))) as {
-    IsolateHostExecutor: HostClass;
-  };
+  const module = await importFrom<{ IsolateHostExecutor: HostClass }>(
+    root,
+    'runtime/isolate-host/isolate-host-executor.ts',
+  );
   const executor = new module.IsolateHostExecutor({ loadCode: fixtures.load, processes: 1 });
   return { name, executor, pids: () => executor.pids };
 }
 
 async function inline(root: string, fixtures: FixtureBundles): Promise<Variant> {
-  const module = (await import(join(root, 'runtime/isolate/isolate-executor.ts'))) as {
+  const module = await importFrom<{
     IsolateExecutor: new (options: { loadCode: FixtureBundles['load'] }) => Executor;
-  };
+  }>(root, 'runtime/isolate/isolate-executor.ts');
   return {
     name: 'inline',
     executor: new module.IsolateExecutor({ loadCode: fixtures.load }),
@@ -98,13 +99,12 @@ const fn = await fixtures.spec(values.event ? 'event-echo' : 'hello');
 const payload = values.event
   ? eventPayload({ name: 'hop' })
   : httpPayload('GET', 'http://hop.test/');
-const here = resolve(import.meta.dirname, '../..');
 const variants = [
-  await inline(here, fixtures),
+  await inline(THIS_TREE, fixtures),
   ...(values.before === undefined
     ? []
-    : [await hosted('host-before', resolve(values.before), fixtures)]),
-  await hosted('host-after', here, fixtures),
+    : [await hosted('host-before', beforeRoot(values.before), fixtures)]),
+  await hosted('host-after', THIS_TREE, fixtures),
 ];
 
 interface Round {
@@ -175,8 +175,6 @@ for (let r = 0; r < Number(values.rounds); r++) {
     console.log(`round ${r + 1} ${variant.name} (c=${C}, gap ${GAP_MS} ms): ${show(result)}`);
   }
 }
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 for (const [name, rounds] of results) {
   const of = (key: keyof Round): number => median(rounds.map((r) => r[key]));
   const medians = {

@@ -13,7 +13,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AttemptRepository } from '../../adapters/store-sqlite/attempt-repository.ts';
 import { CallbackRepository } from '../../adapters/store-sqlite/callback-repository.ts';
@@ -23,6 +23,7 @@ import { LogRepository } from '../../adapters/store-sqlite/log-repository.ts';
 import { migrate } from '../../adapters/store-sqlite/schema.ts';
 import { WriteBatch } from '../../adapters/store-sqlite/write-batch.ts';
 import type { InvocationResult } from '../../core/messages.ts';
+import { beforeRoot, importFrom, median } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,8 +60,7 @@ const THIS_TREE: StoreCode = {
 };
 
 async function loadCopy(root: string): Promise<StoreCode> {
-  const from = async (file: string): Promise<Record<string, unknown>> =>
-    (await import(resolve(root, 'adapters/store-sqlite', file))) as Record<string, unknown>;
+  const from = (file: string) => importFrom(root, `adapters/store-sqlite/${file}`);
   return {
     ...(await from('connection.ts')),
     ...(await from('schema.ts')),
@@ -71,7 +71,7 @@ async function loadCopy(root: string): Promise<StoreCode> {
     ...(await from('write-batch.ts')),
   } as unknown as StoreCode;
 }
-const BEFORE = values.before === undefined ? undefined : await loadCopy(values.before);
+const BEFORE = values.before === undefined ? undefined : await loadCopy(beforeRoot(values.before));
 const MODES: readonly Mode[] =
   BEFORE === undefined
     ? ['one commit per write', 'group commit']
@@ -164,8 +164,6 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 for (const [mode, t] of totals) {
   console.log(
     `median ${mode}: ${Math.round(median(t.perS))}/s, ${median(t.cpuUs).toFixed(0)} µs CPU per invocation (${INVOCATIONS} invocations, ${CONCURRENCY} in flight)`,

@@ -9,12 +9,12 @@
  *        [--url amqp://guest:guest@127.0.0.1:5672/fjord-bench] [--calls N] [--rounds N]
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Broker } from '../../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../../core/executor.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { FunctionSpec, InvocationMessage } from '../../core/messages.ts';
+import { beforeRoot, importFrom, median, THIS_TREE } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +25,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '10' },
   },
 });
-if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
 const CALLS = Number(values.calls);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
-const HERE = resolve(import.meta.dirname, '../..');
 
 interface Agent {
   start(): Promise<void>;
@@ -39,10 +37,11 @@ type AgentClass = new (options: Record<string, unknown>) => Agent;
 type BrokerClass = new (options: Record<string, unknown>) => Broker;
 
 async function load(root: string): Promise<{ Agent: AgentClass; Broker: BrokerClass }> {
-  const agent = (await import(join(root, 'runtime/agent.ts'))) as { RuntimeAgent: AgentClass };
-  const broker = (await import(join(root, 'adapters/broker-rabbitmq/index.ts'))) as {
-    RabbitMqBroker: BrokerClass;
-  };
+  const agent = await importFrom<{ RuntimeAgent: AgentClass }>(root, 'runtime/agent.ts');
+  const broker = await importFrom<{ RabbitMqBroker: BrokerClass }>(
+    root,
+    'adapters/broker-rabbitmq/index.ts',
+  );
   return { Agent: agent.RuntimeAgent, Broker: broker.RabbitMqBroker };
 }
 
@@ -121,9 +120,10 @@ async function round(code: { Agent: AgentClass; Broker: BrokerClass }) {
   }
 }
 
+const before = await load(beforeRoot(values.before));
 const variants = [
-  ['before', await load(resolve(values.before))],
-  ['after', { ...(await load(HERE)), Broker: (await load(resolve(values.before))).Broker }],
+  ['before', before],
+  ['after', { ...(await load(THIS_TREE)), Broker: before.Broker }],
 ] as const;
 const results = new Map<string, { perS: number; p50: number }[]>();
 for (let r = 0; r < ROUNDS; r++) {
@@ -133,8 +133,6 @@ for (let r = 0; r < ROUNDS; r++) {
     console.log(`${name} c=${CONCURRENCY}: ${Math.round(f.perS)}/s, p50 ${f.p50.toFixed(2)} ms`);
   }
 }
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 for (const [name, figures] of results) {
   console.log(
     `median ${name} c=${CONCURRENCY}: ${Math.round(median(figures.map((f) => f.perS)))}/s, ` +

@@ -14,11 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Broker } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
+import { beforeAndAfter, importFrom, median } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,10 +28,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
   },
 });
-if (values.before === undefined) throw new Error('--before DIR is required (see the header)');
 const CALLS = Number(values.calls);
 const ROUNDS = Number(values.rounds);
-const HERE = resolve(import.meta.dirname, '../..');
 
 type BrokerClass = new (options: {
   url: string;
@@ -40,9 +38,10 @@ type BrokerClass = new (options: {
 }) => Broker;
 
 async function brokerClass(root: string): Promise<BrokerClass> {
-  const module = (await import(join(root, 'adapters/broker-rabbitmq/index.ts'))) as {
-    RabbitMqBroker: BrokerClass;
-  };
+  const module = await importFrom<{ RabbitMqBroker: BrokerClass }>(
+    root,
+    'adapters/broker-rabbitmq/index.ts',
+  );
   return module.RabbitMqBroker;
 }
 
@@ -148,10 +147,7 @@ async function round(Broker: BrokerClass, concurrency: number): Promise<Figures>
   }
 }
 
-const variants = [
-  ['before', await brokerClass(resolve(values.before))],
-  ['after', await brokerClass(HERE)],
-] as const;
+const variants = await beforeAndAfter(values.before, brokerClass);
 const results = new Map<string, Figures[]>();
 for (let r = 0; r < ROUNDS; r++) {
   for (const concurrency of [1, 10]) {
@@ -166,8 +162,6 @@ for (let r = 0; r < ROUNDS; r++) {
     }
   }
 }
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 for (const [key, figures] of results) {
   const m = (pick: (f: Figures) => number): number => median(figures.map(pick));
   console.log(
