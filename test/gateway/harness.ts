@@ -19,8 +19,8 @@ import type {
 } from '../../core/messages.ts';
 import type { TokenScope } from '../../core/store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.ts';
-import { listen } from '../../server/listen.ts';
 import { FakeBroker } from '../support/fake-broker.ts';
+import { serveGateway } from '../support/serve-gateway.ts';
 
 /** A bundle that compiles; the fake broker never runs it. */
 export const BUNDLE = 'var __fjord_module = (() => ({ default: { fetch() {} } }))();';
@@ -55,14 +55,8 @@ export async function startHarness(
   });
   const logger = createLogger({ level: 'debug', destination });
   const gateway = createGateway({ store, broker, logger, ...options });
-  await gateway.start();
-  const handle = gateway.app.callback();
-  const http = await listen((req, res) => void handle(req, res), 0, '127.0.0.1');
-  t.after(async () => {
-    await http.close();
-    await gateway.stop();
-    await store.close();
-  });
+  const url = await serveGateway(t, gateway);
+  t.after(() => store.close());
 
   const tokens = {} as Record<TokenScope, string>;
   for (const scope of ['admin', 'deploy', 'invoke', 'node'] as const) {
@@ -76,7 +70,7 @@ export async function startHarness(
       const value = token in tokens ? tokens[token as TokenScope] : token;
       headers.set('authorization', `Bearer ${value}`);
     }
-    return fetch(http.url + path, { ...rest, headers });
+    return fetch(url + path, { ...rest, headers });
   };
 
   const deploy: Harness['deploy'] = (name, manifest = { name }, bundle = BUNDLE) =>
@@ -87,7 +81,7 @@ export async function startHarness(
       body: JSON.stringify({ manifest, bundle }),
     });
 
-  return { url: http.url, store, broker, gateway, tokens, logLines, request, deploy };
+  return { url, store, broker, gateway, tokens, logLines, request, deploy };
 }
 
 /** Reads an error response body, checking it has the one error shape. */

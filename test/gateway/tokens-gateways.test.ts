@@ -9,28 +9,15 @@ import { test, type TestContext } from 'node:test';
 import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createGateway } from '../../gateway/gateway.ts';
-import { listen } from '../../server/listen.ts';
 import { FakeBroker } from '../support/fake-broker.ts';
+import { serveGateway } from '../support/serve-gateway.ts';
 
 const TTL_MS = 5000;
 
-async function gatewayOn(t: TestContext, store: SqliteStore, now: () => number): Promise<string> {
+function gatewayOn(t: TestContext, store: SqliteStore, now: () => number): Promise<string> {
   const logger = createLogger({ level: 'silent' });
-  const gateway = createGateway({
-    store,
-    broker: new FakeBroker(),
-    logger,
-    now,
-    tokenCacheTtlMs: TTL_MS,
-  });
-  await gateway.start();
-  const handle = gateway.app.callback();
-  const http = await listen((req, res) => void handle(req, res), 0, '127.0.0.1');
-  t.after(async () => {
-    await http.close();
-    await gateway.stop();
-  });
-  return http.url;
+  const broker = new FakeBroker();
+  return serveGateway(t, createGateway({ store, broker, logger, now, tokenCacheTtlMs: TTL_MS }));
 }
 
 test('a token deleted on one gateway is refused by another within its cache TTL', async (t) => {

@@ -10,8 +10,8 @@ import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
 import type { QueueMessage } from '../../core/broker.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createGateway } from '../../gateway/gateway.ts';
-import { listen } from '../../server/listen.ts';
 import { Inbox } from './inbox.ts';
+import { serveGateway } from './serve-gateway.ts';
 
 export interface QueueGateway {
   url: string;
@@ -35,19 +35,14 @@ export async function startQueueGateway(
   await store.init();
   const broker = new EmbeddedBroker({ path: ':memory:', logger });
   await broker.start();
-  const gateway = createGateway({ store, broker, logger });
-  await gateway.start();
-  const handle = gateway.app.callback();
-  const http = await listen((req, res) => void handle(req, res), 0, '127.0.0.1');
+  const url = await serveGateway(t, createGateway({ store, broker, logger }));
   t.after(async () => {
-    await http.close();
-    await gateway.stop();
     await broker.close();
     await store.close();
   });
   const deployer = (await store.createToken('deploy', 'test deploy')).token;
   const fn = 'consumer';
-  const deployed = await fetch(`${http.url}/v1/functions/${fn}`, {
+  const deployed = await fetch(`${url}/v1/functions/${fn}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${deployer}`, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -66,5 +61,5 @@ export async function startQueueGateway(
     delivery.ack();
   });
   const token = (await store.createToken('invoke', 'test invoke')).token;
-  return { url: http.url, token, queue, received };
+  return { url, token, queue, received };
 }
