@@ -28,6 +28,11 @@ export interface InvocationContext {
 export type ExecutionOutcome = {
   coldStart: boolean;
   durationMs: number;
+  /**
+   * Epoch ms the instance took the invocation and the run ended, when the executor knows them
+   * apart from the call (isolates: a run sent ahead may first wait for a busy isolate).
+   */
+  ran?: { startedAt: number; endedAt: number };
   cpuMs?: number;
   logs: LogEntry[];
 } & ({ ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData });

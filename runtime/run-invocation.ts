@@ -72,7 +72,9 @@ export async function runInvocation(
   const outcome = judgeRedrivenBatch(
     await executor.invoke(message.fn, message.payload, attemptContext(message, attempt, startedAt)),
   );
-  return toResult(message, outcome, { nodeId, attempt, startedAt, endedAt: Date.now() });
+  // The run's own times when the executor knows them: a run sent ahead waited before it started.
+  const ran = outcome.ran ?? { startedAt, endedAt: Date.now() };
+  return toResult(message, outcome, { nodeId, attempt, ...ran });
 }
 
 function toResult(

@@ -101,9 +101,15 @@ export class IsolateExecutor implements Executor {
         ((entry) => onLog({ fn: fn.name, version: fn.version, invocationId: ctx.id, entry })),
     );
     let coldStart = false;
-    const finish = (result: DispatchResult, cpuMs?: number): ExecutionOutcome => ({
+    // leasedAt: epoch ms the isolate was leased, the run's start after any wait for a busy one.
+    const finish = (
+      result: DispatchResult,
+      cpuMs?: number,
+      leasedAt?: number,
+    ): ExecutionOutcome => ({
       coldStart,
       durationMs: performance.now() - startedAt,
+      ...(leasedAt === undefined ? {} : { ran: { startedAt: leasedAt, endedAt: Date.now() } }),
       // A copy: lines of waitUntil work after the reply only reach onLog.
       logs: [...logs.entries],
       ...(cpuMs === undefined ? {} : { cpuMs }),
@@ -124,7 +130,8 @@ export class IsolateExecutor implements Executor {
       deadline.cancel();
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
-    const runCtx = runContext(ctx, Date.now());
+    const leasedAt = Date.now();
+    const runCtx = runContext(ctx, leasedAt);
     deadline.moveTo(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
     // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
@@ -150,7 +157,7 @@ export class IsolateExecutor implements Executor {
       ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
     });
     if (coldStart) this.#refillBlanks();
-    return finish(result, cpuMs);
+    return finish(result, cpuMs, leasedAt);
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {

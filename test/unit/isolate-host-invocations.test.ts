@@ -122,21 +122,21 @@ test('through a host process: runs sent ahead wait for the isolate, their timeou
     const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
     // As the node sends runs ahead (runtime/run-invocation.ts attemptContext): a latest end
     // several timeouts away, and the timeout itself.
-    const ahead = () => invocationContext({ deadline: Date.now() + 4 * 600, timeoutMs: 600 });
+    const ahead = () => invocationContext({ deadline: Date.now() + 4 * 1000, timeoutMs: 1000 });
     // Warm first: a cold start counts against the timeout, and a new process boots slowly.
     valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), invocationContext()));
     const [first, second, third] = await Promise.all([
-      host.invoke(fn, eventPayload({ ms: 400 }), ahead()),
-      host.invoke(fn, eventPayload({ ms: 400 }), ahead()),
-      host.invoke(fn, eventPayload({ ms: 800 }), ahead()),
+      host.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+      host.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+      host.invoke(fn, eventPayload({ ms: 1500 }), ahead()),
     ]);
     assert.equal(valueOf(first), 2);
     assert.equal(
       valueOf(second),
       3,
-      'ended ~800 ms after the call: its timeout counted from its lease',
+      'ended ~1200 ms after the call: its timeout counted from its lease',
     );
-    // It waited ~800 ms, then ran past its 600 ms: the timeout, not the latest end, stopped it.
+    // It waited ~1200 ms, then ran past its 1000 ms: the timeout, not the latest end, stopped it.
     assert.equal(errorOf(third).code, 'INVOCATION_TIMEOUT');
   } finally {
     await host.dispose();
