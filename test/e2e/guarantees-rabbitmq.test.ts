@@ -8,13 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'amqplib';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DeadLetterListResponse, InvocationView } from '../../core/api.ts';
@@ -162,10 +163,18 @@ function widestOverlap(views: InvocationView[]): number {
  */
 const BURST = Number(process.env.FN_TEST_BURST ?? 2_000);
 
-/** Ready and unacknowledged messages of one queue of the vhost, as RabbitMQ counts them. */
-function queueCounts(amqpUrl: string, queue: string): { ready: number; unacked: number } {
+/**
+ * Ready and unacknowledged messages of one queue of the vhost, as RabbitMQ counts them. Not
+ * execFileSync: rabbitmqctl can take seconds on a busy machine, and a blocked event loop keeps
+ * the HTTP client from seeing that the gateway closed its idle keep-alive connections (5 s), so
+ * the next request went out on a closed one ("other side closed").
+ */
+async function queueCounts(
+  amqpUrl: string,
+  queue: string,
+): Promise<{ ready: number; unacked: number }> {
   const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
-  const out = execFileSync(
+  const { stdout: out } = await promisify(execFile)(
     'rabbitmqctl',
     ['-q', 'list_queues', '-p', vhost, 'name', 'messages_ready', 'messages_unacknowledged'],
     { encoding: 'utf8', timeout: 180_000 },
@@ -354,7 +363,7 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
       },
     );
     const acceptSeconds = (Date.now() - started) / 1000;
-    const backlog = queueCounts(AMQP_URL, queue);
+    const backlog = await queueCounts(AMQP_URL, queue);
     const memory = memoryMiB(gateway.child.pid as number);
     assert.deepEqual(
       accepted.filter((a) => a.status !== 202),
@@ -389,7 +398,7 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
     // RabbitMQ updates a quorum queue's counts every few seconds: they may lag the results.
     await waitFor(
       async () => {
-        const { ready, unacked } = queueCounts(AMQP_URL, queue);
+        const { ready, unacked } = await queueCounts(AMQP_URL, queue);
         return (ready === 0 && unacked === 0) || undefined;
       },
       { what: `${queue} to be empty in rabbitmqctl`, timeoutMs: 120_000, intervalMs: 2000 },
