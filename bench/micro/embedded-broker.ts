@@ -137,6 +137,12 @@ const ROWS: [string, (broker: Broker, tally: ResultTally) => Promise<Figures>][]
     (b) => asyncThroughput(b, 'async-prefetch-4', undefined, 100, 4),
   ],
   [
+    // Every message enqueued at once, then leased a few at a time from the top of a backlog
+    // of thousands of rows, as under the async row's load.
+    'async, prefetch 4 + a backlog of every message',
+    (b) => asyncThroughput(b, 'async-backlog', undefined, MESSAGES, 4),
+  ],
+  [
     'async, + started/finished results consumed',
     (b, tally) => asyncThroughput(b, 'async-full', tally),
   ],
