@@ -79,20 +79,12 @@ export class RuntimeAgent {
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
     this.#queues = new QueueConsumers({ ...options, logger: this.#log });
     this.#cancelled = new Cancellations({ directory: options.directory, logger: this.#log });
-    this.#windows = new DeliveryWindows({
-      onChange: (fn) => {
-        this.#consumers.refresh(fn);
-        this.#caps.wake();
-      },
-    });
     this.#caps = new ConcurrencyCaps({
       nodeId: options.nodeId,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       onChange: () => this.#consumers.refreshCapped(),
-      // Only isolates: their host's pool holds runs until an isolate is free.
-      aheadOf: (spec) =>
-        spec.runtime === 'isolate' ? this.#windows.ahead(spec.name, this.#caps.slotsOf(spec)) : 0,
     });
+    this.#windows = new DeliveryWindows({ onChange: (fn) => this.#consumers.refresh(fn) });
     this.#deliveries = new DeliveryHandler({
       ...options,
       logger: this.#log,
@@ -110,8 +102,7 @@ export class RuntimeAgent {
       handle: (delivery) => this.#handle(delivery),
       accepting: () => this.#state === 'running',
       slotsOf: (spec) => this.#caps.slotsOf(spec),
-      // The prefetch holds the runs ahead too, so they are here when a slot frees.
-      sparesOf: (spec) => this.#windows.spares(spec.name) + this.#caps.aheadOf(spec),
+      sparesOf: (spec) => this.#windows.spares(spec.name),
     });
   }
 

@@ -8,26 +8,9 @@
  * cost fairness between nodes (a node holds deliveries another node could run), which matters
  * only when runs are long, so they are sized from the two times measured here: about
  * `slots x confirm / run`, none for runs much longer than a confirm, at most {@link MAX_SPARES}.
- * Spares never run before a slot is free (the agent's gate); only the prefetch grows.
- *
- * Runs ahead, for short runs only: between two runs of one slot the node's outcome and its next
- * invocation each cross to the isolate host process and back, and in `fn up`, whose one thread
- * also serves HTTP, each crossing waits for a turn of the event loop that a burst of requests
- * makes milliseconds long: a function running in 0.1 ms would use a few percent of its slots.
- * So an isolate function whose runs are short gets {@link MAX_AHEAD_PER_SLOT} runs per slot sent
- * ahead: they wait in the host process beside the busy isolates (their timeout counting only
- * once an isolate is free, runtime/run-invocation.ts), and an isolate that finishes takes the
- * next at once. The isolates running at once never exceed the slots (the host's pool).
+ * Runs still never exceed the slots (the agent's gate); only the prefetch grows.
  */
-import { MAX_AHEAD_PER_SLOT } from './run-invocation.ts';
-
-/** Spares of one function at most. */
 export const MAX_SPARES = 32;
-
-/** Runs ahead start once a function's runs average at most this, and stop above the next. */
-const AHEAD_ON_MS = 20;
-/** Above the start: with runs ahead, a run's time includes its wait behind the ones ahead. */
-const AHEAD_OFF_MS = 100;
 
 /** Runs measured before the first sizing, and the smoothing of the averages. */
 const WARM_UP_RUNS = 16;
@@ -47,8 +30,6 @@ interface Timing {
   confirmMs: number;
   runs: number;
   spares: number;
-  /** Whether the function's runs are short enough for runs ahead (see the header). */
-  ahead: boolean;
   changedAt: number;
 }
 
@@ -75,14 +56,6 @@ export class DeliveryWindows {
   }
 
   /**
-   * Runs of `fn` its executor may take beyond its `slots`: {@link MAX_AHEAD_PER_SLOT} per slot
-   * while its runs are short, none until they were measured.
-   */
-  ahead(fn: string, slots: number): number {
-    return this.#timings.get(fn)?.ahead === true ? slots * MAX_AHEAD_PER_SLOT : 0;
-  }
-
-  /**
    * One async run of `fn` with `slots`: `runMs` in the executor, then `confirmMs` until its
    * result was confirmed. Changes the spares when they are off by half or more (and by more
    * than one), so noise does not re-subscribe the consumer again and again.
@@ -90,7 +63,7 @@ export class DeliveryWindows {
   observe(fn: string, slots: number, runMs: number, confirmMs: number): void {
     let timing = this.#timings.get(fn);
     if (timing === undefined) {
-      timing = { runMs, confirmMs, runs: 0, spares: 0, ahead: false, changedAt: -Infinity };
+      timing = { runMs, confirmMs, runs: 0, spares: 0, changedAt: -Infinity };
       this.#timings.set(fn, timing);
     }
     timing.runMs += SMOOTHING * (runMs - timing.runMs);
@@ -99,12 +72,10 @@ export class DeliveryWindows {
     if (timing.runs < WARM_UP_RUNS) return;
     const wanted = sparesFor(slots, timing.runMs, timing.confirmMs);
     const off = Math.abs(wanted - timing.spares);
-    const ahead = timing.ahead ? timing.runMs <= AHEAD_OFF_MS : timing.runMs <= AHEAD_ON_MS;
-    if (ahead === timing.ahead && (off <= 1 || off < timing.spares / 2)) return;
+    if (off <= 1 || off < timing.spares / 2) return;
     const now = this.#now();
     if (now - timing.changedAt < MIN_CHANGE_INTERVAL_MS) return;
     timing.spares = wanted;
-    timing.ahead = ahead;
     timing.changedAt = now;
     this.#options.onChange(fn);
   }

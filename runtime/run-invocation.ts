@@ -1,5 +1,5 @@
 import type { InvocationDelivery } from '../core/broker.ts';
-import type { ExecutionOutcome, Executor, InvocationContext } from '../core/executor.ts';
+import type { ExecutionOutcome, Executor } from '../core/executor.ts';
 import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
 import { followUp } from '../core/retry-policy.ts';
 import { judgeRedrivenBatch } from './queue-redrive.ts';
@@ -8,34 +8,6 @@ import { judgeRedrivenBatch } from './queue-redrive.ts';
 export function attemptDeadline(message: InvocationMessage, now: number): number {
   const byTimeout = now + message.fn.timeoutMs;
   return message.replyBy === undefined ? byTimeout : Math.min(byTimeout, message.replyBy);
-}
-
-/**
- * Runs of a function sent to its executor beyond its slots, per slot, at most
- * (runtime/delivery-window.ts): an isolate function's invocation may wait in its host process
- * behind this many others of the same isolate.
- */
-export const MAX_AHEAD_PER_SLOT = 3;
-
-/**
- * What an attempt tells the executor about its time. An isolate run's timeout counts from when
- * its isolate is free ({@link InvocationContext.timeoutMs}): with runs sent ahead of free
- * isolates it may first wait behind up to {@link MAX_AHEAD_PER_SLOT} others, each bounded by
- * the same timeout, so its latest end is that many timeouts later (never past a sync caller's
- * patience). Other runtimes take no run ahead: their timeout counts from now.
- */
-export function attemptContext(
-  message: InvocationMessage,
-  attempt: number,
-  now: number,
-): InvocationContext {
-  const { id, callId, fn } = message;
-  if (fn.runtime !== 'isolate') {
-    return { id, callId, attempt, deadline: attemptDeadline(message, now) };
-  }
-  const latest = now + (MAX_AHEAD_PER_SLOT + 1) * fn.timeoutMs;
-  const deadline = message.replyBy === undefined ? latest : Math.min(latest, message.replyBy);
-  return { id, callId, attempt, deadline, timeoutMs: fn.timeoutMs };
 }
 
 /** True for a sync invocation whose caller has already given up: running it helps nobody. */
@@ -70,11 +42,14 @@ export async function runInvocation(
   const { message, attempt } = delivery;
   const startedAt = Date.now();
   const outcome = judgeRedrivenBatch(
-    await executor.invoke(message.fn, message.payload, attemptContext(message, attempt, startedAt)),
+    await executor.invoke(message.fn, message.payload, {
+      id: message.id,
+      callId: message.callId,
+      attempt,
+      deadline: attemptDeadline(message, startedAt),
+    }),
   );
-  // The run's own times when the executor knows them: a run sent ahead waited before it started.
-  const ran = outcome.ran ?? { startedAt, endedAt: Date.now() };
-  return toResult(message, outcome, { nodeId, attempt, ...ran });
+  return toResult(message, outcome, { nodeId, attempt, startedAt, endedAt: Date.now() });
 }
 
 function toResult(

@@ -101,22 +101,15 @@ export class IsolateExecutor implements Executor {
         ((entry) => onLog({ fn: fn.name, version: fn.version, invocationId: ctx.id, entry })),
     );
     let coldStart = false;
-    // leasedAt: epoch ms the isolate was leased, the run's start after any wait for a busy one.
-    const finish = (
-      result: DispatchResult,
-      cpuMs?: number,
-      leasedAt?: number,
-    ): ExecutionOutcome => ({
+    const finish = (result: DispatchResult, cpuMs?: number): ExecutionOutcome => ({
       coldStart,
       durationMs: performance.now() - startedAt,
-      ...(leasedAt === undefined ? {} : { ran: { startedAt: leasedAt, endedAt: Date.now() } }),
       // A copy: lines of waitUntil work after the reply only reach onLog.
       logs: [...logs.entries],
       ...(cpuMs === undefined ? {} : { cpuMs }),
       ...result,
     });
 
-    // Until a lease, the latest end bounds the wait; then the timeout counts from the lease.
     const deadline = new Deadline(ctx.deadline);
     let pool: VersionPool;
     let instance: IsolateInstance;
@@ -130,9 +123,6 @@ export class IsolateExecutor implements Executor {
       deadline.cancel();
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
-    const leasedAt = Date.now();
-    const runCtx = runContext(ctx, leasedAt);
-    deadline.moveTo(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
     // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
     this.#pools.touch(pool);
@@ -141,7 +131,7 @@ export class IsolateExecutor implements Executor {
       instance,
       fn,
       payload,
-      ctx: runCtx,
+      ctx,
       deadline,
       logs,
       release: () => {
@@ -157,7 +147,7 @@ export class IsolateExecutor implements Executor {
       ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
     });
     if (coldStart) this.#refillBlanks();
-    return finish(result, cpuMs, leasedAt);
+    return finish(result, cpuMs);
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
@@ -282,14 +272,4 @@ export class IsolateExecutor implements Executor {
   #reap(): void {
     this.#pools.reap(Date.now() - this.#options.idleTimeoutMs);
   }
-}
-
-/**
- * The context of a run that got its isolate `now`: with a timeout of its own
- * ({@link InvocationContext.timeoutMs}), its deadline counts from now, within the latest end.
- */
-export function runContext(ctx: InvocationContext, now: number): InvocationContext {
-  if (ctx.timeoutMs === undefined) return ctx;
-  const deadline = Math.min(now + ctx.timeoutMs, ctx.deadline);
-  return deadline === ctx.deadline ? ctx : { ...ctx, deadline };
 }
