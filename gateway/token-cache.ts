@@ -35,9 +35,10 @@ const DEFAULT_MAX_ENTRIES = 1000;
  * read (a SELECT and a sha256) per TTL instead of one per request. Only successes are kept: an
  * unknown or wrong token asks the store every time. Entries are keyed by sha256 of the whole
  * token, so the cache holds no secret, and a wrong secret with a known token id is another key.
- * A token deleted from the store still works here until its entry expires; with several
- * gateways each has its own cache, so that bound (the TTL) holds for all of them; the gateway
- * that deletes a token forgets it at once ({@link TokenCache.forget}).
+ * A token deleted from the store still works here until its entry expires, at most the TTL;
+ * every gateway forgets it at once when it hears of the deletion ({@link TokenCache.forget}: the
+ * gateway that deleted it, and the others through the control fanout's token-deleted notice).
+ * A store read under way when a token is forgotten is not cached: it may predate the deletion.
  */
 export class TokenCache implements TokenGate {
   readonly #store: TokenVerifier;
@@ -45,6 +46,8 @@ export class TokenCache implements TokenGate {
   readonly #maxEntries: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
+  /** Counts forgets: a store read that began before one is not cached. */
+  #forgets = 0;
 
   constructor(store: TokenVerifier, options: TokenCacheOptions) {
     this.#store = store;
@@ -58,8 +61,9 @@ export class TokenCache implements TokenGate {
     const key = keyOf(token);
     const cached = this.#fresh(key);
     if (cached !== undefined) return cached;
+    const forgets = this.#forgets;
     const record = await this.#store.verifyToken(token);
-    if (record !== undefined) this.#remember(key, record);
+    if (record !== undefined && forgets === this.#forgets) this.#remember(key, record);
     return record;
   }
 
@@ -82,6 +86,7 @@ export class TokenCache implements TokenGate {
 
   /** Entries are keyed by the token's hash, not its id: a scan, over at most maxEntries. */
   forget(id: string): void {
+    this.#forgets += 1;
     for (const [key, entry] of this.#entries) {
       if (entry.record.id === id) this.#entries.delete(key);
     }

@@ -156,3 +156,26 @@ test('known(token) answers from the cache alone: a verified token within the TTL
   assert.equal(cache.known(token), undefined, 'forgotten');
   assert.equal(cacheOf(s, { ttlMs: 0 }).known(token), undefined, 'a TTL of 0 keeps nothing');
 });
+
+test('a store read under way when a token is forgotten is not cached', async (t) => {
+  const s = await setup(t);
+  const { record, token } = await s.store.createToken('invoke', 'client');
+  // The read found the row; the deletion (and its forget) came before its answer was cached.
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const slow: TokenVerifier = {
+    async verifyToken(candidate) {
+      const found = await s.store.verifyToken(candidate);
+      await gate;
+      return found;
+    },
+  };
+  const cache = new TokenCache(slow, { ttlMs: TTL_MS, now: () => s.clock.now });
+  const reading = cache.verifyToken(token);
+  s.deleteToken(record.id);
+  cache.forget(record.id);
+  release();
+  assert.deepEqual(await reading, record, 'that request was checked before the deletion');
+  assert.equal(cache.known(token), undefined, 'the answer was not cached');
+  assert.equal(await cache.verifyToken(token), undefined, 'the next request asks the store');
+});
