@@ -46,3 +46,27 @@ export async function beforeAndAfter<Code>(
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 }
+
+/**
+ * Measures each variant `rounds` times in alternation (before, after, before, ...), prints every
+ * round but the first (a warm-up) and then the medians, as `µs CPU per <unit> (<count>)`.
+ */
+export async function alternateRounds<Code>(
+  variants: readonly (readonly [name: string, code: Code])[],
+  rounds: number,
+  measure: (code: Code) => Promise<number>,
+  label: { unit: string; count: number },
+): Promise<void> {
+  const figures = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, code] of variants) {
+      const us = await measure(code);
+      figures.set(name, [...(figures.get(name) ?? []), us]);
+      if (r > 0) console.log(`${name}: ${us.toFixed(2)} µs CPU per ${label.unit}`);
+    }
+  }
+  for (const [name, us] of figures) {
+    const m = median(us.slice(1)).toFixed(2);
+    console.log(`median ${name}: ${m} µs CPU per ${label.unit} (${label.count})`);
+  }
+}

@@ -11,7 +11,7 @@ import type { ConsumeMessage } from 'amqplib';
 import { parseArgs } from 'node:util';
 import type { InvocationHandler } from '../../core/broker.ts';
 import { silentLogger, type Logger } from '../../core/logger.ts';
-import { beforeAndAfter, importFrom, median } from './before-copy.ts';
+import { alternateRounds, beforeAndAfter, importFrom } from './before-copy.ts';
 import { benchMessage } from './broker-messages.ts';
 
 const { values } = parseArgs({
@@ -86,14 +86,4 @@ async function measure(code: Code): Promise<number> {
 }
 
 const variants = await beforeAndAfter(values.before, load);
-const figures = new Map<string, number[]>();
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, code] of variants) {
-    const us = await measure(code);
-    figures.set(name, [...(figures.get(name) ?? []), us]);
-    if (r > 0) console.log(`${name}: ${us.toFixed(2)} µs CPU per delivery`);
-  }
-}
-for (const [name, us] of figures) {
-  console.log(`median ${name}: ${median(us.slice(1)).toFixed(2)} µs CPU per delivery (${N})`);
-}
+await alternateRounds(variants, ROUNDS, measure, { unit: 'delivery', count: N });

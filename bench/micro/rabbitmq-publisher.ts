@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../../core/logger.ts';
-import { beforeAndAfter, importFrom, median } from './before-copy.ts';
+import { alternateRounds, beforeAndAfter, importFrom } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -80,14 +80,4 @@ async function measure(publisher: Publisher): Promise<number> {
 }
 
 const variants = await beforeAndAfter(values.before, load);
-const figures = new Map<string, number[]>();
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, code] of variants) {
-    const us = await measure(code);
-    figures.set(name, [...(figures.get(name) ?? []), us]);
-    if (r > 0) console.log(`${name}: ${us.toFixed(2)} µs CPU per publish`);
-  }
-}
-for (const [name, us] of figures) {
-  console.log(`median ${name}: ${median(us.slice(1)).toFixed(2)} µs CPU per publish (${N})`);
-}
+await alternateRounds(variants, ROUNDS, measure, { unit: 'publish', count: N });
