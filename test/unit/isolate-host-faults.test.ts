@@ -158,6 +158,38 @@ test('a host process that stops answering is killed once the deadline and grace 
   assert.equal(valueOf(await host.invoke(fn, eventPayload(null), roomy())), 1);
 });
 
+test(
+  "a host process that wedges during shutdown is still killed at its invocations' deadline and grace",
+  { timeout: 60_000 },
+  async (t) => {
+    // A dispose timeout no test waits for: only the invocation's watchdog can end this process.
+    const host = new IsolateHostExecutor({
+      loadCode: bundles.load,
+      processes: 1,
+      unresponsiveGraceMs: 200,
+      disposeTimeoutMs: 600_000,
+    });
+    const fn = await bundles.spec('counter', { name: uniqueName('counter') });
+    valueOf(await host.invoke(fn, eventPayload(null), roomy()));
+    const [pid] = host.pids;
+    assert.ok(pid !== undefined);
+    t.after(() => {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    process.kill(pid, 'SIGSTOP');
+    const outcome = host.invoke(
+      fn,
+      eventPayload(null),
+      invocationContext({ deadline: Date.now() + 300 }),
+    );
+    const disposed = host.dispose();
+    // Killed while the executor shuts down: the invocation fails as shut down, not crashed.
+    assert.equal(errorOf(await outcome).code, 'NO_CAPACITY');
+    await disposed;
+    assert.equal(alive(pid), false);
+  },
+);
+
 test('SIGINT and SIGTERM (Ctrl-C, a cgroup-wide stop) leave a host process serving until the node disposes it', async () => {
   const host = executor();
   const fn = await bundles.spec('counter', { name: uniqueName('counter') });
