@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
+import type { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
 import { ConfirmPublisher } from '../../adapters/broker-rabbitmq/publisher.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { startCore, TEST_AMQP_URL as AMQP_URL } from '../support/rabbitmq-core.ts';
 
-const AMQP_URL = process.env.FN_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const queue = `fjord-test-backpressure-${randomBytes(4).toString('hex')}`;
 let admin: ChannelModel;
 let channel: Channel;
@@ -26,16 +26,7 @@ before(async () => {
   await channel.assertQueue(queue, { durable: false });
   const logger = silentLogger();
   publisher = new ConfirmPublisher({ confirmTimeoutMs: 30_000, logger });
-  manager = new ConnectionManager({
-    core: [publisher],
-    urls: [AMQP_URL],
-    connectionName: queue,
-    startTimeoutMs: 5000,
-    initialDelayMs: 50,
-    maxDelayMs: 1000,
-    logger,
-  });
-  await manager.start();
+  manager = await startCore(publisher, queue, logger);
 });
 
 after(async () => {

@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
+import type { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
 import { ConfirmPublisher } from '../../adapters/broker-rabbitmq/publisher.ts';
 import { FjordError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { waitFor } from '../support/inbox.ts';
-
-const AMQP_URL = process.env.FN_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+import { startCore, TEST_AMQP_URL as AMQP_URL } from '../support/rabbitmq-core.ts';
 
 /** A logger that keeps every message it was given, children included. */
 function recordingLogger(messages: string[]): Logger {
@@ -44,17 +43,7 @@ describe('ConfirmPublisher and nacks', () => {
   ): Promise<ConfirmPublisher> {
     const logger = recordingLogger(messages);
     const publisher = new ConfirmPublisher({ confirmTimeoutMs, logger });
-    const manager = new ConnectionManager({
-      core: [publisher],
-      urls: [AMQP_URL],
-      connectionName: queue,
-      startTimeoutMs: 5000,
-      initialDelayMs: 50,
-      maxDelayMs: 1000,
-      logger,
-    });
-    managers.push(manager);
-    await manager.start();
+    managers.push(await startCore(publisher, queue, logger));
     return publisher;
   }
 

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
+import type { ConnectionManager } from '../../adapters/broker-rabbitmq/connection-manager.ts';
 import { RpcClient } from '../../adapters/broker-rabbitmq/rpc-client.ts';
 import { namesFor } from '../../adapters/broker-rabbitmq/topology.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { InvocationResult } from '../../core/messages.ts';
 import { invocation, resultFor } from '../support/fixtures.ts';
+import { startCore, TEST_AMQP_URL as AMQP_URL } from '../support/rabbitmq-core.ts';
 
-const AMQP_URL = process.env.FN_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const prefix = `fjord-test-rpc-${randomBytes(4).toString('hex')}`;
 const names = namesFor(prefix);
 const fn = 'ordered';
@@ -34,16 +34,7 @@ before(async () => {
   await channel.assertQueue(replies, { durable: false });
   const logger = silentLogger();
   rpc = new RpcClient({ logger, names });
-  manager = new ConnectionManager({
-    core: [rpc],
-    urls: [AMQP_URL],
-    connectionName: prefix,
-    startTimeoutMs: 5000,
-    initialDelayMs: 50,
-    maxDelayMs: 1000,
-    logger,
-  });
-  await manager.start();
+  manager = await startCore(rpc, prefix, logger);
 });
 
 after(async () => {
