@@ -5,7 +5,7 @@ import { CONTENT_TYPE, toFjordError, unavailable } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
 import type { DrainGate } from './drain-gate.ts';
 import { blockedError, isNack, type Pending } from './pending-publish.ts';
-import { PublishSlot } from './publish-slot.ts';
+import { PublishSlot, type ReadyChannel } from './publish-slot.ts';
 import type { Session } from './session.ts';
 
 export interface PublishOptions {
@@ -44,8 +44,6 @@ export class ConfirmPublisher implements Participant {
   #session: Session | undefined;
   readonly #slot = new PublishSlot<ConfirmChannel>();
   #seq = 0;
-  /** Publishes waiting in #publishWhenReady: while there are any, no message goes out first. */
-  #queued = 0;
   /** A fresh channel is being opened in place of one that stopped confirming. */
   #replacing = false;
 
@@ -90,34 +88,26 @@ export class ConfirmPublisher implements Participant {
     body: Buffer,
     options: PublishOptions,
   ): Promise<void> {
-    // Mostly the channel is there with room: the message goes out in this tick, with no await
-    // (and no promise) before it. Otherwise it waits in line with the others in ready().
-    const { channel, gate } = this.#slot;
-    if (channel === undefined || gate === undefined || !this.#slot.open || this.#queued > 0) {
-      return this.#publishWhenReady(exchange, routingKey, body, options);
-    }
-    const blockedBy = this.#session?.blocked;
-    if (blockedBy !== undefined) return Promise.reject(blockedError(blockedBy));
-    return this.#send(channel, gate, exchange, routingKey, body, options);
+    // Mostly the channel is there with room: the message goes out in this tick, with no closure
+    // or promise before it. Otherwise it waits in line with the others (PublishSlot.inLine).
+    const ready = this.#slot.now();
+    if (ready !== undefined) return this.#sendUnblocked(ready, exchange, routingKey, body, options);
+    return this.#slot.inLine('not connected to RabbitMQ: the message was not sent', (r) =>
+      this.#sendUnblocked(r, exchange, routingKey, body, options),
+    );
   }
 
-  async #publishWhenReady(
+  /** Sends unless the broker blocked the connection (a resource alarm). */
+  #sendUnblocked(
+    { channel, gate }: ReadyChannel<ConfirmChannel>,
     exchange: string,
     routingKey: string,
     body: Buffer,
     options: PublishOptions,
   ): Promise<void> {
-    this.#queued++;
-    try {
-      const { channel, gate } = await this.#slot.ready(
-        'not connected to RabbitMQ: the message was not sent',
-      );
-      const blockedBy = this.#session?.blocked;
-      if (blockedBy !== undefined) throw blockedError(blockedBy);
-      return this.#send(channel, gate, exchange, routingKey, body, options);
-    } finally {
-      this.#queued--; // once sent: a message that comes later cannot overtake it any more
-    }
+    const blockedBy = this.#session?.blocked;
+    if (blockedBy !== undefined) return Promise.reject(blockedError(blockedBy));
+    return this.#send(channel, gate, exchange, routingKey, body, options);
   }
 
   /** Resolves once no publish awaits its confirm (each one leaves #pending as it settles). */

@@ -4,18 +4,13 @@ import type { Logger } from '../../core/logger.ts';
 import type { InvocationMessage, InvocationResult } from '../../core/messages.ts';
 import { CONTENT_TYPE, decode, encode, toFjordError, unavailable } from './codec.ts';
 import type { Participant } from './connection-manager.ts';
-import type { DrainGate } from './drain-gate.ts';
-import { PublishSlot } from './publish-slot.ts';
+import { PublishSlot, type ReadyChannel } from './publish-slot.ts';
 import type { Session } from './session.ts';
 import { REPLY_TO, type Names } from './topology.ts';
 
 const NOT_CONNECTED = 'not connected to RabbitMQ';
 
-/** A channel with room to publish on, and its drain gate. */
-interface Ready {
-  channel: Channel;
-  gate: DrainGate;
-}
+type Ready = ReadyChannel<Channel>;
 
 interface PendingCall {
   fn: string;
@@ -49,8 +44,6 @@ export class RpcClient implements Participant {
   #session: Session | undefined;
   readonly #slot = new PublishSlot<Channel>();
   #seq = 0;
-  /** Requests and replies waiting in ready(): while there are any, no message goes out first. */
-  #queued = 0;
 
   constructor(options: { logger: Logger; names: Names }) {
     this.#log = options.logger.child({ part: 'rpc' });
@@ -91,32 +84,26 @@ export class RpcClient implements Participant {
   async call(message: InvocationMessage): Promise<InvocationResult> {
     const { replyBy } = message;
     if (replyBy === undefined) throw new FjordError('BAD_REQUEST', 'call() needs replyBy');
-    // Mostly the channel is there with room: the request goes out in this tick, with no await
-    // (and no promise) of ready() before it. Otherwise it waits in line with the others.
-    let ready = this.#now();
-    if (ready === undefined) {
-      this.#queued++;
-      try {
-        ready = await this.#slot.ready(NOT_CONNECTED);
-      } finally {
-        this.#queued--; // sent below in this same turn: nothing that comes later can overtake it
-      }
-    }
-    return this.#request(ready, message, replyBy);
+    // Mostly the channel is there with room: the request goes out in this tick. Otherwise it
+    // waits in line with the others (PublishSlot.inLine).
+    const ready = this.#slot.now();
+    if (ready !== undefined) return this.#request(ready, message, replyBy);
+    return this.#slot.inLine(NOT_CONNECTED, (r) => this.#request(r, message, replyBy));
   }
 
   /** Sends a consumer's result to the caller waiting on `replyTo`. */
   async reply(replyTo: string, correlationId: string, result: InvocationResult): Promise<void> {
-    let ready = this.#now();
-    if (ready === undefined) {
-      this.#queued++;
-      try {
-        ready = await this.#slot.ready(NOT_CONNECTED);
-      } finally {
-        this.#queued--;
-      }
-    }
-    const { channel, gate } = ready;
+    const ready = this.#slot.now();
+    if (ready !== undefined) return this.#reply(ready, replyTo, correlationId, result);
+    return this.#slot.inLine(NOT_CONNECTED, (r) => this.#reply(r, replyTo, correlationId, result));
+  }
+
+  #reply(
+    { channel, gate }: Ready,
+    replyTo: string,
+    correlationId: string,
+    result: InvocationResult,
+  ): void {
     try {
       // Not mandatory: a caller that gave up has no reply queue any more, and that is fine.
       const ok = channel.publish('', replyTo, encode(result), {
@@ -127,18 +114,6 @@ export class RpcClient implements Participant {
     } catch (error) {
       throw toFjordError(error, 'could not send the reply');
     }
-  }
-
-  /**
-   * The channel to send on now, when ready() would give it at once and no message waits in it
-   * (a later one never goes before them); undefined when a message has to wait in ready().
-   */
-  #now(): Ready | undefined {
-    const { channel, gate } = this.#slot;
-    if (channel === undefined || gate === undefined || !this.#slot.open || this.#queued > 0) {
-      return undefined;
-    }
-    return { channel, gate };
   }
 
   /** Sends one request on a ready channel; the promise settles with its reply or its failure. */
