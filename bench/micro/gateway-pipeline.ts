@@ -22,7 +22,7 @@ import { pino } from 'pino';
 import type { Store } from '../../core/store.ts';
 import type { Gateway, GatewayOptions } from '../../gateway/gateway.ts';
 import { FakeBroker } from '../../test/support/fake-broker.ts';
-import { beforeRoot, importFrom, THIS_TREE } from './before-copy.ts';
+import { beforeAndAfter, importFrom, median } from './before-copy.ts';
 
 const { values } = parseArgs({
   options: {
@@ -111,12 +111,7 @@ async function round(code: Code, dir: string, n: number): Promise<number> {
   return (used.user + used.system) / accepted;
 }
 
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const sides = [
-  ['before', await load(beforeRoot(values.before))],
-  ['after', await load(THIS_TREE)],
-] as const;
+const sides = await beforeAndAfter(values.before, load);
 const totals = new Map<string, number[]>();
 const dir = await mkdtemp(join(tmpdir(), 'fjord-gateway-pipeline-'));
 try {
