@@ -8,7 +8,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { InvocationView } from '../../core/api.ts';
 import { Api, readCredentials } from '../e2e/support/api.ts';
 import { startFn, type FnServer } from '../e2e/support/fn-process.ts';
@@ -59,6 +59,19 @@ async function invokeAndWait(name: string, event: unknown): Promise<InvocationVi
   return body;
 }
 
+/**
+ * The element's box. The page re-renders its node table every second (a heartbeat's age), so an
+ * element can be replaced between being found and being measured, which reads as no box: the
+ * locator is measured again then, a few times, with no wait between.
+ */
+async function liveBoundingBox(
+  element: Locator,
+): Promise<Awaited<ReturnType<Locator['boundingBox']>>> {
+  for (let attempt = 1; ; attempt++) {
+    const box = await element.boundingBox();
+    if (box !== null || attempt === 5) return box;
+  }
+}
 test('a wrong token is refused on the login form', async () => {
   await page.goto(api.base);
   await page.locator('#token').fill('not-a-real-token');
@@ -185,7 +198,7 @@ test('a screenshot at 1280x800 shows every section inside the viewport', async (
   ]) {
     const element = page.locator(selector).first();
     assert.ok(await element.isVisible(), `${selector} is visible`);
-    const box = await element.boundingBox();
+    const box = await liveBoundingBox(element);
     assert.ok(box !== null, `${selector} has a box`);
     assert.ok(
       box.x >= 0 &&
