@@ -4,45 +4,19 @@
  * `rabbitmqctl` (scripts/ensure-rabbitmq.sh); fails, never skips, without them.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { connect } from 'amqplib';
-import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
+import type { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
 import type { BrokerState, InvocationDelivery } from '../../core/broker.ts';
-import { silentLogger } from '../../core/logger.ts';
 import type { ControlEvent, ResultEvent } from '../../core/messages.ts';
 import { invocation, resultFor, spec, uniqueName } from '../support/fixtures.ts';
 import { Inbox } from '../support/inbox.ts';
+import { quickBroker, TEST_AMQP_URL as AMQP_URL } from '../support/rabbitmq-core.ts';
+import { killConnection, rabbitmqctl } from '../support/rabbitmqctl.ts';
 
-const AMQP_URL = process.env.FN_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PREFIX = `fjord-test-${randomBytes(4).toString('hex')}`;
 const HOW_TO = 'run scripts/ensure-rabbitmq.sh first';
-
-/** Runs rabbitmqctl (through sudo when not root; it needs the server's Erlang cookie). */
-async function rabbitmqctl(...args: string[]): Promise<string> {
-  const root = process.getuid?.() === 0;
-  const [file, argv] = root ? ['rabbitmqctl', args] : ['sudo', ['-n', 'rabbitmqctl', ...args]];
-  const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
-  try {
-    const { stdout } = await promisify(execFile)(file, argv, { env, timeout: 30_000 });
-    return stdout;
-  } catch (error) {
-    throw new Error(`rabbitmqctl ${args.join(' ')} failed (${HOW_TO}): ${String(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-/** Closes, from the server side, the one connection that carries this name. */
-async function killConnection(connectionName: string): Promise<void> {
-  const rows = await rabbitmqctl('list_connections', 'pid', 'client_properties', '-q', '-s');
-  const row = rows.split('\n').find((r) => r.includes(`{"connection_name","${connectionName}"}`));
-  const pid = row?.split('\t')[0];
-  if (pid === undefined) throw new Error(`no connection named ${connectionName}`);
-  await rabbitmqctl('close_connection', pid, 'fjord recovery test');
-}
 
 describe('RabbitMqBroker on RabbitMQ', () => {
   const declared = new Set<string>();
@@ -51,14 +25,7 @@ describe('RabbitMqBroker on RabbitMQ', () => {
   /** A started broker with its own connection name, so a test can kill exactly its connection. */
   async function create(): Promise<{ broker: RabbitMqBroker; name: string }> {
     const name = `${PREFIX}-${open.length}`;
-    const broker = new RabbitMqBroker({
-      url: AMQP_URL,
-      logger: silentLogger(),
-      prefix: PREFIX,
-      connectionName: name,
-      startTimeoutMs: 5000,
-      reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
-    });
+    const broker = quickBroker(AMQP_URL, { prefix: PREFIX, connectionName: name });
     open.push(broker);
     await broker.start();
     return { broker, name };

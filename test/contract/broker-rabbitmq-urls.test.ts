@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
+import type { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
 import { resolveOptions, splitUrls } from '../../adapters/broker-rabbitmq/options.ts';
 import type { BrokerState, InvocationDelivery } from '../../core/broker.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { amqpTarget, amqpUrlOnPort, testVhost } from '../e2e/support/rabbitmq.ts';
 import { invocation, uniqueName } from '../support/fixtures.ts';
 import { Inbox } from '../support/inbox.ts';
+import { quickBroker } from '../support/rabbitmq-core.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
 describe('RabbitMQ broker URLs', () => {
@@ -56,12 +57,7 @@ describe('RabbitMQ broker URLs', () => {
       const [a, b, c] = [await node(), await node(), await node()];
       const [proxyA, proxyB] = proxies as [TcpProxy, TcpProxy];
       proxyA.cut(); // down from the start
-      const broker = new RabbitMqBroker({
-        url: [a, b, c].join(','),
-        logger: silentLogger(),
-        startTimeoutMs: 10_000,
-        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-      });
+      const broker = quickBroker([a, b, c].join(','), { startTimeoutMs: 10_000 });
       brokers.push(broker);
       await broker.start();
       const states = new Inbox<BrokerState>();
@@ -88,9 +84,7 @@ describe('RabbitMQ broker URLs', () => {
     test('start() fails naming every URL when no node answers', async () => {
       const [a, b] = [await node(), await node()];
       for (const proxy of proxies.slice(-2)) proxy.cut();
-      const broker = new RabbitMqBroker({
-        url: `${a},${b}`,
-        logger: silentLogger(),
+      const broker = quickBroker(`${a},${b}`, {
         startTimeoutMs: 300,
         reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
       });

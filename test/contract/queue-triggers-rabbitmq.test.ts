@@ -1,30 +1,24 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
-import { RabbitMqBroker } from '../../adapters/broker-rabbitmq/index.ts';
 import type { BrokerState, QueueDelivery } from '../../core/broker.ts';
-import { silentLogger } from '../../core/logger.ts';
 import { testVhost } from '../e2e/support/rabbitmq.ts';
 import { uniqueName } from '../support/fixtures.ts';
 import { Inbox } from '../support/inbox.ts';
+import { quickBroker } from '../support/rabbitmq-core.ts';
+import { killConnection } from '../support/rabbitmqctl.ts';
 import { queueExchangesContract } from './queue-exchanges.contract.ts';
 import { queueTriggersContract } from './queue-triggers.contract.ts';
 
 // A vhost of its own: the trigger queues, exchanges and delay tiers go with it.
 const url = testVhost();
 
-queueTriggersContract('rabbitmq', async () => {
-  return new RabbitMqBroker({ url, logger: silentLogger(), startTimeoutMs: 5000 });
-});
+queueTriggersContract('rabbitmq', async () => quickBroker(url));
 
-queueExchangesContract('rabbitmq', async () => {
-  return new RabbitMqBroker({ url, logger: silentLogger(), startTimeoutMs: 5000 });
-});
+queueExchangesContract('rabbitmq', async () => quickBroker(url));
 
 test("Fjord's own queues can be neither a trigger's queue nor a publish target", async () => {
-  const broker = new RabbitMqBroker({ url, logger: silentLogger(), startTimeoutMs: 5000 });
+  const broker = quickBroker(url);
   await broker.start();
   try {
     await assert.rejects(broker.queues.declare({ fn: 'f', queue: 'fjord.results' }), {
@@ -42,29 +36,9 @@ test("Fjord's own queues can be neither a trigger's queue nor a publish target",
   }
 });
 
-/** Closes, from the server side, the one connection that carries this name. */
-async function killConnection(connectionName: string): Promise<void> {
-  const ctl = (...args: string[]) =>
-    promisify(execFile)('rabbitmqctl', args, {
-      env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
-      timeout: 30_000,
-    });
-  const { stdout } = await ctl('list_connections', 'pid', 'client_properties', '-q', '-s');
-  const row = stdout.split('\n').find((r) => r.includes(`{"connection_name","${connectionName}"}`));
-  const pid = row?.split('\t')[0];
-  if (pid === undefined) throw new Error(`no connection named ${connectionName}`);
-  await ctl('close_connection', pid, 'fjord queue-trigger recovery test');
-}
-
 test('a trigger consumer keeps consuming after the server closed its connection', async () => {
   const connectionName = `fjord-queue-recovery-${randomBytes(3).toString('hex')}`;
-  const broker = new RabbitMqBroker({
-    url,
-    logger: silentLogger(),
-    connectionName,
-    startTimeoutMs: 5000,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-  });
+  const broker = quickBroker(url, { connectionName });
   await broker.start();
   try {
     const binding = { fn: 'f', queue: uniqueName('q') };

@@ -23,6 +23,7 @@ import { listen } from '../../server/listen.ts';
 import { bundleFunction } from '../fixtures/bundles/fixture-bundles.ts';
 import { apiCaller, scopedTokens } from '../support/gateway-client.ts';
 import { Inbox, waitFor } from '../support/inbox.ts';
+import { quickBroker } from '../support/rabbitmq-core.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { amqpTarget, amqpUrlOnPort, testVhost } from './support/rabbitmq.ts';
 
@@ -78,11 +79,7 @@ test('a node cut off from RabbitMQ skips what was cancelled meanwhile once it re
   const proxy = new TcpProxy(amqpTarget());
   await proxy.start();
   cleanups.push(() => proxy.close());
-  const nodeBroker = new RabbitMqBroker({
-    url: amqpUrlOnPort(AMQP_URL, proxy.port),
-    logger,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-  });
+  const nodeBroker = quickBroker(amqpUrlOnPort(AMQP_URL, proxy.port));
   const states = new Inbox<BrokerState>();
   nodeBroker.onStateChange(states.push);
   /** Waits for the node's broker to reach `state`, passing the states on the way. */
