@@ -1,15 +1,47 @@
-import { modeOfResult, triggerOfResult, type InvocationResult } from '../../core/messages.ts';
+import type { InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import {
+  acceptedParameters,
+  acceptedValues,
   FINAL_SQL,
   INVOCATION_COLUMNS,
-  statusAfter,
-  summarize,
+  resultParameters,
+  resultValues,
   toInvocation,
+  type InvocationCodec,
   type InvocationRow,
 } from '../sql-store/invocation-rows.ts';
 import type { Queryable } from './database.ts';
 import { toJson } from './json.ts';
+
+// The two writes of every invocation, built once, bind the values of invocation-rows.ts.
+
+const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
+   VALUES (${acceptedParameters('$')})
+   ON CONFLICT (id) DO UPDATE SET
+     call_id = excluded.call_id, mode = excluded.mode,
+     trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
+
+const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
+   VALUES (${resultParameters('$')})
+   ON CONFLICT (id) DO UPDATE SET
+     status = excluded.status, attempts = greatest(invocations.attempts, excluded.attempts),
+     started_at = excluded.started_at, ended_at = excluded.ended_at,
+     duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
+     cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
+     error = excluded.error, result_attempt = excluded.result_attempt,
+     next_attempt_at = excluded.next_attempt_at
+   WHERE (invocations.result_attempt IS NULL
+          OR invocations.result_attempt < excluded.result_attempt)
+     AND invocations.status <> 'cancelled'`;
+
+/** PostgreSQL's values: an absent one is null, times are rounded, JSON has no NUL (json.ts). */
+const POSTGRES: InvocationCodec<null, boolean> = {
+  absent: null,
+  time: ms,
+  flag: (value) => value ?? null,
+  json: toJson,
+};
 
 /**
  * Invocation records: created on acceptance, advanced by started and finished reports. Every
@@ -28,32 +60,7 @@ export class InvocationRepository {
    * results queue), only the acceptance facts are filled in and the progress is kept.
    */
   async create(record: InvocationRecord): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO invocations (${INVOCATION_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (id) DO UPDATE SET
-         call_id = excluded.call_id, mode = excluded.mode,
-         trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`,
-      [
-        record.id,
-        record.callId,
-        record.fn,
-        record.version,
-        record.mode,
-        record.trigger,
-        record.status,
-        record.attempts,
-        ms(record.queuedAt),
-        ms(record.startedAt),
-        ms(record.endedAt),
-        ms(record.durationMs),
-        record.coldStart ?? null,
-        record.cpuMs ?? null,
-        record.node ?? null,
-        toJson(record.result),
-        toJson(record.error),
-      ],
-    );
+    await this.#db.query(CREATE, acceptedValues(record, POSTGRES));
   }
 
   /**
@@ -76,40 +83,7 @@ export class InvocationRepository {
    * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   async recordResult(result: InvocationResult): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $17, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15,
-               $7, $16)
-       ON CONFLICT (id) DO UPDATE SET
-         status = excluded.status, attempts = greatest(invocations.attempts, excluded.attempts),
-         started_at = excluded.started_at, ended_at = excluded.ended_at,
-         duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
-         cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
-         error = excluded.error, result_attempt = excluded.result_attempt,
-         next_attempt_at = excluded.next_attempt_at
-       WHERE (invocations.result_attempt IS NULL
-              OR invocations.result_attempt < excluded.result_attempt)
-         AND invocations.status <> 'cancelled'`,
-      [
-        result.id,
-        result.callId,
-        result.fn,
-        result.version,
-        triggerOfResult(result),
-        statusAfter(result),
-        result.attempt,
-        ms(result.startedAt),
-        ms(result.endedAt),
-        ms(result.endedAt - result.startedAt),
-        result.coldStart ?? null,
-        result.cpuMs ?? null,
-        result.node,
-        toJson(summarize(result)),
-        toJson(result.error),
-        result.next?.action === 'retry' ? ms(result.next.at) : null,
-        modeOfResult(result),
-      ],
-    );
+    await this.#db.query(RECORD_RESULT, resultValues(result, POSTGRES));
   }
 
   async get(id: string): Promise<InvocationRecord | undefined> {

@@ -1,21 +1,25 @@
-import { modeOfResult, triggerOfResult, type InvocationResult } from '../../core/messages.ts';
+import type { InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import {
+  acceptedParameters,
+  acceptedValues,
   FINAL_SQL,
   INVOCATION_COLUMNS,
-  statusAfter,
-  summarize,
+  resultParameters,
+  resultValues,
   toInvocation,
+  type InvocationCodec,
   type InvocationRow,
 } from '../sql-store/invocation-rows.ts';
 import type { Connection } from './connection.ts';
 
 // The SQL of the hot paths, built once: it is the key of the connection's statement cache, and
 // a string built per call would be hashed and compared in full on every lookup. The writes take
-// positional parameters (Connection.runValues), numbered as in their `values`.
+// positional parameters (Connection.runValues), in the order of INVOCATION_COLUMNS
+// (invocation-rows.ts binds them).
 
 const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
-   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+   VALUES (${acceptedParameters('?')})
    ON CONFLICT (id) DO UPDATE SET
      call_id = excluded.call_id, mode = excluded.mode,
      trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
@@ -26,7 +30,7 @@ const MARK_STARTED = `UPDATE invocations
    WHERE id = ?1 AND status NOT IN ${FINAL_SQL} AND attempts <= ?3`;
 
 const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?8, ?17)
+   VALUES (${resultParameters('?')})
    ON CONFLICT (id) DO UPDATE SET
      status = excluded.status, attempts = max(invocations.attempts, excluded.attempts),
      started_at = excluded.started_at, ended_at = excluded.ended_at,
@@ -39,6 +43,17 @@ const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_at
      AND invocations.status <> 'cancelled'`;
 
 const SELECT_ONE = `SELECT ${INVOCATION_COLUMNS}, next_attempt_at FROM invocations WHERE id = :id`;
+
+/**
+ * SQLite's values: an absent one stays undefined (Connection.runValues binds it as NULL), times
+ * as they are, a boolean as 0 or 1 (node:sqlite binds no booleans).
+ */
+const SQLITE: InvocationCodec<undefined, number> = {
+  absent: undefined,
+  time: (value) => value,
+  flag: (value) => (value === undefined ? undefined : Number(value)),
+  json: (value) => (value === undefined ? undefined : JSON.stringify(value)),
+};
 
 /** Invocation records: created on acceptance, advanced by started and finished reports. */
 export class InvocationRepository {
@@ -53,25 +68,7 @@ export class InvocationRepository {
    * results queue), only the acceptance facts are filled in and the progress is kept.
    */
   create(record: InvocationRecord): void {
-    this.#db.runValues(CREATE, [
-      record.id,
-      record.callId,
-      record.fn,
-      record.version,
-      record.mode,
-      record.trigger,
-      record.status,
-      record.attempts,
-      record.queuedAt,
-      record.startedAt,
-      record.endedAt,
-      record.durationMs,
-      toFlag(record.coldStart),
-      record.cpuMs,
-      record.node,
-      toJson(record.result),
-      toJson(record.error),
-    ]);
+    this.#db.runValues(CREATE, acceptedValues(record, SQLITE));
   }
 
   /**
@@ -88,25 +85,7 @@ export class InvocationRepository {
    * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   recordResult(result: InvocationResult): void {
-    this.#db.runValues(RECORD_RESULT, [
-      result.id,
-      result.callId,
-      result.fn,
-      result.version,
-      modeOfResult(result),
-      triggerOfResult(result),
-      statusAfter(result),
-      result.attempt,
-      result.startedAt,
-      result.endedAt,
-      result.endedAt - result.startedAt,
-      toFlag(result.coldStart),
-      result.cpuMs,
-      result.node,
-      toJson(summarize(result)),
-      toJson(result.error),
-      result.next?.action === 'retry' ? result.next.at : undefined,
-    ]);
+    this.#db.runValues(RECORD_RESULT, resultValues(result, SQLITE));
   }
 
   get(id: string): InvocationRecord | undefined {
@@ -117,13 +96,4 @@ export class InvocationRepository {
   deleteForFunction(fn: string): void {
     this.#db.run('DELETE FROM invocations WHERE fn = :fn', { fn });
   }
-}
-
-function toFlag(value: boolean | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value);
-}
-
-/** `undefined` stays NULL; `null` is kept as JSON so a function returning null reads back null. */
-function toJson(value: unknown): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
 }

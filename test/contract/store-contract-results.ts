@@ -1,4 +1,7 @@
-/** Store contract: recordResults, the results of one broker message recorded together. */
+/**
+ * Store contract, recording results: recordResults (the results of one broker message recorded
+ * together), and the times a node measures, which carry fractions of a millisecond.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Opener } from './store.contract.ts';
@@ -50,5 +53,27 @@ export function resultBurstCases({ open }: Opener): void {
     assert.equal(await store.getInvocation('whole-a'), undefined, 'rolled back with the burst');
     await store.recordResults([result('whole-a')]);
     assert.equal((await store.getInvocation('whole-a'))?.status, 'succeeded');
+  });
+
+  test('times with a fraction of a millisecond are recorded, to the millisecond at least', async (t) => {
+    const { store } = await open(t);
+    await store.createInvocation(queued('frac', 'hello', { queuedAt: 1000.4 }));
+    const next = { action: 'retry', at: 9000.6 } as const;
+    await store.recordResult(
+      result('frac', { startedAt: 2000.4, endedAt: 2015.7, status: 'failed', error: boom, next }),
+    );
+    const record = await store.getInvocation('frac');
+    assert.equal(record?.status, 'retrying');
+    const times = [
+      record?.queuedAt,
+      record?.startedAt,
+      record?.endedAt,
+      record?.durationMs,
+      record?.nextAttemptAt,
+    ];
+    assert.deepEqual(
+      times.map((ms) => Math.round(ms ?? Number.NaN)),
+      [1000, 2000, 2016, 15, 9001],
+    );
   });
 }
