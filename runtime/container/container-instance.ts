@@ -18,7 +18,7 @@ import type {
   LogEntry,
 } from '../../core/messages.ts';
 import { containerConfig, SOCKET_NAME } from './container-config.ts';
-import { exitFault, fetchFailure, settledOutput, type RemoveReason } from './container-faults.ts';
+import { explainExit, fetchFailure, type RemoveReason } from './container-faults.ts';
 import type { DockerEngine } from './docker-engine.ts';
 import type { ResolvedOptions } from './executor-options.ts';
 import { HOST_SOCKET_NAME, QueueHost } from './queue-host.ts';
@@ -57,13 +57,6 @@ export interface InstanceDeps {
   logger?: Logger;
 }
 
-/**
- * Output lines read to explain a crash. V8's heap exhaustion prints its FATAL ERROR line before a
- * native stack trace of 10 to 30 frames (and the shim may log after it), so a short tail can miss
- * the line that tells an out-of-memory from any other abort.
- */
-const TAIL_LINES = 200;
-
 export class ContainerInstance {
   readonly fn: FunctionSpec;
   readonly id = randomBytes(6).toString('hex');
@@ -82,6 +75,8 @@ export class ContainerInstance {
   readonly #queues: QueueHost;
   #containerId: string | undefined;
   #exited: Promise<void> | undefined;
+  /** Epoch ms just before the container was created: where its engine events start. */
+  #createdAt = 0;
   #removedBy: RemoveReason | undefined;
   #removal: Promise<void> | undefined;
   readonly #bootLogs: LogEntry[] = [];
@@ -143,15 +138,11 @@ export class ContainerInstance {
     if (id === undefined) {
       return new FjordError('FUNCTION_CRASHED', 'the container never started').toData();
     }
-    const { engine } = this.#deps;
-    // The socket usually breaks a moment before docker records the exit and its OOM flag.
-    if (this.#exited !== undefined) {
-      await Promise.race([this.#exited, new Promise((r) => setTimeout(r, 2000).unref())]);
-    }
-    const read = () => engine.logsTail(id, TAIL_LINES);
-    const [exit, output] = await Promise.all([engine.inspectExit(id), read()]);
-    const lastOutput = await settledOutput(exit, output, read);
-    return exitFault(exit, { removedBy: this.#removedBy, memoryMb: this.fn.memoryMb, lastOutput });
+    return explainExit(
+      this.#deps.engine,
+      { id, createdAt: this.#createdAt, exited: this.#exited },
+      { removedBy: this.#removedBy, memoryMb: this.fn.memoryMb },
+    );
   }
 
   /** Removes the container and its directory. Idempotent; resolves when both are gone. */
@@ -202,6 +193,7 @@ export class ContainerInstance {
         { instanceId: this.id, owner: this.#deps.owner, image, socketDir: this.#socketDir },
         options,
       );
+      this.#createdAt = Date.now();
       const id = await engine.create(config);
       this.#containerId = id;
       if (this.#removal !== undefined) {

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { FjordError } from '../../core/errors.ts';
+import { oomKillCount } from './cgroup-oom.ts';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
 
@@ -133,6 +134,35 @@ export class DockerEngine {
       return { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled };
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * The kernel's count of OOM kills in the container's memory cgroup while the container still
+   * has one (see cgroup-oom.ts); undefined once it is removed or when it cannot be read here.
+   */
+  oomKills(id: string): Promise<number | undefined> {
+    return oomKillCount(id);
+  }
+
+  /**
+   * Whether the engine logged an `oom` event for the container since `sinceMs` (epoch ms). The
+   * event is logged even when containerd's OOM notice came after the exit, too late for
+   * `State.OOMKilled`. False when the events cannot be read.
+   */
+  async oomEventSince(id: string, sinceMs: number): Promise<boolean> {
+    try {
+      // With `until` not in the future the engine sends the events it kept, then ends the stream.
+      const stream = await this.#docker.getEvents({
+        since: Math.floor(sinceMs / 1000) - 1,
+        until: Date.now() / 1000,
+        filters: { container: [id], event: ['oom'] },
+      });
+      let text = '';
+      for await (const chunk of stream) text += String(chunk);
+      return text.includes('"oom"');
+    } catch {
+      return false;
     }
   }
 
