@@ -12,13 +12,27 @@ export interface InvocationContext {
   id: string;
   callId: string;
   attempt: number;
-  /** Epoch ms by which the function must have finished. */
+  /**
+   * Epoch ms by which the function must have finished. With {@link timeoutMs}, the latest end:
+   * a wait for a busy instance past it fails, and no run goes beyond it.
+   */
   deadline: number;
+  /**
+   * The function's timeout, counted from when an instance is free for this invocation: a wait
+   * for a busy one does not count against it (only isolate executors honour it; absent, the
+   * timeout counts from the call).
+   */
+  timeoutMs?: number;
 }
 
 export type ExecutionOutcome = {
   coldStart: boolean;
   durationMs: number;
+  /**
+   * Epoch ms the instance took the invocation and the run ended, when the executor knows them
+   * apart from the call (isolates: a run sent ahead may first wait for a busy isolate).
+   */
+  ran?: { startedAt: number; endedAt: number };
   cpuMs?: number;
   logs: LogEntry[];
 } & ({ ok: true; response?: HttpResponseData; value?: unknown } | { ok: false; error: ErrorData });

@@ -7,6 +7,7 @@ import { Cancellations } from './cancellations.ts';
 import { DeliveryHandler } from './delivery-handler.ts';
 import type { FunctionDirectory } from './function-directory.ts';
 import { ConcurrencyCaps } from './concurrency-cap.ts';
+import { LatestEnds } from './latest-end.ts';
 import { DeliveryWindows } from './delivery-window.ts';
 import { NodeConsumers } from './node-consumers.ts';
 import { describeNode, type NodeResources } from './node-info.ts';
@@ -77,16 +78,30 @@ export class RuntimeAgent {
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'agent', node: options.nodeId });
-    this.#queues = new QueueConsumers({ ...options, logger: this.#log });
+    // Runs wait for a free isolate behind runs ahead and queue batches: their latest end.
+    const executor = new LatestEnds(options.executor);
+    this.#queues = new QueueConsumers({ ...options, executor, logger: this.#log });
     this.#cancelled = new Cancellations({ directory: options.directory, logger: this.#log });
+    this.#windows = new DeliveryWindows({
+      onChange: (fn) => {
+        this.#consumers.refresh(fn);
+        this.#caps.wake();
+      },
+    });
     this.#caps = new ConcurrencyCaps({
       nodeId: options.nodeId,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       onChange: () => this.#consumers.refreshCapped(),
+      // Only isolates: their host's pool holds runs until an isolate is free. None once the
+      // node stops taking work, so a drain waits for no more than the runs already sent.
+      aheadOf: (spec) =>
+        spec.runtime === 'isolate' && this.#state === 'running'
+          ? this.#windows.ahead(spec.name, this.#caps.slotsOf(spec))
+          : 0,
     });
-    this.#windows = new DeliveryWindows({ onChange: (fn) => this.#consumers.refresh(fn) });
     this.#deliveries = new DeliveryHandler({
       ...options,
+      executor,
       logger: this.#log,
       caps: this.#caps,
       windows: this.#windows,
@@ -102,7 +117,8 @@ export class RuntimeAgent {
       handle: (delivery) => this.#handle(delivery),
       accepting: () => this.#state === 'running',
       slotsOf: (spec) => this.#caps.slotsOf(spec),
-      sparesOf: (spec) => this.#windows.spares(spec.name),
+      // The prefetch holds the runs ahead too, so they are here when a slot frees.
+      sparesOf: (spec) => this.#windows.spares(spec.name) + this.#caps.aheadOf(spec),
     });
   }
 

@@ -155,12 +155,22 @@ export interface CappedDelivery {
  * A node's side of a function's concurrency: its slots (`concurrency`, or its share of a
  * cluster-wide cap, {@link ClusterShares}) and the gate its runs pass.
  */
+export interface ConcurrencyCapsOptions extends ClusterSharesOptions {
+  /**
+   * Runs of an uncapped function let through beyond its slots (runtime/delivery-window.ts): its
+   * executor holds them until an instance is free. None when absent.
+   */
+  aheadOf?: (spec: FunctionSpec) => number;
+}
+
 export class ConcurrencyCaps {
   readonly #shares: ClusterShares;
   readonly #gate = new CapGate();
+  readonly #aheadOf: (spec: FunctionSpec) => number;
 
   /** `onChange` re-reads every capped function's prefetch (NodeConsumers.refreshCapped). */
-  constructor(options: ClusterSharesOptions) {
+  constructor(options: ConcurrencyCapsOptions) {
+    this.#aheadOf = options.aheadOf ?? (() => 0);
     this.#shares = new ClusterShares({
       ...options,
       onChange: () => {
@@ -187,13 +197,28 @@ export class ConcurrencyCaps {
     return this.#shares.share(spec);
   }
 
+  /** Runs the executor takes ahead of free instances: none for a capped function. */
+  aheadOf(spec: FunctionSpec): number {
+    return spec.clusterConcurrency === undefined ? this.#aheadOf(spec) : 0;
+  }
+
+  /** Lets the runs waiting at the gate look again: a function's runs ahead grew. */
+  wake(): void {
+    this.#gate.wakeAll();
+  }
+
   /**
-   * Runs `task` within the function's slots; deliveries held beyond them (runtime/delivery-window.ts)
-   * wait here. A function with no share here any more gets `refuse()` instead, to hand the
-   * delivery back to the nodes that have one.
+   * Runs `task` within the function's slots, plus the runs its executor takes ahead of free
+   * instances ({@link aheadOf}); deliveries held beyond them (runtime/delivery-window.ts) wait
+   * here. A function with no share here any more gets `refuse()` instead, to hand the delivery
+   * back to the nodes that have one.
    */
   run<T>(delivery: CappedDelivery, task: () => Promise<T>, refuse: () => T): Promise<T> {
     const spec = delivery.message.fn;
-    return this.#gate.run(spec.name, () => this.#shares.share(spec), task, refuse);
+    const limit = (): number => {
+      const share = this.#shares.share(spec);
+      return share < 1 ? share : share + this.aheadOf(spec);
+    };
+    return this.#gate.run(spec.name, limit, task, refuse);
   }
 }

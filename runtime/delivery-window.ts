@@ -8,9 +8,31 @@
  * cost fairness between nodes (a node holds deliveries another node could run), which matters
  * only when runs are long, so they are sized from the two times measured here: about
  * `slots x confirm / run`, none for runs much longer than a confirm, at most {@link MAX_SPARES}.
- * Runs still never exceed the slots (the agent's gate); only the prefetch grows.
+ * Spares never run before a slot is free (the agent's gate); only the prefetch grows.
+ *
+ * Runs ahead, for short runs only: between two runs of one slot the node's outcome and its next
+ * invocation each cross to the isolate host process and back, and in `fn up`, whose one thread
+ * also serves HTTP, each crossing waits for a turn of the event loop that a burst of requests
+ * makes milliseconds long: a function running in 0.1 ms would use a few percent of its slots.
+ * So an isolate function whose runs are short gets {@link MAX_AHEAD_PER_SLOT} runs per slot sent
+ * ahead: they wait in the host process beside the busy isolates (their timeout counting only
+ * once an isolate is free, runtime/latest-end.ts), and an isolate that finishes takes the next
+ * at once. The isolates of a function running at once never exceed its `concurrency`: the host
+ * caps them per function across versions, and a function's runs go to one host process.
  */
+/**
+ * Runs of a function sent to its executor beyond its slots, per slot, at most: an isolate
+ * function's invocation may wait in its host process behind this many others per isolate.
+ */
+export const MAX_AHEAD_PER_SLOT = 3;
+
+/** Spares of one function at most. */
 export const MAX_SPARES = 32;
+
+/** Runs ahead start once a function's runs average at most this, and stop above the next. */
+const AHEAD_ON_MS = 20;
+/** Above the start: with runs ahead, a run's time includes its wait behind the ones ahead. */
+const AHEAD_OFF_MS = 100;
 
 /** Runs measured before the first sizing, and the smoothing of the averages. */
 const WARM_UP_RUNS = 16;
@@ -30,6 +52,8 @@ interface Timing {
   confirmMs: number;
   runs: number;
   spares: number;
+  /** Whether the function's runs are short enough for runs ahead (see the header). */
+  ahead: boolean;
   changedAt: number;
 }
 
@@ -56,6 +80,14 @@ export class DeliveryWindows {
   }
 
   /**
+   * Runs of `fn` its executor may take beyond its `slots`: {@link MAX_AHEAD_PER_SLOT} per slot
+   * while its runs are short, none until they were measured.
+   */
+  ahead(fn: string, slots: number): number {
+    return this.#timings.get(fn)?.ahead === true ? slots * MAX_AHEAD_PER_SLOT : 0;
+  }
+
+  /**
    * One async run of `fn` with `slots`: `runMs` in the executor, then `confirmMs` until its
    * result was confirmed. Changes the spares when they are off by half or more (and by more
    * than one), so noise does not re-subscribe the consumer again and again.
@@ -63,7 +95,7 @@ export class DeliveryWindows {
   observe(fn: string, slots: number, runMs: number, confirmMs: number): void {
     let timing = this.#timings.get(fn);
     if (timing === undefined) {
-      timing = { runMs, confirmMs, runs: 0, spares: 0, changedAt: -Infinity };
+      timing = { runMs, confirmMs, runs: 0, spares: 0, ahead: false, changedAt: -Infinity };
       this.#timings.set(fn, timing);
     }
     timing.runMs += SMOOTHING * (runMs - timing.runMs);
@@ -72,10 +104,12 @@ export class DeliveryWindows {
     if (timing.runs < WARM_UP_RUNS) return;
     const wanted = sparesFor(slots, timing.runMs, timing.confirmMs);
     const off = Math.abs(wanted - timing.spares);
-    if (off <= 1 || off < timing.spares / 2) return;
+    const ahead = timing.ahead ? timing.runMs <= AHEAD_OFF_MS : timing.runMs <= AHEAD_ON_MS;
+    if (ahead === timing.ahead && (off <= 1 || off < timing.spares / 2)) return;
     const now = this.#now();
     if (now - timing.changedAt < MIN_CHANGE_INTERVAL_MS) return;
     timing.spares = wanted;
+    timing.ahead = ahead;
     timing.changedAt = now;
     this.#options.onChange(fn);
   }

@@ -59,7 +59,15 @@ export async function runQueueBatch(
   const outcome = await executor.invoke(
     spec,
     { kind: 'event', data: event },
-    { id, callId, attempt: 1, deadline: startedAt + spec.timeoutMs },
+    // An isolate batch may wait for an isolate behind the function's other runs: its timeout
+    // counts from then (runtime/latest-end.ts).
+    {
+      id,
+      callId,
+      attempt: 1,
+      deadline: startedAt + spec.timeoutMs,
+      ...(spec.runtime === 'isolate' ? { timeoutMs: spec.timeoutMs } : {}),
+    },
   );
   const verdict = readVerdict(outcome, deliveries.length);
   const sent = await sendAll(broker, outcome, deliveries);

@@ -36,6 +36,7 @@ export function judgeRedrivenBatch(outcome: ExecutionOutcome): ExecutionOutcome 
     durationMs: outcome.durationMs,
     logs,
     ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
+    ...(outcome.ran === undefined ? {} : { ran: outcome.ran }),
   };
   if (error !== undefined) return { ...base, ok: false, error };
   if (decisions.some((d) => d?.action === 'retry')) {

@@ -1,5 +1,5 @@
 import type { InvocationDelivery } from '../core/broker.ts';
-import type { ExecutionOutcome, Executor } from '../core/executor.ts';
+import type { ExecutionOutcome, Executor, InvocationContext } from '../core/executor.ts';
 import type { InvocationMessage, InvocationResult } from '../core/messages.ts';
 import { followUp } from '../core/retry-policy.ts';
 import { judgeRedrivenBatch } from './queue-redrive.ts';
@@ -8,6 +8,26 @@ import { judgeRedrivenBatch } from './queue-redrive.ts';
 export function attemptDeadline(message: InvocationMessage, now: number): number {
   const byTimeout = now + message.fn.timeoutMs;
   return message.replyBy === undefined ? byTimeout : Math.min(byTimeout, message.replyBy);
+}
+
+/**
+ * What an attempt tells the executor about its time. An async isolate run's timeout counts from
+ * when its isolate is free ({@link InvocationContext.timeoutMs}): with runs sent ahead of free
+ * isolates it may first wait behind others of its function, and the node's executor moves its
+ * deadline by their timeouts (runtime/latest-end.ts). A sync run keeps its caller's patience as
+ * its deadline, and other runtimes take no run ahead: their timeout counts from now.
+ */
+export function attemptContext(
+  message: InvocationMessage,
+  attempt: number,
+  now: number,
+): InvocationContext {
+  const { id, callId, fn } = message;
+  const deadline = attemptDeadline(message, now);
+  if (fn.runtime !== 'isolate' || message.replyBy !== undefined) {
+    return { id, callId, attempt, deadline };
+  }
+  return { id, callId, attempt, deadline, timeoutMs: fn.timeoutMs };
 }
 
 /** True for a sync invocation whose caller has already given up: running it helps nobody. */
@@ -42,14 +62,11 @@ export async function runInvocation(
   const { message, attempt } = delivery;
   const startedAt = Date.now();
   const outcome = judgeRedrivenBatch(
-    await executor.invoke(message.fn, message.payload, {
-      id: message.id,
-      callId: message.callId,
-      attempt,
-      deadline: attemptDeadline(message, startedAt),
-    }),
+    await executor.invoke(message.fn, message.payload, attemptContext(message, attempt, startedAt)),
   );
-  return toResult(message, outcome, { nodeId, attempt, startedAt, endedAt: Date.now() });
+  // The run's own times when the executor knows them: a run sent ahead waited before it started.
+  const ran = outcome.ran ?? { startedAt, endedAt: Date.now() };
+  return toResult(message, outcome, { nodeId, attempt, ...ran });
 }
 
 function toResult(

@@ -1,9 +1,12 @@
 /**
  * The isolate Executor, hosted in child processes: each process runs an ordinary IsolateExecutor,
  * so a V8 crash (a fatal error, a segfault in native code) ends that process and the invocations
- * in flight on it, never the agent. Invocations of one function version go to the same process
- * (sticky by name@version), so its warm isolates are reused; when that process is down, another
- * ready process takes them.
+ * in flight on it, never the agent. Invocations of one function go to the same process (sticky
+ * by name, all versions), so its warm isolates are reused and the process caps its isolates at
+ * the function's `concurrency` across versions; when that process is down, another ready process
+ * takes them. A function's runs in flight stay together: its next runs go where they are, even
+ * once its own process is back, so runs sent ahead of free isolates (runtime/delivery-window.ts)
+ * never wait in two processes, each running up to `concurrency`.
  *
  * What crosses the IPC channel per invocation is one message each way: the spec, payload and
  * context out, the outcome (with logs, cpuMs, coldStart) back. Bundle code crosses once per
@@ -26,8 +29,15 @@ export type { IsolateHostOptions } from './host-options.ts';
 /** Bundles the parent keeps for its host processes (as many as each process keeps itself). */
 const BUNDLES_KEPT = 64;
 
+/** Where a function's runs in flight went, and how many there are. */
+interface Placement {
+  host: HostProcess;
+  runs: number;
+}
+
 export class IsolateHostExecutor implements Executor {
   readonly #hosts: HostProcess[];
+  readonly #placed = new Map<string, Placement>();
   #coldStarts = 0;
   #invocations = 0;
 
@@ -65,9 +75,17 @@ export class IsolateHostExecutor implements Executor {
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome> {
     this.#invocations += 1;
-    const outcome = await this.#route(fn).invoke(fn, payload, ctx);
-    if (outcome.coldStart) this.#coldStarts += 1;
-    return outcome;
+    const placement = this.#place(fn);
+    try {
+      const outcome = await placement.host.invoke(fn, payload, ctx);
+      if (outcome.coldStart) this.#coldStarts += 1;
+      return outcome;
+    } finally {
+      placement.runs -= 1;
+      if (placement.runs === 0 && this.#placed.get(fn.name) === placement) {
+        this.#placed.delete(fn.name);
+      }
+    }
   }
 
   async prewarm(fn: FunctionSpec, count: number): Promise<void> {
@@ -92,7 +110,21 @@ export class IsolateHostExecutor implements Executor {
     await Promise.all(this.#hosts.map((host) => host.stop()));
   }
 
-  /** The version's own process when it is ready, else any ready one, else its own (to wait). */
+  /**
+   * The process of the function's runs in flight while it is ready; else a new placement (the
+   * runs left on a process that died are failing, not running).
+   */
+  #place(fn: FunctionSpec): Placement {
+    let placement = this.#placed.get(fn.name);
+    if (placement === undefined || placement.host.state !== 'ready') {
+      placement = { host: this.#route(fn), runs: 0 };
+      this.#placed.set(fn.name, placement);
+    }
+    placement.runs += 1;
+    return placement;
+  }
+
+  /** The function's own process when it is ready, else any ready one, else its own (to wait). */
   #route(fn: FunctionSpec): HostProcess {
     const own = this.#hosts[stickyIndex(fn, this.#hosts.length)];
     if (own === undefined) throw new Error('no host process'); // unreachable: processes >= 1
@@ -102,11 +134,11 @@ export class IsolateHostExecutor implements Executor {
 }
 
 /**
- * The host process (by index) of a function version: FNV-1a of `name@version`, cheap, stable,
- * and even enough over a few processes.
+ * The host process (by index) of a function, all its versions: FNV-1a of its name, cheap,
+ * stable, and even enough over a few processes.
  */
-export function stickyIndex(fn: Pick<FunctionSpec, 'name' | 'version'>, size: number): number {
-  const key = `${fn.name}@${fn.version}`;
+export function stickyIndex(fn: Pick<FunctionSpec, 'name'>, size: number): number {
+  const key = fn.name;
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);

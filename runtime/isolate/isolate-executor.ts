@@ -31,7 +31,9 @@ import { runLeased } from './leased-run.ts';
 import { LogCollector } from './log-collector.ts';
 import { Prelude } from './prelude.ts';
 import { VersionPool } from './version-pool.ts';
+import { FunctionSlots } from './function-slots.ts';
 import { VersionPools } from './version-pools.ts';
+import { runContext } from '../latest-end.ts';
 
 export type { IsolateExecutorOptions, LiveLogEvent } from './executor-options.ts';
 
@@ -46,6 +48,8 @@ export class IsolateExecutor implements Executor {
   readonly #options: ResolvedOptions;
   readonly #bundles: IsolateBundleCache;
   readonly #pools: VersionPools;
+  /** Isolates running per function name, across its versions (its `concurrency`). */
+  readonly #slots = new FunctionSlots();
   readonly #reaper: NodeJS.Timeout;
   readonly #crypto = new HostCrypto();
   /** Invocations that replied and still run ctx.waitUntil work. */
@@ -101,19 +105,31 @@ export class IsolateExecutor implements Executor {
         ((entry) => onLog({ fn: fn.name, version: fn.version, invocationId: ctx.id, entry })),
     );
     let coldStart = false;
-    const finish = (result: DispatchResult, cpuMs?: number): ExecutionOutcome => ({
+    // leasedAt: epoch ms the isolate was leased, the run's start after any wait for a busy one.
+    const finish = (
+      result: DispatchResult,
+      cpuMs?: number,
+      leasedAt?: number,
+    ): ExecutionOutcome => ({
       coldStart,
       durationMs: performance.now() - startedAt,
+      ...(leasedAt === undefined ? {} : { ran: { startedAt: leasedAt, endedAt: Date.now() } }),
       // A copy: lines of waitUntil work after the reply only reach onLog.
       logs: [...logs.entries],
       ...(cpuMs === undefined ? {} : { cpuMs }),
       ...result,
     });
 
+    // Until a lease, the latest end bounds the wait; then the timeout counts from the lease.
     const deadline = new Deadline(ctx.deadline);
     let pool: VersionPool;
     let instance: IsolateInstance;
+    let slot = false;
     try {
+      // The function's concurrency across its versions first, then an isolate of this one.
+      const waitForSlot = this.#slots.acquire(fn.name, fn.concurrency, deadline.signal);
+      if (waitForSlot !== undefined) await waitForSlot;
+      slot = true;
       const prelude = await this.#loadPrelude();
       pool = this.#pools.for(fn, prelude);
       const lease = await pool.acquire(deadline.signal);
@@ -121,8 +137,12 @@ export class IsolateExecutor implements Executor {
       coldStart = lease.cold;
     } catch (error) {
       deadline.cancel();
+      if (slot) this.#slots.release(fn.name);
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
+    const leasedAt = Date.now();
+    const runCtx = runContext(ctx, leasedAt);
+    deadline.moveTo(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
     // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
     this.#pools.touch(pool);
@@ -131,7 +151,7 @@ export class IsolateExecutor implements Executor {
       instance,
       fn,
       payload,
-      ctx,
+      ctx: runCtx,
       deadline,
       logs,
       release: () => {
@@ -139,6 +159,7 @@ export class IsolateExecutor implements Executor {
         leased.end();
         pool.release(leased);
         this.#pools.released(pool);
+        this.#slots.release(fn.name);
       },
       background: (work) => {
         this.#draining.add(work);
@@ -147,7 +168,7 @@ export class IsolateExecutor implements Executor {
       ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
     });
     if (coldStart) this.#refillBlanks();
-    return finish(result, cpuMs);
+    return finish(result, cpuMs, leasedAt);
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
@@ -204,6 +225,7 @@ export class IsolateExecutor implements Executor {
     this.#blanks?.close();
     // waitUntil work was promised to run: let it finish (each is bounded by its deadline).
     await Promise.allSettled([...this.#draining]);
+    this.#slots.close();
     this.#pools.close();
     this.#bundles.clear();
   }

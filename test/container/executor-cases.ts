@@ -58,6 +58,7 @@ export function comparableOutcome(outcome: ExecutionOutcome): unknown {
     ...outcome,
     durationMs: undefined,
     cpuMs: undefined,
+    ran: undefined,
     ...(outcome.ok ? {} : { error: { ...outcome.error, stack: undefined } }),
     logs: outcome.logs.map(({ level, message }) => ({ level, message })),
   };

@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DeadLetterListResponse, InvocationView } from '../../core/api.ts';
-import { MAX_SPARES } from '../../runtime/delivery-window.ts';
+import { MAX_AHEAD_PER_SLOT, MAX_SPARES } from '../../runtime/delivery-window.ts';
 import { waitFor } from '../support/inbox.ts';
 import { Api, readCredentials } from './support/api.ts';
 import { startFn, type FnServer } from './support/fn-process.ts';
@@ -375,9 +375,10 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
         `${before.now} MiB before, ${memory.now} MiB after, peak ${memory.peak} MiB`,
     );
     // Back-pressure on the node: it holds no more deliveries than its prefetch (the slots it runs,
-    // plus at most MAX_SPARES waiting while results are confirmed: runtime/delivery-window.ts);
-    // the rest of the backlog waits in RabbitMQ, not in a node's or the gateway's memory.
-    const prefetch = concurrency + MAX_SPARES;
+    // the runs sent ahead to its isolate host, and at most MAX_SPARES waiting while results are
+    // confirmed: runtime/delivery-window.ts); the rest of the backlog waits in RabbitMQ, not in a
+    // node's or the gateway's memory.
+    const prefetch = concurrency * (1 + MAX_AHEAD_PER_SLOT) + MAX_SPARES;
     assert.ok(
       backlog.unacked <= prefetch,
       `${backlog.unacked} deliveries held by the node, over its largest prefetch ${prefetch}`,

@@ -2,16 +2,22 @@
  * Spare deliveries (runtime/delivery-window.ts): sized from run and confirm times, none for long
  * runs, changed only when off by half; and an agent on the embedded broker whose results are
  * confirmed slowly takes a prefetch above its slots while never running more than its slots.
+ * Runs ahead: short isolate runs get runs sent ahead of free slots, at most a few per slot.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { EmbeddedBroker } from '../../adapters/broker-embedded/index.ts';
 import type { Broker } from '../../core/broker.ts';
 import type { ExecutionOutcome, Executor } from '../../core/executor.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { InvocationResult } from '../../core/messages.ts';
+import type { FunctionSpec, InvocationResult } from '../../core/messages.ts';
 import { RuntimeAgent } from '../../runtime/agent.ts';
-import { DeliveryWindows, MAX_SPARES, sparesFor } from '../../runtime/delivery-window.ts';
+import {
+  DeliveryWindows,
+  MAX_AHEAD_PER_SLOT,
+  MAX_SPARES,
+  sparesFor,
+} from '../../runtime/delivery-window.ts';
 import { invocation, spec, uniqueName } from '../support/fixtures.ts';
 import { Inbox, waitFor } from '../support/inbox.ts';
 
@@ -51,11 +57,27 @@ test('the window changes after a warm-up, by half or more, at most every 2 s', (
   assert.deepEqual(changes, ['fast', 'fast']);
 });
 
-test('an agent behind slow confirms holds spare deliveries and still runs at most its slots', async (t) => {
+interface WindowRun {
+  /** Prefetch of each subscription, in order. */
+  prefetches: number[];
+  /** Most invocations the executor had at once. */
+  most: number;
+  capacity: number;
+}
+
+/**
+ * An agent on the embedded broker whose results are confirmed 20 ms late (RabbitMQ's quorum
+ * confirms take milliseconds; the embedded broker's none) runs `total` invocations of a function
+ * of `runtime` with 2 slots on an executor that answers at the next turn.
+ */
+async function runBehindSlowConfirms(
+  t: TestContext,
+  runtime: FunctionSpec['runtime'],
+  total: number,
+): Promise<WindowRun> {
   const embedded = new EmbeddedBroker({ path: ':memory:', logger: silentLogger() });
   await embedded.start();
   const prefetches: number[] = [];
-  // The embedded broker confirms at once; RabbitMQ's quorum confirms take milliseconds.
   const broker = new Proxy(embedded, {
     get(target, key, receiver): unknown {
       if (key === 'consume') {
@@ -91,7 +113,7 @@ test('an agent behind slow confirms holds spare deliveries and still runs at mos
     stats: () => ({ instances: 0, coldStarts: 0, invocations: 0 }),
     dispose: async () => undefined,
   };
-  const fn = spec(uniqueName('window'), { concurrency: 2 });
+  const fn = spec(uniqueName('window'), { concurrency: 2, runtime });
   const agent = new RuntimeAgent({
     broker,
     executor,
@@ -99,6 +121,7 @@ test('an agent behind slow confirms holds spare deliveries and still runs at mos
     logger: silentLogger(),
     nodeId: 'node-w',
     prewarm: 0,
+    runtimes: [runtime],
   });
   t.after(async () => {
     await agent.drain(1000);
@@ -107,12 +130,47 @@ test('an agent behind slow confirms holds spare deliveries and still runs at mos
   await agent.start();
   assert.deepEqual(prefetches, [2], 'the first consumer takes just its slots');
 
-  const total = 200;
   for (let i = 0; i < total; i++) await embedded.enqueue(invocation(fn.name, i, { fn }));
   await waitFor(() => prefetches.length > 1, { what: 'a re-subscription with spares' });
   for (let i = 0; i < total; i++) assert.equal((await results.next()).status, 'succeeded');
-  const grown = prefetches[1] ?? 0;
-  assert.ok(grown > 2, `prefetch grew above the 2 slots (${prefetches.join(' -> ')})`);
-  assert.equal(most, 2, 'runs never exceeded the slots');
-  assert.equal(agent.info().capacity, 2, 'capacity counts slots, not spares');
+  return { prefetches, most, capacity: agent.info().capacity ?? 0 };
+}
+
+test('an agent behind slow confirms holds spare deliveries and still runs at most its slots', async (t) => {
+  const run = await runBehindSlowConfirms(t, 'container', 200);
+  const grown = run.prefetches[1] ?? 0;
+  assert.ok(grown > 2, `prefetch grew above the 2 slots (${run.prefetches.join(' -> ')})`);
+  assert.equal(run.most, 2, 'runs never exceeded the slots');
+  assert.equal(run.capacity, 2, 'capacity counts slots, not spares');
+});
+
+test('short isolate runs are sent ahead of free slots, at most MAX_AHEAD_PER_SLOT per slot', async (t) => {
+  const run = await runBehindSlowConfirms(t, 'isolate', 200);
+  const ahead = 2 * MAX_AHEAD_PER_SLOT;
+  const grown = run.prefetches[1] ?? 0;
+  assert.ok(
+    grown > 2 + ahead,
+    `the prefetch holds the runs ahead (${run.prefetches.join(' -> ')})`,
+  );
+  assert.ok(run.most > 2, `the executor got runs ahead of the slots (at most ${run.most} at once)`);
+  assert.ok(run.most <= 2 + ahead, `at most ${ahead} ahead (${run.most} at once)`);
+  assert.equal(run.capacity, 2, 'capacity counts slots, not runs ahead');
+});
+
+test('runs ahead start for short runs only, and stop once runs turn long', () => {
+  let now = 0;
+  const changes: string[] = [];
+  const windows = new DeliveryWindows({ onChange: (fn) => changes.push(fn), now: () => now });
+  for (let i = 0; i < 16; i++) windows.observe('short', 4, 1, 1);
+  assert.equal(windows.ahead('short', 4), 4 * MAX_AHEAD_PER_SLOT);
+  for (let i = 0; i < 16; i++) windows.observe('long', 4, 500, 1);
+  assert.equal(windows.ahead('long', 4), 0, 'no runs ahead of long runs');
+  // Waiting behind the runs ahead makes a short run look longer: not enough to stop them.
+  now += 2000;
+  for (let i = 0; i < 100; i++) windows.observe('short', 4, 60, 1);
+  assert.equal(windows.ahead('short', 4), 4 * MAX_AHEAD_PER_SLOT);
+  now += 2000;
+  for (let i = 0; i < 100; i++) windows.observe('short', 4, 400, 1);
+  assert.equal(windows.ahead('short', 4), 0, 'runs turned long');
+  assert.equal(changes.at(-1), 'short');
 });

@@ -113,6 +113,33 @@ test('with two host processes, killing one leaves the warm isolates of the other
   assert.equal(restarted.coldStart, true);
 });
 
+test("a function's runs stay on the process of its runs in flight, even once its own is back", async () => {
+  // Runs sent ahead of free isolates must never wait in two processes, each running up to
+  // `concurrency`: after its own process died, a function's runs go to the other until none is
+  // in flight there.
+  const host = executor({ processes: 2 });
+  let fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  while (stickyIndex(fn, 2) !== 0) {
+    fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  }
+  await waitFor(() => host.ready === 2, { what: 'both host processes to be ready' });
+  const [own] = host.pids;
+  assert.ok(own !== undefined);
+  process.kill(own, 'SIGKILL');
+  await waitFor(() => host.ready === 1, { what: 'the killed process to be down' });
+  // On the other process, long enough for the killed one to come back meanwhile.
+  let firstDone = false;
+  const first = host.invoke(fn, eventPayload({ ms: 10_000 }), roomy());
+  void first.then(() => (firstDone = true));
+  await waitFor(() => host.ready === 2, { what: 'the killed process to be back' });
+  assert.equal(firstDone, false, 'the first run was still in flight when its own process was back');
+  const second = await host.invoke(fn, eventPayload({ ms: 0 }), roomy());
+  assert.equal(valueOf(await first), 1);
+  // Its own process has no isolate of it: a run there would be a cold start, its first call.
+  assert.equal(valueOf(second), 2, 'it ran in the isolate of the first run, after it');
+  assert.equal(second.coldStart, false);
+});
+
 test('a host process that crashes at start backs off and reports ISOLATE_HOST_UNAVAILABLE', async () => {
   const starts = join(dir, 'starts.log');
   const entry = join(dir, 'crashing-child.mjs');

@@ -1,7 +1,8 @@
 /**
  * The parent sends the invocations dispatched in the same event loop turn to a host process in
  * one message (runtime/isolate-host/invoke-batch.ts); one the channel cannot encode fails alone,
- * with INTERNAL, and the others of its batch still run.
+ * with INTERNAL, and the others of its batch still run. Runs sent ahead of a free isolate keep
+ * their own timeout across the channel.
  */
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -109,6 +110,34 @@ test('through a host process: the unencodable invocation fails, its batch mates 
     assert.equal((valueOf(last) as { greeting: string }).greeting, 'hello b');
     assert.equal(errorOf(refused).code, 'INTERNAL');
     assert.equal(host.restarts, 0, 'the process was not killed for it');
+  } finally {
+    await host.dispose();
+  }
+});
+
+test('through a host process: runs sent ahead wait for the isolate, their timeout from the lease', async () => {
+  const bundles = new FixtureBundles();
+  const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 1 });
+  try {
+    const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+    // As the node sends runs ahead (runtime/run-invocation.ts attemptContext): a latest end
+    // several timeouts away, and the timeout itself.
+    const ahead = () => invocationContext({ deadline: Date.now() + 4 * 1000, timeoutMs: 1000 });
+    // Warm first: a cold start counts against the timeout, and a new process boots slowly.
+    valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), invocationContext()));
+    const [first, second, third] = await Promise.all([
+      host.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+      host.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+      host.invoke(fn, eventPayload({ ms: 1500 }), ahead()),
+    ]);
+    assert.equal(valueOf(first), 2);
+    assert.equal(
+      valueOf(second),
+      3,
+      'ended ~1200 ms after the call: its timeout counted from its lease',
+    );
+    // It waited ~1200 ms, then ran past its 1000 ms: the timeout, not the latest end, stopped it.
+    assert.equal(errorOf(third).code, 'INVOCATION_TIMEOUT');
   } finally {
     await host.dispose();
   }

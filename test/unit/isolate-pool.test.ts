@@ -95,6 +95,61 @@ describe('isolate executor: warm isolates', () => {
     assert.equal(valueOf(await busy), 1, 'the busy invocation is unaffected');
   });
 
+  test('with a timeout of its own, a run that waited for a busy isolate gets all of it', async () => {
+    const fn = await fixtures.spec('sleep', { concurrency: 1 });
+    // Warm first: a cold start counts against the timeout, and boots slowly on a busy machine.
+    assert.equal(
+      valueOf(await executor.invoke(fn, eventPayload({ ms: 0 }), invocationContext())),
+      1,
+    );
+    // Both sent at once, as runs ahead are: the second waits ~600 ms, then runs ~600 ms.
+    const ahead = () => invocationContext({ deadline: Date.now() + 4 * 1000, timeoutMs: 1000 });
+    const [first, second] = await Promise.all([
+      executor.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+      executor.invoke(fn, eventPayload({ ms: 600 }), ahead()),
+    ]);
+    assert.equal(valueOf(first), 2);
+    assert.equal(valueOf(second), 3, 'its 1000 ms counted from the lease, not from the call');
+    // The same two with the timeout counted from the call: the second runs out of time.
+    const fromCall = () => invocationContext({ deadline: Date.now() + 1000 });
+    const [, late] = await Promise.all([
+      executor.invoke(fn, eventPayload({ ms: 600 }), fromCall()),
+      executor.invoke(fn, eventPayload({ ms: 600 }), fromCall()),
+    ]);
+    assert.equal(errorOf(late).code, 'INVOCATION_TIMEOUT');
+  });
+
+  test('with a timeout of its own, a run still waits no later than its latest end', async () => {
+    const fn = await fixtures.spec('sleep', { concurrency: 1 });
+    const busy = executor.invoke(fn, eventPayload({ ms: 300 }), invocationContext());
+    const waiting = await executor.invoke(
+      fn,
+      eventPayload(null),
+      invocationContext({ deadline: Date.now() + 50, timeoutMs: 5000 }),
+    );
+    assert.equal(errorOf(waiting).code, 'INVOCATION_TIMEOUT');
+    assert.equal(valueOf(await busy), 1, 'the busy invocation is unaffected');
+  });
+
+  test("a function's isolates running at once stay within its concurrency across versions", async () => {
+    // During a deploy (or with runs sent ahead) runs of two versions wait in two pools at once.
+    const v1 = await fixtures.spec('sleep', { version: 1, concurrency: 1 });
+    const v2 = await fixtures.spec('sleep', { version: 2, concurrency: 1 });
+    const roomy = () => invocationContext({ deadline: Date.now() + 60_000 });
+    const [first, second] = await Promise.all([
+      executor.invoke(v1, eventPayload({ ms: 500 }), roomy()),
+      executor.invoke(v2, eventPayload({ ms: 0 }), roomy()),
+    ]);
+    assert.equal(valueOf(first), 1);
+    assert.equal(valueOf(second), 1);
+    assert.ok(first.ran !== undefined && second.ran !== undefined);
+    // v2 could only lease its isolate once v1's run had released its slot: after its timer.
+    assert.ok(
+      second.ran.startedAt >= first.ran.startedAt + 500,
+      `v2 started ${second.ran.startedAt - first.ran.startedAt} ms after v1, which sleeps 500 ms`,
+    );
+  });
+
   test('evict disposes idle isolates of other versions, busy ones when they finish', async () => {
     const v1 = await fixtures.spec('sleep', { version: 1, concurrency: 2 });
     const v2 = await fixtures.spec('sleep', { version: 2, concurrency: 2 });
