@@ -1,10 +1,5 @@
 import type { ErrorData } from '../../core/errors.ts';
-import {
-  modeOfResult,
-  triggerOfResult,
-  type DeadLetter,
-  type InvocationResult,
-} from '../../core/messages.ts';
+import type { DeadLetter, InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord, InvocationStatus } from '../../core/store.ts';
 
 /** An invocation as both SQL stores select it. */
@@ -33,95 +28,6 @@ export interface InvocationRow {
 /** The columns of an {@link InvocationRow} but `next_attempt_at`, which only reads select. */
 export const INVOCATION_COLUMNS = `id, call_id, fn, version, mode, trigger_kind, status, attempts, queued_at,
   started_at, ended_at, duration_ms, cold_start, cpu_ms, node, result, error`;
-
-/**
- * How one SQL dialect binds an invocation's values: `Absent` is what an absent value is bound
- * as, `Flag` the type of a boolean column.
- */
-export interface InvocationCodec<Absent extends null | undefined, Flag> {
-  readonly absent: Absent;
-  /** Epoch ms or a duration. */
-  time(value: number | undefined): number | Absent;
-  flag(value: boolean | undefined): Flag | Absent;
-  /** JSON text; `undefined` stays absent, `null` is kept as JSON null. */
-  json(value: unknown): string | Absent;
-}
-
-/** Values bound in the order of a VALUES list below. */
-export type InvocationValues<Absent, Flag> = (string | number | Flag | Absent)[];
-
-/**
- * The parameters of an acceptance insert, one per column of {@link INVOCATION_COLUMNS} in its
- * order (`mark` is `?` or `$`); {@link acceptedValues} binds them.
- */
-export function acceptedParameters(mark: '?' | '$'): string {
-  return parameters(mark, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
-}
-
-/** The values of {@link acceptedParameters}. */
-export function acceptedValues<Absent extends null | undefined, Flag>(
-  record: InvocationRecord,
-  codec: InvocationCodec<Absent, Flag>,
-): InvocationValues<Absent, Flag> {
-  return [
-    record.id,
-    record.callId,
-    record.fn,
-    record.version,
-    record.mode,
-    record.trigger,
-    record.status,
-    record.attempts,
-    codec.time(record.queuedAt),
-    codec.time(record.startedAt),
-    codec.time(record.endedAt),
-    codec.time(record.durationMs),
-    codec.flag(record.coldStart),
-    record.cpuMs ?? codec.absent,
-    record.node ?? codec.absent,
-    codec.json(record.result),
-    codec.json(record.error),
-  ];
-}
-
-/**
- * The parameters of a result's insert: the columns of {@link INVOCATION_COLUMNS}, then
- * `result_attempt` and `next_attempt_at`. A result has no queue time of its own, so its start
- * stands in for `queued_at` ($9 twice), and its attempt is also the result's attempt ($8).
- */
-export function resultParameters(mark: '?' | '$'): string {
-  return parameters(mark, [1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 14, 15, 16, 8, 17]);
-}
-
-/** The values of {@link resultParameters}. */
-export function resultValues<Absent extends null | undefined, Flag>(
-  result: InvocationResult,
-  codec: InvocationCodec<Absent, Flag>,
-): InvocationValues<Absent, Flag> {
-  return [
-    result.id,
-    result.callId,
-    result.fn,
-    result.version,
-    modeOfResult(result),
-    triggerOfResult(result),
-    statusAfter(result),
-    result.attempt,
-    codec.time(result.startedAt),
-    codec.time(result.endedAt),
-    codec.time(result.endedAt - result.startedAt),
-    codec.flag(result.coldStart),
-    result.cpuMs ?? codec.absent,
-    result.node,
-    codec.json(summarize(result)),
-    codec.json(result.error),
-    result.next?.action === 'retry' ? codec.time(result.next.at) : codec.absent,
-  ];
-}
-
-function parameters(mark: '?' | '$', numbers: number[]): string {
-  return numbers.map((n) => `${mark}${n}`).join(', ');
-}
 
 /** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
 export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;

@@ -1,47 +1,20 @@
 import type { InvocationResult } from '../../core/messages.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import {
-  acceptedParameters,
-  acceptedValues,
   FINAL_SQL,
   INVOCATION_COLUMNS,
-  resultParameters,
-  resultValues,
   toInvocation,
-  type InvocationCodec,
   type InvocationRow,
 } from '../sql-store/invocation-rows.ts';
+import { InvocationWrites } from '../sql-store/invocation-writes.ts';
 import type { Queryable } from './database.ts';
 import { toJson } from './json.ts';
 
-// The two writes of every invocation, built once, bind the values of invocation-rows.ts.
-
-const CREATE = `INSERT INTO invocations (${INVOCATION_COLUMNS})
-   VALUES (${acceptedParameters('$')})
-   ON CONFLICT (id) DO UPDATE SET
-     call_id = excluded.call_id, mode = excluded.mode,
-     trigger_kind = excluded.trigger_kind, queued_at = excluded.queued_at`;
-
-const RECORD_RESULT = `INSERT INTO invocations (${INVOCATION_COLUMNS}, result_attempt, next_attempt_at)
-   VALUES (${resultParameters('$')})
-   ON CONFLICT (id) DO UPDATE SET
-     status = excluded.status, attempts = greatest(invocations.attempts, excluded.attempts),
-     started_at = excluded.started_at, ended_at = excluded.ended_at,
-     duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
-     cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
-     error = excluded.error, result_attempt = excluded.result_attempt,
-     next_attempt_at = excluded.next_attempt_at
-   WHERE (invocations.result_attempt IS NULL
-          OR invocations.result_attempt < excluded.result_attempt)
-     AND invocations.status <> 'cancelled'`;
-
-/** PostgreSQL's values: an absent one is null, times are rounded, JSON has no NUL (json.ts). */
-const POSTGRES: InvocationCodec<null, boolean> = {
-  absent: null,
-  time: ms,
-  flag: (value) => value ?? null,
-  json: toJson,
-};
+/** The two writes of every invocation: an absent value is null, times are rounded, JSON has no NUL. */
+const WRITES = new InvocationWrites(
+  { mark: '$', greatest: 'greatest' },
+  { absent: null, time: ms, flag: (value) => value ?? null, json: toJson },
+);
 
 /**
  * Invocation records: created on acceptance, advanced by started and finished reports. Every
@@ -60,7 +33,7 @@ export class InvocationRepository {
    * results queue), only the acceptance facts are filled in and the progress is kept.
    */
   async create(record: InvocationRecord): Promise<void> {
-    await this.#db.query(CREATE, acceptedValues(record, POSTGRES));
+    await this.#db.query(WRITES.accept, WRITES.acceptValues(record));
   }
 
   /**
@@ -83,7 +56,7 @@ export class InvocationRepository {
    * the one already recorded changes nothing, nor does any result of a cancelled invocation.
    */
   async recordResult(result: InvocationResult): Promise<void> {
-    await this.#db.query(RECORD_RESULT, resultValues(result, POSTGRES));
+    await this.#db.query(WRITES.result, WRITES.resultValues(result));
   }
 
   async get(id: string): Promise<InvocationRecord | undefined> {
