@@ -171,9 +171,11 @@ export async function explainExit(
   const read = () => engine.logsTail(id, TAIL_LINES);
   const [exit, output] = await Promise.all([engine.inspectExit(id), read()]);
   const lastOutput = await settledOutput(exit, output, read);
-  const oomEvent = unexplainedKill(exit, oomKills)
-    ? await oomEventSoon(engine, container)
-    : undefined;
+  // A container the node killed for a deadline ended by its SIGKILL: no notice to wait for.
+  const oomEvent =
+    facts.removedBy !== 'timeout' && unexplainedKill(exit, oomKills)
+      ? await oomEventSoon(engine, container)
+      : undefined;
   return exitFault(exit, { ...facts, lastOutput, oomKills, oomEvent });
 }
 

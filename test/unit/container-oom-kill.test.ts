@@ -100,6 +100,16 @@ test('an unexplained SIGKILL waits for a late oom event; a plain kill is told af
   const crash = await explainExit(plain, { id: 'c3', createdAt: 0, exited: undefined }, facts96);
   assert.equal(crash.code, 'FUNCTION_CRASHED');
   assert.match(crash.message, /killed \(signal 9\)/);
+
+  const ours = probe({ exit: killed, oomEvents: [true] });
+  const timedOut = { removedBy: 'timeout' as const, memoryMb: 96 };
+  const killedByUs = await explainExit(
+    ours,
+    { id: 'c6', createdAt: 0, exited: undefined },
+    timedOut,
+  );
+  assert.equal(killedByUs.code, 'FUNCTION_CRASHED');
+  assert.ok(!ours.calls.includes('oomEventSince'), 'the node killed it for a deadline: not asked');
 });
 
 test('a container still running after the wait, with a counted OOM kill, is MEMORY_LIMIT_EXCEEDED', async () => {
