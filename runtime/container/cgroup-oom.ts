@@ -7,7 +7,7 @@
  * the cgroup too (docker removes it as it records the exit), so it is read as soon as the
  * container stops answering.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where a container's memory cgroup is, by cgroup version and docker's cgroup driver. */
@@ -26,22 +26,20 @@ function candidates(containerId: string, root: string): string[] {
 /**
  * How many processes the kernel's OOM killer ended in the container's memory cgroup, or undefined
  * when the cgroup cannot be read here (already removed, another cgroup layout, or an engine whose
- * cgroups this host does not see).
+ * cgroups this host does not see). Read synchronously: these are kernel files answered from
+ * memory in microseconds, and a turn through the thread pool, busy on a loaded node, can let
+ * docker remove the cgroup first.
  */
-export async function oomKillCount(
-  containerId: string,
-  root = '/sys/fs/cgroup',
-): Promise<number | undefined> {
-  const reads = candidates(containerId, root).map((path) =>
-    readFile(path, 'utf8').then(parseOomKills, () => undefined),
-  );
-  for (const count of await Promise.all(reads)) {
-    if (count !== undefined) return count;
+export function oomKillCount(containerId: string, root = '/sys/fs/cgroup'): number | undefined {
+  for (const path of candidates(containerId, root)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue;
+    }
+    const match = /^oom_kill (\d+)$/m.exec(text);
+    if (match?.[1] !== undefined) return Number(match[1]);
   }
   return undefined;
-}
-
-function parseOomKills(text: string): number | undefined {
-  const match = /^oom_kill (\d+)$/m.exec(text);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }

@@ -164,7 +164,7 @@ export async function explainExit(
   waitMs = EXIT_WAIT_MS,
 ): Promise<ErrorData> {
   const { id } = container;
-  const oomKills = await engine.oomKills(id);
+  const oomKills = engine.oomKills(id);
   if (container.exited !== undefined) {
     await Promise.race([container.exited, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }

@@ -141,7 +141,7 @@ export class DockerEngine {
    * The kernel's count of OOM kills in the container's memory cgroup while the container still
    * has one (see cgroup-oom.ts); undefined once it is removed or when it cannot be read here.
    */
-  oomKills(id: string): Promise<number | undefined> {
+  oomKills(id: string): number | undefined {
     return oomKillCount(id);
   }
 

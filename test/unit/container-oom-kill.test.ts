@@ -68,7 +68,7 @@ function probe(answers: {
   const events = [...(answers.oomEvents ?? [])];
   return {
     calls,
-    oomKills: async () => (calls.push('oomKills'), answers.oomKills),
+    oomKills: () => (calls.push('oomKills'), answers.oomKills),
     inspectExit: async () => (calls.push('inspectExit'), answers.exit),
     logsTail: async () => (calls.push('logsTail'), ''),
     oomEventSince: async () => (calls.push('oomEventSince'), events.shift() ?? false),
@@ -128,10 +128,10 @@ test("the OOM-kill count is read from the container's memory cgroup, v1 or v2", 
   const v1 = join(root, 'memory', 'docker', 'abc');
   await mkdir(v1, { recursive: true });
   await writeFile(join(v1, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n');
-  assert.equal(await oomKillCount('abc', root), 3);
+  assert.equal(oomKillCount('abc', root), 3);
   const v2 = join(root, 'system.slice', 'docker-def.scope');
   await mkdir(v2, { recursive: true });
   await writeFile(join(v2, 'memory.events'), 'low 0\nhigh 0\nmax 5\noom 1\noom_kill 0\n');
-  assert.equal(await oomKillCount('def', root), 0);
-  assert.equal(await oomKillCount('gone', root), undefined, 'a removed cgroup is unknown');
+  assert.equal(oomKillCount('def', root), 0);
+  assert.equal(oomKillCount('gone', root), undefined, 'a removed cgroup is unknown');
 });
