@@ -53,6 +53,7 @@ writes bench/results/latest.json and the charts and updates BENCHMARKS.md; a
 const FULL: Plan = {
   quick: false,
   asyncS: 20,
+  asyncWarmupS: 5,
   asyncConnections: 32,
   latencyS: 10,
   latencyWarmupS: 2,
@@ -71,6 +72,7 @@ const QUICK: Plan = {
   ...FULL,
   quick: true,
   asyncS: 5,
+  asyncWarmupS: 2,
   latencyS: 3,
   latencyWarmupS: 1,
   coldStartSamples: 50,

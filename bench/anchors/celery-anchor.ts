@@ -16,6 +16,8 @@ const PYTHON = '/usr/bin/python3';
 export interface CeleryOptions {
   url: string;
   durationS: number;
+  /** Seconds of the same load first, not counted (as for Fjord). */
+  warmupS: number;
   /** Tasks outstanding at once. */
   window: number;
   logFile: string;
@@ -46,11 +48,16 @@ export async function celeryThroughput(options: CeleryOptions): Promise<Throughp
   );
   const exited = once(worker, 'exit');
   try {
-    const out = await runJson<ProducerOutput>(
-      PYTHON,
-      ['produce.py', String(options.durationS), String(options.window)],
-      { cwd: CELERY_DIR, env, logFile, children, timeoutMs: 300_000 },
-    );
+    const produce = (seconds: number) =>
+      runJson<ProducerOutput>(PYTHON, ['produce.py', String(seconds), String(options.window)], {
+        cwd: CELERY_DIR,
+        env,
+        logFile,
+        children,
+        timeoutMs: 300_000,
+      });
+    await produce(options.warmupS);
+    const out = await produce(options.durationS);
     return {
       completed: out.completed,
       failed: 0,

@@ -2,7 +2,7 @@
  * Row 1, async throughput: invocations accepted over HTTP (POST /v1/functions/NAME/invocations,
  * closed-loop keep-alive clients) for the load phase, then counted until every accepted one was
  * recorded as finished (the gateway's fjord_invocations_total). Figure: completed / seconds from
- * the first request to the last completion. Anchors on the same RabbitMQ: raw amqplib (the
+ * the first request to the last completion, after a warm-up of the same load (not counted). Anchors on the same RabbitMQ: raw amqplib (the
  * broker's ceiling) and Celery.
  */
 import { join } from 'node:path';
@@ -32,56 +32,92 @@ const DRAIN_LIMIT_MS = 5 * 60_000;
  */
 const DRAIN_POLL_MS = 200;
 
+/** Completed invocations of a function: its succeeded and failed counts. */
+interface Outcomes {
+  succeeded: number;
+  failed: number;
+}
+
+/**
+ * The async load on function `name` of `stack` for `seconds`, then waits until every accepted
+ * one finished (counted from `before`).
+ */
+async function loadAndDrain(
+  stack: FjordApi,
+  name: string,
+  ctx: BenchContext,
+  seconds: number,
+  before: Outcomes,
+): Promise<{ accepted: number; rejected: number; loadS: number; done: Outcomes }> {
+  const load = await httpLoad({
+    url: `${stack.url}/v1/functions/${name}/invocations`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ n: 1 }),
+    connections: ctx.plan.asyncConnections,
+    durationS: seconds,
+  });
+  const accepted = load.statuses[202] ?? 0;
+  const answered = Object.values(load.statuses).reduce((a, b) => a + b, 0);
+  const rejected = answered - accepted + load.errors;
+  if (accepted === 0) throw new Error(`async load on ${name}: nothing accepted`);
+  ctx.say(`  ${accepted} accepted in ${load.durationS} s, waiting for them to complete`);
+  const deadline = performance.now() + DRAIN_LIMIT_MS;
+  const done: Outcomes = { succeeded: 0, failed: 0 };
+  while (done.succeeded + done.failed < accepted) {
+    if (performance.now() > deadline) {
+      throw new Error(
+        `${name}: only ${done.succeeded + done.failed} of ${accepted} completed in time`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    const now = await stack.outcomes(name);
+    done.succeeded = now.succeeded - before.succeeded;
+    done.failed = now.failed - before.failed;
+  }
+  return { accepted, rejected, loadS: load.durationS, done };
+}
+
 /**
  * Async load on function `name` of `stack`, then waits until every accepted one finished; the
- * CPU time of the stack's processes (`pids`) is read at both ends.
+ * CPU time of the stack's processes (`pids`) is read at both ends. A warm-up load of the same
+ * kind runs (and drains) first and is not counted: the row is about sustained throughput, not
+ * the first seconds of a process (JIT, the isolates and the broker's queues warming up).
  */
 export async function measureFjord(
   stack: FjordApi & { pids(): number[] },
   name: string,
   ctx: BenchContext,
 ): Promise<Measured<ThroughputResult>> {
+  ctx.say(`  warming up: ${ctx.plan.asyncWarmupS} s of the same load, not counted`);
+  await loadAndDrain(stack, name, ctx, ctx.plan.asyncWarmupS, { succeeded: 0, failed: 0 });
+  const before = await stack.outcomes(name);
   const load1 = loadavg()[0] ?? 0;
   const cpuBefore = await treeCpuMs(stack.pids());
   const timeline: number[] = [];
-  let last = 0;
+  let last = await stack.finished(name);
   const started = performance.now();
   const sampler = setInterval(() => {
     void stack.finished(name).then((n) => (timeline.push(n - last), (last = n)));
   }, 1000);
   try {
-    const load = await httpLoad({
-      url: `${stack.url}/v1/functions/${name}/invocations`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ n: 1 }),
-      connections: ctx.plan.asyncConnections,
-      durationS: ctx.plan.asyncS,
-    });
-    const accepted = load.statuses[202] ?? 0;
-    const answered = Object.values(load.statuses).reduce((a, b) => a + b, 0);
-    const rejected = answered - accepted + load.errors;
-    if (accepted === 0) throw new Error(`async load on ${name}: nothing accepted`);
-    ctx.say(`  ${accepted} accepted in ${load.durationS} s, waiting for them to complete`);
-    const deadline = performance.now() + DRAIN_LIMIT_MS;
-    let succeeded = 0;
-    let failed = 0;
-    while (succeeded + failed < accepted) {
-      if (performance.now() > deadline) {
-        throw new Error(`${name}: only ${succeeded + failed} of ${accepted} completed in time`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      ({ succeeded, failed } = await stack.outcomes(name));
-    }
+    const { accepted, rejected, loadS, done } = await loadAndDrain(
+      stack,
+      name,
+      ctx,
+      ctx.plan.asyncS,
+      before,
+    );
     const totalS = (performance.now() - started) / 1000;
+    const completed = done.succeeded + done.failed;
     const cpuMs = (await treeCpuMs(stack.pids())) - cpuBefore;
     return {
-      cpuMsPerInvocation: cpuMs / (succeeded + failed),
-      completed: succeeded,
-      failed,
-      perSecond: succeeded / totalS,
-      acceptedPerSecond: accepted / load.durationS,
-      loadS: load.durationS,
+      cpuMsPerInvocation: cpuMs / completed,
+      completed: done.succeeded,
+      failed: done.failed,
+      perSecond: done.succeeded / totalS,
+      acceptedPerSecond: accepted / loadS,
+      loadS,
       totalS,
       timeline,
       rejected,
@@ -125,13 +161,11 @@ export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResult
   const fjordRabbitmq = await fjord('rabbitmq');
   const amqplib = await ctx.attempt('async throughput, raw amqplib', async () => {
     ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
+    const raw = (seconds: number) =>
+      amqpThroughput({ url: ctx.amqpUrl, durationS: seconds, window: 200, prefetch: 256 });
+    await raw(ctx.plan.asyncWarmupS); // Warm-up, as for Fjord: not counted.
     const load1 = loadavg()[0] ?? 0;
-    const result = await amqpThroughput({
-      url: ctx.amqpUrl,
-      durationS,
-      window: 200,
-      prefetch: 256,
-    });
+    const result = await raw(durationS);
     return { ...result, load1 };
   });
   const celery = await ctx.attempt('async throughput, Celery', async () => {
@@ -140,6 +174,7 @@ export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResult
     const result = await celeryThroughput({
       url: ctx.amqpUrl,
       durationS,
+      warmupS: ctx.plan.asyncWarmupS,
       window: 100,
       logFile: logFile(ctx, 'celery'),
       children: ctx.children,

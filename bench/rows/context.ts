@@ -6,6 +6,8 @@ export interface Plan {
   quick: boolean;
   /** Seconds of load per async-throughput target. */
   asyncS: number;
+  /** Load before each async measurement, not counted: JIT, isolates and pools warm up. */
+  asyncWarmupS: number;
   /** Closed-loop HTTP clients of the async-throughput rows. */
   asyncConnections: number;
   /** Seconds of measured load per latency target and concurrency, after a warm-up. */
