@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ContainerExecutor } from '../../runtime/container/container-executor.ts';
+import { DockerEngine } from '../../runtime/container/docker-engine.ts';
+import { defaultDockerSocket } from '../../runtime/container/executor-options.ts';
 import {
   errorOf,
   eventPayload,
@@ -101,6 +103,29 @@ describe('container executor: faults', () => {
     const error = errorOf(outcome);
     // The message says how the container ended when it is not recognised as out of memory.
     assert.equal(error.code, 'MEMORY_LIMIT_EXCEEDED', error.message);
+  });
+
+  test("an OOM kill inside the container is counted by its cgroup and logged as the engine's oom event", async () => {
+    // The facts that tell an OOM kill when Docker's own flag misses it (container-faults.ts):
+    // here a child process is the victim, so the container lives on to be looked at.
+    const engine = new DockerEngine(defaultDockerSocket());
+    const since = Date.now();
+    const fn = await fixtures.spec('oom-child', { memoryMb: 128 });
+    const outcome = await executor.invoke(
+      fn,
+      eventPayload({}),
+      invocationContext({ deadline: Date.now() + 60_000 }),
+    );
+    assert.equal(valueOf(outcome), 'SIGKILL', 'the child was killed, the function lived on');
+    const id = executor.containers().find((c) => c.fn === fn.name)?.containerId;
+    assert.ok(id !== undefined);
+    assert.ok((engine.oomKills(id) ?? 0) >= 1, `oom kills counted: ${engine.oomKills(id)}`);
+    await waitFor(() => engine.oomEventSince(id, since), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      what: "the engine's oom event",
+    });
+    await executor.evict(fn.name);
   });
 
   test('a module that throws while loading is FUNCTION_ERROR, and the container is removed', async () => {
