@@ -160,7 +160,13 @@ export class DockerEngine {
       });
       let text = '';
       for await (const chunk of stream) text += String(chunk);
-      return text.includes('"oom"');
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .some((line) => {
+          const event = JSON.parse(line) as { Action?: unknown; id?: unknown };
+          return event.Action === 'oom' && event.id === id;
+        });
     } catch {
       return false;
     }
