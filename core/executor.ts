@@ -23,6 +23,11 @@ export interface InvocationContext {
    * timeout counts from the call).
    */
   timeoutMs?: number;
+  /**
+   * Epoch ms past which neither a wait for an instance nor a run may go, however the latest end
+   * is moved (a sync caller's patience).
+   */
+  notAfter?: number;
 }
 
 export type ExecutionOutcome = {

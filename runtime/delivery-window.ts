@@ -31,7 +31,10 @@ export const MAX_SPARES = 32;
 
 /** Runs ahead start once a function's runs average at most this, and stop above the next. */
 const AHEAD_ON_MS = 20;
-/** Above the start: with runs ahead, a run's time includes its wait behind the ones ahead. */
+/**
+ * Above the start, so a function near the line does not flip back and forth (a run's time is
+ * its own, from its lease, not its wait behind the runs ahead: ExecutionOutcome.ran).
+ */
 const AHEAD_OFF_MS = 100;
 
 /** Runs measured before the first sizing, and the smoothing of the averages. */

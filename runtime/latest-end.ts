@@ -19,11 +19,18 @@ import type {
 } from '../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../core/messages.ts';
 
+/** A function's runs in flight: how many, and the longest timeout and lowest limit among them. */
+interface InFlight {
+  runs: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
 /** Wraps a node's executor and gives each run its latest end (see the header). */
 export class LatestEnds implements Executor {
   readonly #inner: Executor;
-  /** Runs in flight per function name, all versions and kinds (invocations, queue batches). */
-  readonly #inflight = new Map<string, number>();
+  /** Per function name, all versions and kinds (invocations, queue batches, sync calls). */
+  readonly #inflight = new Map<string, InFlight>();
 
   constructor(inner: Executor) {
     this.#inner = inner;
@@ -34,14 +41,21 @@ export class LatestEnds implements Executor {
     payload: InvocationPayload,
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome> {
-    const before = this.#inflight.get(fn.name) ?? 0;
-    this.#inflight.set(fn.name, before + 1);
+    let flight = this.#inflight.get(fn.name);
+    if (flight === undefined) {
+      flight = { runs: 0, timeoutMs: fn.timeoutMs, concurrency: fn.concurrency };
+      this.#inflight.set(fn.name, flight);
+    }
+    // The runs in front may be of another version, with a longer timeout or a lower limit.
+    flight.timeoutMs = Math.max(flight.timeoutMs, fn.timeoutMs);
+    flight.concurrency = Math.min(flight.concurrency, fn.concurrency);
+    const context = latestEnd(ctx, flight.runs, flight.concurrency, flight.timeoutMs);
+    flight.runs += 1;
     try {
-      return await this.#inner.invoke(fn, payload, latestEnd(ctx, before, fn.concurrency));
+      return await this.#inner.invoke(fn, payload, context);
     } finally {
-      const left = (this.#inflight.get(fn.name) ?? 1) - 1;
-      if (left === 0) this.#inflight.delete(fn.name);
-      else this.#inflight.set(fn.name, left);
+      flight.runs -= 1;
+      if (flight.runs === 0) this.#inflight.delete(fn.name);
     }
   }
 
@@ -64,19 +78,21 @@ export class LatestEnds implements Executor {
 
 /**
  * The context of a run that finds `before` runs of its function in flight, `concurrency` of
- * which run at once: its deadline moved by the timeouts of the runs it may wait for. Contexts
- * without a `timeoutMs` (a sync caller's patience, containers) are left as they are.
+ * which run at once, each within `timeoutMs` (the longest among them): its deadline moved by the
+ * timeouts of the runs it may wait for, never past {@link InvocationContext.notAfter}. Contexts
+ * without a `timeoutMs` of their own (containers) are left as they are.
  */
 export function latestEnd(
   ctx: InvocationContext,
   before: number,
   concurrency: number,
+  timeoutMs: number,
 ): InvocationContext {
-  const { timeoutMs } = ctx;
   const waits = before - Math.max(1, concurrency) + 1;
-  if (timeoutMs === undefined || waits <= 0) return ctx;
+  if (ctx.timeoutMs === undefined || waits <= 0) return ctx;
   const rounds = Math.ceil(waits / Math.max(1, concurrency));
-  return { ...ctx, deadline: ctx.deadline + rounds * timeoutMs };
+  const deadline = Math.min(ctx.deadline + rounds * timeoutMs, ctx.notAfter ?? Infinity);
+  return deadline === ctx.deadline ? ctx : { ...ctx, deadline };
 }
 
 /**

@@ -11,23 +11,24 @@ export function attemptDeadline(message: InvocationMessage, now: number): number
 }
 
 /**
- * What an attempt tells the executor about its time. An async isolate run's timeout counts from
- * when its isolate is free ({@link InvocationContext.timeoutMs}): with runs sent ahead of free
+ * What an attempt tells the executor about its time. An isolate run's timeout counts from when
+ * its isolate is free ({@link InvocationContext.timeoutMs}): with runs sent ahead of free
  * isolates it may first wait behind others of its function, and the node's executor moves its
- * deadline by their timeouts (runtime/latest-end.ts). A sync run keeps its caller's patience as
- * its deadline, and other runtimes take no run ahead: their timeout counts from now.
+ * deadline by their timeouts (runtime/latest-end.ts), never past a sync caller's patience
+ * ({@link InvocationContext.notAfter}). Other runtimes take no run ahead: their timeout counts
+ * from now.
  */
 export function attemptContext(
   message: InvocationMessage,
   attempt: number,
   now: number,
 ): InvocationContext {
-  const { id, callId, fn } = message;
+  const { id, callId, fn, replyBy } = message;
   const deadline = attemptDeadline(message, now);
-  if (fn.runtime !== 'isolate' || message.replyBy !== undefined) {
-    return { id, callId, attempt, deadline };
-  }
-  return { id, callId, attempt, deadline, timeoutMs: fn.timeoutMs };
+  if (fn.runtime !== 'isolate') return { id, callId, attempt, deadline };
+  const ctx: InvocationContext = { id, callId, attempt, deadline, timeoutMs: fn.timeoutMs };
+  if (replyBy !== undefined) ctx.notAfter = replyBy;
+  return ctx;
 }
 
 /** True for a sync invocation whose caller has already given up: running it helps nobody. */

@@ -53,7 +53,8 @@ export abstract class WarmPool<I> {
     return new Promise<Lease<I>>((resolve, reject) => {
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new FjordError('INVOCATION_TIMEOUT', this.timeoutMessage()));
+        // It never ran: another attempt may find an instance free.
+        reject(new FjordError('INVOCATION_TIMEOUT', this.timeoutMessage(), { retryable: true }));
       };
       const waiter: Waiter<I> = {
         resolve: (l) => {

@@ -4,9 +4,9 @@
  * in flight on it, never the agent. Invocations of one function go to the same process (sticky
  * by name, all versions), so its warm isolates are reused and the process caps its isolates at
  * the function's `concurrency` across versions; when that process is down, another ready process
- * takes them. A function's runs in flight stay together: its next runs go where they are, even
- * once its own process is back, so runs sent ahead of free isolates (runtime/delivery-window.ts)
- * never wait in two processes, each running up to `concurrency`.
+ * takes them. A function's runs in flight stay together: its next runs go where they are (even
+ * once its own process is back, or while theirs is starting), so runs sent ahead of free isolates
+ * (runtime/delivery-window.ts) never wait in two processes, each running up to `concurrency`.
  *
  * What crosses the IPC channel per invocation is one message each way: the spec, payload and
  * context out, the outcome (with logs, cpuMs, coldStart) back. Bundle code crosses once per
@@ -89,7 +89,9 @@ export class IsolateHostExecutor implements Executor {
   }
 
   async prewarm(fn: FunctionSpec, count: number): Promise<void> {
-    await this.#route(fn).control({ type: 'prewarm', fn, count });
+    // Where its runs are, if any: isolates warmed elsewhere would not serve them.
+    const host = this.#placed.get(fn.name)?.host ?? this.#route(fn);
+    await host.control({ type: 'prewarm', fn, count });
   }
 
   async evict(name: string, keepVersion?: number): Promise<void> {
@@ -111,12 +113,13 @@ export class IsolateHostExecutor implements Executor {
   }
 
   /**
-   * The process of the function's runs in flight while it is ready; else a new placement (the
-   * runs left on a process that died are failing, not running).
+   * The process of the function's runs in flight, whatever its state: runs waiting for a
+   * starting process run once it is ready, so a run sent elsewhere meanwhile could run beside
+   * them. (Runs on a process that dies are answered at once, so they leave no placement behind.)
    */
   #place(fn: FunctionSpec): Placement {
     let placement = this.#placed.get(fn.name);
-    if (placement === undefined || placement.host.state !== 'ready') {
+    if (placement === undefined) {
       placement = { host: this.#route(fn), runs: 0 };
       this.#placed.set(fn.name, placement);
     }

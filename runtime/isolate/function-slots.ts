@@ -40,6 +40,8 @@ export class FunctionSlots {
           new FjordError(
             'INVOCATION_TIMEOUT',
             `no isolate of ${name} became free before the deadline (${limit} busy)`,
+            // It never ran: another attempt may find an isolate free.
+            { retryable: true },
           ),
         );
       };

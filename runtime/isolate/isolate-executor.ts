@@ -32,6 +32,7 @@ import { LogCollector } from './log-collector.ts';
 import { Prelude } from './prelude.ts';
 import { VersionPool } from './version-pool.ts';
 import { FunctionSlots } from './function-slots.ts';
+import { leaseIsolate, type IsolateLease, type LeaseDeps } from './isolate-lease.ts';
 import { VersionPools } from './version-pools.ts';
 import { runContext } from '../latest-end.ts';
 
@@ -50,6 +51,7 @@ export class IsolateExecutor implements Executor {
   readonly #pools: VersionPools;
   /** Isolates running per function name, across its versions (its `concurrency`). */
   readonly #slots = new FunctionSlots();
+  readonly #leaseDeps: LeaseDeps;
   readonly #reaper: NodeJS.Timeout;
   readonly #crypto = new HostCrypto();
   /** Invocations that replied and still run ctx.waitUntil work. */
@@ -68,6 +70,11 @@ export class IsolateExecutor implements Executor {
     this.#pools = new VersionPools(this.#options.prewarmBudget, (fn, prelude) =>
       this.#newPool(fn, prelude),
     );
+    this.#leaseDeps = {
+      slots: this.#slots,
+      pools: this.#pools,
+      prelude: () => this.#loadPrelude(),
+    };
     const every = Math.max(1000, Math.min(this.#options.idleTimeoutMs / 2, 30_000));
     this.#reaper = setInterval(() => this.#reap(), every);
     this.#reaper.unref();
@@ -122,51 +129,45 @@ export class IsolateExecutor implements Executor {
 
     // Until a lease, the latest end bounds the wait; then the timeout counts from the lease.
     const deadline = new Deadline(ctx.deadline);
-    let pool: VersionPool;
-    let instance: IsolateInstance;
-    let slot = false;
+    let lease: IsolateLease;
     try {
-      // The function's concurrency across its versions first, then an isolate of this one.
-      const waitForSlot = this.#slots.acquire(fn.name, fn.concurrency, deadline.signal);
-      if (waitForSlot !== undefined) await waitForSlot;
-      slot = true;
-      const prelude = await this.#loadPrelude();
-      pool = this.#pools.for(fn, prelude);
-      const lease = await pool.acquire(deadline.signal);
-      instance = lease.instance;
+      lease = await leaseIsolate(this.#leaseDeps, fn, deadline.signal);
       coldStart = lease.cold;
     } catch (error) {
       deadline.cancel();
-      if (slot) this.#slots.release(fn.name);
       return finish({ ok: false, error: FjordError.from(error).toData() });
     }
     const leasedAt = Date.now();
     const runCtx = runContext(ctx, leasedAt);
     deadline.moveTo(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
-    // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
-    this.#pools.touch(pool);
-    const leased = instance;
-    const { result, cpuMs } = await runLeased({
-      instance,
-      fn,
-      payload,
-      ctx: runCtx,
-      deadline,
-      logs,
-      release: () => {
-        deadline.cancel();
-        leased.end();
-        pool.release(leased);
-        this.#pools.released(pool);
-        this.#slots.release(fn.name);
-      },
-      background: (work) => {
-        this.#draining.add(work);
-        void work.finally(() => this.#draining.delete(work));
-      },
-      ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
-    });
+    const release = (): void => {
+      deadline.cancel();
+      lease.release();
+    };
+    let run: Awaited<ReturnType<typeof runLeased>>;
+    try {
+      // After the lease: a kept pool boots a replacement for it, not an extra isolate besides.
+      this.#pools.touch(lease.pool);
+      run = await runLeased({
+        instance: lease.instance,
+        fn,
+        payload,
+        ctx: runCtx,
+        deadline,
+        logs,
+        release,
+        background: (work) => {
+          this.#draining.add(work);
+          void work.finally(() => this.#draining.delete(work));
+        },
+        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+      });
+    } catch (error) {
+      release();
+      return finish({ ok: false, error: FjordError.from(error).toData() }, undefined, leasedAt);
+    }
+    const { result, cpuMs } = run;
     if (coldStart) this.#refillBlanks();
     return finish(result, cpuMs, leasedAt);
   }

@@ -57,6 +57,7 @@ test('a wait gives up with INVOCATION_TIMEOUT when its signal aborts, and leaves
     assert.ok(error instanceof FjordError);
     assert.equal(error.code, 'INVOCATION_TIMEOUT');
     assert.match(error.message, /no isolate of f became free before the deadline/);
+    assert.equal(error.retryable, true, 'it never ran: another attempt may');
     return true;
   });
   slots.release('f');

@@ -140,6 +140,52 @@ test("a function's runs stay on the process of its runs in flight, even once its
   assert.equal(second.coldStart, false);
 });
 
+test("while a function's own process is starting, its later runs wait there too, not beside", async () => {
+  // Each child holds its 'ready' until the test creates its go file: runs parked on a starting
+  // process run once it is ready, beside any run sent to another process meanwhile.
+  const entry = join(dir, 'held-ready-child.mjs');
+  const child = new URL('../../runtime/isolate-host/host-child.ts', import.meta.url).pathname;
+  const goFile = (pid: number) => join(dir, `go-${pid}`);
+  writeFileSync(
+    entry,
+    `import { existsSync } from 'node:fs';
+const go = ${JSON.stringify(dir)} + '/go-' + process.pid;
+const send = process.send.bind(process);
+process.send = (message, ...rest) => {
+  if (message?.type !== 'ready' || existsSync(go)) return send(message, ...rest);
+  const poll = setInterval(() => {
+    if (!existsSync(go)) return;
+    clearInterval(poll);
+    send(message, ...rest);
+  }, 20);
+  return true;
+};
+await import(${JSON.stringify(child)});
+`,
+  );
+  let fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  while (stickyIndex(fn, 2) !== 0) {
+    fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  }
+  const host = executor({ processes: 2, entry });
+  const [own, other] = host.pids;
+  assert.ok(own !== undefined && other !== undefined);
+  // Nothing is ready: the first run waits for its own process.
+  const first = host.invoke(fn, eventPayload({ ms: 300 }), roomy());
+  writeFileSync(goFile(other), '');
+  await waitFor(() => host.ready === 1, { what: 'the other process to be ready' });
+  const second = host.invoke(fn, eventPayload({ ms: 0 }), roomy());
+  writeFileSync(goFile(own), '');
+  const [a, b] = await Promise.all([first, second]);
+  assert.deepEqual(
+    [valueOf(a), valueOf(b)],
+    [1, 2],
+    'both ran in one isolate, one after the other',
+  );
+  assert.ok(a.ran !== undefined && b.ran !== undefined);
+  assert.ok(b.ran.startedAt >= a.ran.startedAt + 300, 'the second waited for the first');
+});
+
 test('a host process that crashes at start backs off and reports ISOLATE_HOST_UNAVAILABLE', async () => {
   const starts = join(dir, 'starts.log');
   const entry = join(dir, 'crashing-child.mjs');

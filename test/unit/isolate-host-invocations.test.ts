@@ -120,8 +120,8 @@ test('through a host process: runs sent ahead wait for the isolate, their timeou
   const host = new IsolateHostExecutor({ loadCode: bundles.load, processes: 1 });
   try {
     const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
-    // As the node sends runs ahead (runtime/run-invocation.ts attemptContext): a latest end
-    // several timeouts away, and the timeout itself.
+    // As the node sends runs ahead (runtime/latest-end.ts): a latest end several timeouts
+    // away, and the timeout itself.
     const ahead = () => invocationContext({ deadline: Date.now() + 4 * 1000, timeoutMs: 1000 });
     // Warm first: a cold start counts against the timeout, and a new process boots slowly.
     valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), invocationContext()));

@@ -128,6 +128,8 @@ describe('isolate executor: warm isolates', () => {
       invocationContext({ deadline: Date.now() + 50, timeoutMs: 5000 }),
     );
     assert.equal(errorOf(waiting).code, 'INVOCATION_TIMEOUT');
+    assert.equal(waiting.ok ? undefined : waiting.error.retryable, true, 'it never ran: retryable');
+    assert.equal(waiting.ran, undefined, 'and it reports no run');
     assert.equal(valueOf(await busy), 1, 'the busy invocation is unaffected');
   });
 

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExecutionOutcome, Executor, InvocationContext } from '../../core/executor.ts';
 import { LatestEnds, latestEnd, runContext } from '../../runtime/latest-end.ts';
+import { attemptContext } from '../../runtime/run-invocation.ts';
 import { eventPayload } from '../fixtures/bundles/invocations.ts';
-import { spec } from '../support/fixtures.ts';
+import { invocation, spec } from '../support/fixtures.ts';
 
 const ctx = (deadline: number, timeoutMs?: number): InvocationContext => ({
   id: 'i',
@@ -20,13 +21,43 @@ const ctx = (deadline: number, timeoutMs?: number): InvocationContext => ({
 });
 
 test('the latest end grows by one timeout per concurrency runs in front', () => {
-  assert.equal(latestEnd(ctx(1000, 100), 3, 4).deadline, 1000, 'an isolate is free for it');
-  assert.equal(latestEnd(ctx(1000, 100), 4, 4).deadline, 1100, 'one run in front');
-  assert.equal(latestEnd(ctx(1000, 100), 7, 4).deadline, 1100, 'four in front, four at a time');
-  assert.equal(latestEnd(ctx(1000, 100), 8, 4).deadline, 1200, 'five in front');
-  assert.equal(latestEnd(ctx(1000, 100), 15, 4).deadline, 1300);
-  assert.equal(latestEnd(ctx(1000), 15, 4).deadline, 1000, 'no timeout of its own: as it is');
-  assert.equal(latestEnd(ctx(1000, 100), 2, 0).deadline, 1200, 'concurrency 0 counts as 1');
+  const end = (before: number, concurrency = 4, timeoutMs = 100) =>
+    latestEnd(ctx(1000, 100), before, concurrency, timeoutMs).deadline;
+  assert.equal(end(3), 1000, 'an isolate is free for it');
+  assert.equal(end(4), 1100, 'one run in front');
+  assert.equal(end(7), 1100, 'four in front, four at a time');
+  assert.equal(end(8), 1200, 'five in front');
+  assert.equal(end(15), 1300);
+  assert.equal(end(2, 0), 1200, 'concurrency 0 counts as 1');
+  assert.equal(end(4, 4, 900), 1900, 'the runs in front may have a longer timeout');
+  assert.equal(latestEnd(ctx(1000), 15, 4, 100).deadline, 1000, 'no timeout of its own');
+  const sync = { ...ctx(1000, 100), notAfter: 1150 };
+  assert.equal(latestEnd(sync, 8, 4, 100).deadline, 1150, "never past a sync caller's patience");
+});
+
+test("an attempt's context: isolates count their timeout from the lease, sync within its caller", () => {
+  const async = attemptContext(
+    invocation('f', null, { fn: spec('f', { timeoutMs: 300 }) }),
+    1,
+    1000,
+  );
+  assert.equal(async.deadline, 1300);
+  assert.equal(async.timeoutMs, 300);
+  assert.equal(async.notAfter, undefined);
+  const sync = attemptContext(
+    invocation('f', null, { fn: spec('f', { timeoutMs: 300 }), mode: 'sync', replyBy: 1200 }),
+    1,
+    1000,
+  );
+  assert.equal(sync.deadline, 1200, "the caller's patience is shorter than the timeout");
+  assert.equal(sync.timeoutMs, 300, 'a wait for an isolate does not count against it either');
+  assert.equal(sync.notAfter, 1200);
+  const container = attemptContext(
+    invocation('c', null, { fn: spec('c', { runtime: 'container', timeoutMs: 300 }) }),
+    1,
+    1000,
+  );
+  assert.equal(container.timeoutMs, undefined, 'containers take no run ahead');
 });
 
 test('a run that gets its isolate counts its timeout from then, within its latest end', () => {
@@ -50,22 +81,23 @@ test('the executor wrapper counts runs in flight per function, all kinds', async
     dispose: () => Promise.resolve(),
   };
   const executor = new LatestEnds(inner);
-  const fn = spec('f', { concurrency: 1, timeoutMs: 100 });
+  const v1 = spec('f', { version: 1, concurrency: 1, timeoutMs: 500 });
+  const v2 = spec('f', { version: 2, concurrency: 2, timeoutMs: 100 });
   const other = spec('g', { concurrency: 1, timeoutMs: 100 });
   const runs = [
-    executor.invoke(fn, eventPayload(null), ctx(1000, 100)),
-    executor.invoke(fn, eventPayload(null), ctx(1000)), // A sync run: no timeout of its own.
-    executor.invoke(fn, eventPayload(null), ctx(1000, 100)),
+    executor.invoke(v1, eventPayload(null), ctx(1000, 500)),
+    executor.invoke(v2, eventPayload(null), ctx(1000)), // No timeout of its own: as it is.
+    executor.invoke(v2, eventPayload(null), ctx(1000, 100)),
     executor.invoke(other, eventPayload(null), ctx(1000, 100)),
   ];
   assert.deepEqual(
     seen.map((c) => c.deadline),
-    [1000, 1000, 1200, 1000],
-    'the third waits for two runs of f (the sync one too); g has its own count',
+    [1000, 1000, 2000, 1000],
+    "the third waits for both runs of f, one at a time (v1's limit), each up to v1's 500 ms; g counts apart",
   );
   for (const end of ends) end();
   await Promise.all(runs);
-  const last = executor.invoke(fn, eventPayload(null), ctx(1000, 100));
+  const last = executor.invoke(v2, eventPayload(null), ctx(1000, 100));
   assert.equal(seen.at(-1)?.deadline, 1000, 'nothing in flight any more: an isolate is free');
   ends.at(-1)?.();
   await last;
