@@ -11,6 +11,8 @@ import type { ThroughputResult } from '../model.ts';
 export interface AmqpThroughputOptions {
   url: string;
   durationS: number;
+  /** Seconds of the same load first, on the same queue, not counted (0: none). */
+  warmupS: number;
   /** Unconfirmed publishes in flight. */
   window: number;
   prefetch: number;
@@ -38,10 +40,11 @@ export async function amqpThroughput(options: AmqpThroughputOptions): Promise<Th
     const consumer = await consumerConnection.createChannel();
     await consumer.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await consumer.prefetch(options.prefetch);
+    // Counts of the phase under way (the warm-up, then the measured one).
     let consumed = 0;
     let confirmed = 0;
     let publishing = true;
-    const { promise: drained, resolve: allConsumed } = Promise.withResolvers<void>();
+    let allConsumed: () => void = () => {};
     await consumer.consume(queue, (m) => {
       if (m === null) return;
       JSON.parse(m.content.toString());
@@ -50,36 +53,48 @@ export async function amqpThroughput(options: AmqpThroughputOptions): Promise<Th
       if (!publishing && consumed >= confirmed) allConsumed();
     });
     const publisher = await publisherConnection.createConfirmChannel();
-    const started = performance.now();
-    const stopAt = started + options.durationS * 1000;
     let n = 0;
-    const lane = async (): Promise<void> => {
-      while (performance.now() < stopAt) {
-        await new Promise<void>((resolve, reject) =>
-          publisher.sendToQueue(queue, body(n++), { persistent: true }, (error: unknown) =>
-            error ? reject(new Error('publish nacked', { cause: error })) : resolve(),
-          ),
-        );
-        confirmed += 1;
-      }
+    /** Publishes for `seconds`, then waits until every confirmed message was consumed. */
+    const phase = async (seconds: number): Promise<ThroughputResult> => {
+      consumed = 0;
+      confirmed = 0;
+      publishing = true;
+      const { promise: drained, resolve } = Promise.withResolvers<void>();
+      allConsumed = resolve;
+      const started = performance.now();
+      const stopAt = started + seconds * 1000;
+      const lane = async (): Promise<void> => {
+        while (performance.now() < stopAt) {
+          await new Promise<void>((done, reject) =>
+            publisher.sendToQueue(queue, body(n++), { persistent: true }, (error: unknown) =>
+              error ? reject(new Error('publish nacked', { cause: error })) : done(),
+            ),
+          );
+          confirmed += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: options.window }, lane));
+      const loadS = (performance.now() - started) / 1000;
+      publishing = false;
+      if (consumed >= confirmed) resolve();
+      await drained;
+      const totalS = (performance.now() - started) / 1000;
+      return {
+        completed: consumed,
+        perSecond: consumed / totalS,
+        acceptedPerSecond: confirmed / loadS,
+        loadS,
+        totalS,
+        failed: 0,
+      };
     };
-    await Promise.all(Array.from({ length: options.window }, lane));
-    const loadS = (performance.now() - started) / 1000;
-    publishing = false;
-    if (consumed >= confirmed) allConsumed();
-    await drained;
-    const totalS = (performance.now() - started) / 1000;
+    // Same queue and connections as the measured phase, as Fjord's warm-up is.
+    if (options.warmupS > 0) await phase(options.warmupS);
+    const result = await phase(options.durationS);
     await consumer.deleteQueue(queue);
     await consumer.close();
     await publisher.close();
-    return {
-      completed: consumed,
-      perSecond: consumed / totalS,
-      acceptedPerSecond: confirmed / loadS,
-      loadS,
-      totalS,
-      failed: 0,
-    };
+    return result;
   } finally {
     // Channels first: closing a connection right after acks can lose them.
     await publisherConnection.close().catch(() => undefined);

@@ -90,7 +90,7 @@ export async function measureFjord(
   ctx: BenchContext,
 ): Promise<Measured<ThroughputResult>> {
   ctx.say(`  warming up: ${ctx.plan.asyncWarmupS} s of the same load, not counted`);
-  await loadAndDrain(stack, name, ctx, ctx.plan.asyncWarmupS, { succeeded: 0, failed: 0 });
+  await loadAndDrain(stack, name, ctx, ctx.plan.asyncWarmupS, await stack.outcomes(name));
   const before = await stack.outcomes(name);
   const load1 = loadavg()[0] ?? 0;
   const cpuBefore = await treeCpuMs(stack.pids());
@@ -161,11 +161,14 @@ export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResult
   const fjordRabbitmq = await fjord('rabbitmq');
   const amqplib = await ctx.attempt('async throughput, raw amqplib', async () => {
     ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
-    const raw = (seconds: number) =>
-      amqpThroughput({ url: ctx.amqpUrl, durationS: seconds, window: 200, prefetch: 256 });
-    await raw(ctx.plan.asyncWarmupS); // Warm-up, as for Fjord: not counted.
     const load1 = loadavg()[0] ?? 0;
-    const result = await raw(durationS);
+    const result = await amqpThroughput({
+      url: ctx.amqpUrl,
+      durationS,
+      warmupS: ctx.plan.asyncWarmupS,
+      window: 200,
+      prefetch: 256,
+    });
     return { ...result, load1 };
   });
   const celery = await ctx.attempt('async throughput, Celery', async () => {
