@@ -26,8 +26,14 @@
  */
 export const MAX_AHEAD_PER_SLOT = 3;
 
-/** Spares of one function at most. */
-export const MAX_SPARES = 32;
+/**
+ * Spares of one function at most. It binds only for runs far shorter than a confirm, where the
+ * work it holds back from other nodes is small anyway: spares x run <= slots x confirm. Under a
+ * steady async load a node holds its runs ahead plus a confirm's worth of finished runs, and at
+ * 3,000/s behind confirms of 10-20 ms that is 30-60 deliveries (32 held completion back by about
+ * a tenth: async-trace, Nov 24).
+ */
+export const MAX_SPARES = 96;
 
 /** Runs ahead start once a function's runs average at most this, and stop above the next. */
 const AHEAD_ON_MS = 20;
