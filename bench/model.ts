@@ -23,6 +23,8 @@ export interface ThroughputResult {
   totalS: number;
   /** Requests refused or failed during the load (non-202, errors, timeouts). */
   rejected?: number;
+  /** Closed-loop HTTP clients of the load (Fjord's rows; an anchor's window is its own). */
+  connections?: number;
   /**
    * CPU time of the Fjord processes (every thread, child processes included) from the first
    * request to the last completion, per completed invocation, in ms: unlike a rate, it barely

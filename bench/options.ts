@@ -54,7 +54,7 @@ const FULL: Plan = {
   quick: false,
   asyncS: 20,
   asyncWarmupS: 5,
-  asyncConnections: 32,
+  asyncConnections: [32, 128],
   latencyS: 10,
   latencyWarmupS: 2,
   concurrencies: [1, 10, 50],

@@ -37,11 +37,16 @@ function machine(r: BenchResults): string[] {
 function throughputDetails(r: BenchResults): string[] {
   const a = r.async;
   if (a === undefined) return [];
+  const runs = (name: string, all: typeof a.fjordEmbeddedRuns, best: typeof a.fjordEmbedded) =>
+    (all ?? (best === undefined ? [] : [best])).map((t): [string, typeof t] => [
+      `${name}${t.connections === undefined ? '' : `, ${t.connections} connections`}`,
+      t,
+    ]);
   const rows: [string, (ThroughputResult & { load1: number }) | undefined][] = [
-    ['Fjord, embedded', a.fjordEmbedded],
-    ['Fjord, RabbitMQ', a.fjordRabbitmq],
-    ['raw amqplib', a.amqplib],
-    ['Celery', a.celery],
+    ...runs('Fjord, embedded', a.fjordEmbeddedRuns, a.fjordEmbedded),
+    ...runs('Fjord, RabbitMQ', a.fjordRabbitmqRuns, a.fjordRabbitmq),
+    ['raw amqplib, 200 publishes in flight', a.amqplib],
+    ['Celery, 100 tasks outstanding', a.celery],
   ];
   const out = [
     '| async | completed | sustained | accepted while loading | load | until all done | rejected | CPU per invocation | load avg |',

@@ -50,7 +50,7 @@ function asyncRows(results: BenchResults): TableRow[] {
         (!onRabbit || share >= TARGETS.asyncShareOfRaw);
       rows.push({
         section,
-        what: `Fjord, ${variant}`,
+        what: `Fjord, ${variant}${fjord.connections === undefined ? '' : ` (${fjord.connections} connections)`}`,
         fjord: perSecond(fjord.perSecond),
         anchor,
         anchorValue: value === undefined ? '—' : perSecond(value.perSecond),

@@ -17,8 +17,12 @@ import { startFjord } from '../targets/fjord.ts';
 import { logFile, type BenchContext } from './context.ts';
 
 export interface AsyncResults {
+  /** The highest of the runs below: the stack's sustained capacity. */
   fjordEmbedded?: Measured<ThroughputResult> | undefined;
   fjordRabbitmq?: Measured<ThroughputResult> | undefined;
+  /** One run per connection count (ctx.plan.asyncConnections), in that order. */
+  fjordEmbeddedRuns?: Measured<ThroughputResult>[] | undefined;
+  fjordRabbitmqRuns?: Measured<ThroughputResult>[] | undefined;
   amqplib?: Measured<ThroughputResult> | undefined;
   celery?: Measured<ThroughputResult> | undefined;
 }
@@ -48,20 +52,23 @@ async function loadAndDrain(
   ctx: BenchContext,
   seconds: number,
   before: Outcomes,
+  connections: number,
 ): Promise<{ accepted: number; rejected: number; loadS: number; done: Outcomes }> {
   const load = await httpLoad({
     url: `${stack.url}/v1/functions/${name}/invocations`,
     method: 'POST',
     headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ n: 1 }),
-    connections: ctx.plan.asyncConnections,
+    connections,
     durationS: seconds,
   });
   const accepted = load.statuses[202] ?? 0;
   const answered = Object.values(load.statuses).reduce((a, b) => a + b, 0);
   const rejected = answered - accepted + load.errors;
   if (accepted === 0) throw new Error(`async load on ${name}: nothing accepted`);
-  ctx.say(`  ${accepted} accepted in ${load.durationS} s, waiting for them to complete`);
+  ctx.say(
+    `  ${accepted} accepted in ${load.durationS} s (${connections} connections), waiting for them to complete`,
+  );
   const deadline = performance.now() + DRAIN_LIMIT_MS;
   const done: Outcomes = { succeeded: 0, failed: 0 };
   while (done.succeeded + done.failed < accepted) {
@@ -88,9 +95,32 @@ export async function measureFjord(
   stack: FjordApi & { pids(): number[] },
   name: string,
   ctx: BenchContext,
-): Promise<Measured<ThroughputResult>> {
+  connectionCounts: number[] = ctx.plan.asyncConnections,
+): Promise<Measured<ThroughputResult>[]> {
+  const first = connectionCounts[0] ?? 32;
   ctx.say(`  warming up: ${ctx.plan.asyncWarmupS} s of the same load, not counted`);
-  await loadAndDrain(stack, name, ctx, ctx.plan.asyncWarmupS, await stack.outcomes(name));
+  await loadAndDrain(stack, name, ctx, ctx.plan.asyncWarmupS, await stack.outcomes(name), first);
+  const measured: Measured<ThroughputResult>[] = [];
+  for (const connections of connectionCounts) {
+    measured.push(await measureOnce(stack, name, ctx, connections));
+  }
+  return measured;
+}
+
+/** The highest sustained rate of `measured` (the row's figure: the stack's capacity). */
+export function highest(
+  measured: Measured<ThroughputResult>[] | undefined,
+): Measured<ThroughputResult> | undefined {
+  if (measured === undefined || measured.length === 0) return undefined;
+  return measured.reduce((best, m) => (m.perSecond > best.perSecond ? m : best));
+}
+
+async function measureOnce(
+  stack: FjordApi & { pids(): number[] },
+  name: string,
+  ctx: BenchContext,
+  connections: number,
+): Promise<Measured<ThroughputResult>> {
   const before = await stack.outcomes(name);
   const load1 = loadavg()[0] ?? 0;
   const cpuBefore = await treeCpuMs(stack.pids());
@@ -107,6 +137,7 @@ export async function measureFjord(
       ctx,
       ctx.plan.asyncS,
       before,
+      connections,
     );
     const totalS = (performance.now() - started) / 1000;
     const completed = done.succeeded + done.failed;
@@ -121,6 +152,7 @@ export async function measureFjord(
       totalS,
       timeline,
       rejected,
+      connections,
       load1,
     };
   } finally {
@@ -131,8 +163,10 @@ export async function measureFjord(
 async function fjordVariant(
   ctx: BenchContext,
   variant: 'embedded' | 'rabbitmq',
-): Promise<Measured<ThroughputResult>> {
-  ctx.say(`async throughput: Fjord, ${variant} broker (${ctx.plan.asyncS} s of load)`);
+): Promise<Measured<ThroughputResult>[]> {
+  ctx.say(
+    `async throughput: Fjord, ${variant} broker (${ctx.plan.asyncS} s of load at ${ctx.plan.asyncConnections.join(' and ')} connections)`,
+  );
   const dataDir = join(ctx.workDir, `async-${variant}`);
   const profileDir = ctx.profile === `async-${variant}` ? ctx.profileDir : undefined;
   const stack = await startFjord({
@@ -155,10 +189,16 @@ export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResult
   const durationS = ctx.plan.asyncS;
   const fjord = (variant: 'embedded' | 'rabbitmq') =>
     ctx.attempt(`async throughput, Fjord ${variant}`, () => fjordVariant(ctx, variant));
-  if (ctx.profile === 'async-embedded') return { fjordEmbedded: await fjord('embedded') };
-  if (ctx.profile === 'async-rabbitmq') return { fjordRabbitmq: await fjord('rabbitmq') };
-  const fjordEmbedded = await fjord('embedded');
-  const fjordRabbitmq = await fjord('rabbitmq');
+  if (ctx.profile === 'async-embedded') {
+    const runs = await fjord('embedded');
+    return { fjordEmbedded: highest(runs), fjordEmbeddedRuns: runs };
+  }
+  if (ctx.profile === 'async-rabbitmq') {
+    const runs = await fjord('rabbitmq');
+    return { fjordRabbitmq: highest(runs), fjordRabbitmqRuns: runs };
+  }
+  const embeddedRuns = await fjord('embedded');
+  const rabbitmqRuns = await fjord('rabbitmq');
   const amqplib = await ctx.attempt('async throughput, raw amqplib', async () => {
     ctx.say('async throughput: raw amqplib, confirms + acks, quorum queue');
     const load1 = loadavg()[0] ?? 0;
@@ -184,5 +224,12 @@ export async function asyncThroughputRow(ctx: BenchContext): Promise<AsyncResult
     });
     return { ...result, load1 };
   });
-  return { fjordEmbedded, fjordRabbitmq, amqplib, celery };
+  return {
+    fjordEmbedded: highest(embeddedRuns),
+    fjordEmbeddedRuns: embeddedRuns,
+    fjordRabbitmq: highest(rabbitmqRuns),
+    fjordRabbitmqRuns: rabbitmqRuns,
+    amqplib,
+    celery,
+  };
 }

@@ -8,8 +8,11 @@ export interface Plan {
   asyncS: number;
   /** Load before each async measurement, not counted: JIT, isolates and pools warm up. */
   asyncWarmupS: number;
-  /** Closed-loop HTTP clients of the async-throughput rows. */
-  asyncConnections: number;
+  /**
+   * Closed-loop HTTP clients of the async-throughput rows, one measurement each (after one
+   * warm-up); the row's figure is the highest. The first is the split deployment's too.
+   */
+  asyncConnections: number[];
   /** Seconds of measured load per latency target and concurrency, after a warm-up. */
   latencyS: number;
   latencyWarmupS: number;

@@ -48,7 +48,15 @@ export async function nodesRow(ctx: BenchContext): Promise<NodesResults> {
       });
       try {
         await stack.deploy('bench-event', 'bench-nodes');
-        return await measureFjord(stack, 'bench-nodes', ctx);
+        // One load, the row's first connection count: what a second node adds to it.
+        const [first] = await measureFjord(
+          stack,
+          'bench-nodes',
+          ctx,
+          ctx.plan.asyncConnections.slice(0, 1),
+        );
+        if (first === undefined) throw new Error('no measurement');
+        return first;
       } finally {
         await stack.stop();
       }
