@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
-import type { ThroughputResult } from '../model.ts';
+import { loadavg } from 'node:os';
+import type { Measured, ThroughputResult } from '../model.ts';
 
 export interface AmqpThroughputOptions {
   url: string;
@@ -32,7 +33,9 @@ function body(n: number): Buffer {
   );
 }
 
-export async function amqpThroughput(options: AmqpThroughputOptions): Promise<ThroughputResult> {
+export async function amqpThroughput(
+  options: AmqpThroughputOptions,
+): Promise<Measured<ThroughputResult>> {
   const queue = `bench.raw.${randomBytes(4).toString('hex')}`;
   const consumerConnection = await connect(options.url, { noDelay: true });
   const publisherConnection = await connect(options.url, { noDelay: true });
@@ -90,7 +93,9 @@ export async function amqpThroughput(options: AmqpThroughputOptions): Promise<Th
     };
     // Same queue and connections as the measured phase, as Fjord's warm-up is.
     if (options.warmupS > 0) await phase(options.warmupS);
-    const result = await phase(options.durationS);
+    // The load average of the measured phase, read as it starts (as for Fjord).
+    const load1 = loadavg()[0] ?? 0;
+    const result = { ...(await phase(options.durationS)), load1 };
     await consumer.deleteQueue(queue);
     await consumer.close();
     await publisher.close();

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ThroughputResult } from '../model.ts';
+import type { Measured, ThroughputResult } from '../model.ts';
 import { launch, runJson, tail, type Children } from '../support/child.ts';
 
 const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
@@ -31,7 +32,9 @@ interface ProducerOutput {
   totalS: number;
 }
 
-export async function celeryThroughput(options: CeleryOptions): Promise<ThroughputResult> {
+export async function celeryThroughput(
+  options: CeleryOptions,
+): Promise<Measured<ThroughputResult>> {
   const env = {
     ...process.env,
     BENCH_AMQP_URL: options.url,
@@ -57,6 +60,8 @@ export async function celeryThroughput(options: CeleryOptions): Promise<Throughp
         timeoutMs: 300_000,
       });
     await produce(options.warmupS);
+    // The load average of the measured phase, read as it starts (as for Fjord).
+    const load1 = loadavg()[0] ?? 0;
     const out = await produce(options.durationS);
     return {
       completed: out.completed,
@@ -65,6 +70,7 @@ export async function celeryThroughput(options: CeleryOptions): Promise<Throughp
       acceptedPerSecond: out.sent / out.loadS,
       loadS: out.loadS,
       totalS: out.totalS,
+      load1,
     };
   } catch (error) {
     throw new Error(`celery anchor failed: ${String(error)}\n${tail(options.logFile)}`, {
