@@ -8,19 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'amqplib';
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DeadLetterListResponse, InvocationView } from '../../core/api.ts';
 import { MAX_AHEAD_PER_SLOT, MAX_SPARES } from '../../runtime/delivery-window.ts';
 import { waitFor } from '../support/inbox.ts';
+import { rabbitmqctl } from '../support/rabbitmqctl.ts';
 import { Api, readCredentials } from './support/api.ts';
 import { startFn, type FnServer } from './support/fn-process.ts';
 import { testVhost } from './support/rabbitmq.ts';
@@ -44,12 +43,9 @@ async function pooled<T, R>(
 }
 
 /** Every queue of the vhost with its messages (ready + unacked), as RabbitMQ counts them. */
-function queueMessages(amqpUrl: string): Map<string, number> {
+async function queueMessages(amqpUrl: string): Promise<Map<string, number>> {
   const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
-  const out = execFileSync('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages'], {
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
+  const out = await rabbitmqctl('-q', 'list_queues', '-p', vhost, 'name', 'messages');
   const rows = out.split('\n').map((line) => line.trim().split(/\s+/));
   return new Map(
     rows
@@ -59,9 +55,9 @@ function queueMessages(amqpUrl: string): Map<string, number> {
 }
 
 /** Every queue's messages for a failure message, or why rabbitmqctl could not tell. */
-function describeQueues(amqpUrl: string): string {
+async function describeQueues(amqpUrl: string): Promise<string> {
   try {
-    return JSON.stringify(Object.fromEntries(queueMessages(amqpUrl)));
+    return JSON.stringify(Object.fromEntries(await queueMessages(amqpUrl)));
   } catch (error) {
     return `unknown (${(error as Error).message})`;
   }
@@ -163,8 +159,8 @@ function widestOverlap(views: InvocationView[]): number {
 const BURST = Number(process.env.FN_TEST_BURST ?? 2_000);
 
 /**
- * Ready and unacknowledged messages of one queue of the vhost, as RabbitMQ counts them. Not
- * execFileSync: rabbitmqctl can take seconds on a busy machine, and a blocked event loop keeps
+ * Ready and unacknowledged messages of one queue of the vhost, as RabbitMQ counts them. Never a
+ * synchronous rabbitmqctl: it can take seconds on a busy machine, and a blocked event loop keeps
  * the HTTP client from seeing that the gateway closed its idle keep-alive connections (5 s), so
  * the next request went out on a closed one ("other side closed").
  */
@@ -173,10 +169,14 @@ async function queueCounts(
   queue: string,
 ): Promise<{ ready: number; unacked: number }> {
   const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
-  const { stdout: out } = await promisify(execFile)(
-    'rabbitmqctl',
-    ['-q', 'list_queues', '-p', vhost, 'name', 'messages_ready', 'messages_unacknowledged'],
-    { encoding: 'utf8', timeout: 180_000 },
+  const out = await rabbitmqctl(
+    '-q',
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'messages_ready',
+    'messages_unacknowledged',
   );
   const row = out
     .split('\n')
@@ -274,8 +274,8 @@ describe('delivery guarantees on RabbitMQ (fn gateway + fn node)', () => {
         what: `${ids.length} results queued while no gateway runs`,
         timeoutMs: 60_000,
         intervalMs: 200,
-      }).catch((error: unknown) => {
-        const queues = describeQueues(AMQP_URL);
+      }).catch(async (error: unknown) => {
+        const queues = await describeQueues(AMQP_URL);
         const node = servers[1]?.stderr().slice(-3000) ?? '';
         return `${(error as Error).message}; the gate saw ${gate.arrived()} held runs; queues ${queues}; node log:\n${node}`;
       });
