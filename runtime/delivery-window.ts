@@ -20,6 +20,7 @@
  * at once. The isolates of a function running at once never exceed its `concurrency`: the host
  * caps them per function across versions, and a function's runs go to one host process.
  */
+
 /**
  * Runs of a function sent to its executor beyond its slots, per slot, at most: an isolate
  * function's invocation may wait in its host process behind this many others per isolate.

@@ -6,6 +6,7 @@
  * background.
  */
 import { FjordError } from '../core/errors.ts';
+import { waitInLine, type LineWaiter } from './wait-in-line.ts';
 
 /** An instance handed to one invocation. */
 export interface Lease<I> {
@@ -14,10 +15,7 @@ export interface Lease<I> {
   cold: boolean;
 }
 
-interface Waiter<I> {
-  resolve(lease: Lease<I>): void;
-  reject(error: Error): void;
-}
+type Waiter<I> = LineWaiter<Lease<I>>;
 
 export abstract class WarmPool<I> {
   readonly name: string;
@@ -50,25 +48,16 @@ export abstract class WarmPool<I> {
     }
     const lease = this.take();
     if (lease !== undefined) return Promise.resolve(lease);
-    return new Promise<Lease<I>>((resolve, reject) => {
-      const onAbort = (): void => {
+    return waitInLine<Lease<I>>(signal, {
+      join: (waiter) => {
+        this.#waiters.push(waiter);
+      },
+      leave: (waiter) => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        // It never ran: another attempt may find an instance free.
-        reject(new FjordError('INVOCATION_TIMEOUT', this.timeoutMessage(), { retryable: true }));
-      };
-      const waiter: Waiter<I> = {
-        resolve: (l) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(l);
-        },
-        reject: (e) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+      },
+      // It never ran: another attempt may find an instance free.
+      aborted: () =>
+        new FjordError('INVOCATION_TIMEOUT', this.timeoutMessage(), { retryable: true }),
     });
   }
 

@@ -7,16 +7,17 @@
  * runs that find every slot taken wait in the order they came.
  */
 import { FjordError } from '../../core/errors.ts';
+import { waitInLine, type LineWaiter } from '../wait-in-line.ts';
 
-interface Waiter {
+/** A run waiting for a slot, and the limit of its version. */
+interface Place {
   limit: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
+  waiter: LineWaiter<void>;
 }
 
 export class FunctionSlots {
   readonly #taken = new Map<string, number>();
-  readonly #waiting = new Map<string, Waiter[]>();
+  readonly #waiting = new Map<string, Place[]>();
   #closed = false;
 
   /**
@@ -33,34 +34,21 @@ export class FunctionSlots {
       this.#taken.set(name, taken + 1);
       return undefined;
     }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#remove(name, waiter);
-        reject(
-          new FjordError(
-            'INVOCATION_TIMEOUT',
-            `no isolate of ${name} became free before the deadline (${limit} busy)`,
-            // It never ran: another attempt may find an isolate free.
-            { retryable: true },
-          ),
-        );
-      };
-      const waiter: Waiter = {
-        limit: Math.max(1, limit),
-        resolve: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      const queue = this.#waiting.get(name);
-      if (queue === undefined) this.#waiting.set(name, [waiter]);
-      else queue.push(waiter);
+    return waitInLine<void>(signal, {
+      join: (waiter) => {
+        const entry: Place = { limit: Math.max(1, limit), waiter };
+        const queue = this.#waiting.get(name);
+        if (queue === undefined) this.#waiting.set(name, [entry]);
+        else queue.push(entry);
+      },
+      leave: (waiter) => this.#remove(name, waiter),
+      aborted: () =>
+        new FjordError(
+          'INVOCATION_TIMEOUT',
+          `no isolate of ${name} became free before the deadline (${limit} busy)`,
+          // It never ran: another attempt may find an isolate free.
+          { retryable: true },
+        ),
     });
   }
 
@@ -81,7 +69,7 @@ export class FunctionSlots {
   close(): void {
     this.#closed = true;
     for (const queue of this.#waiting.values()) {
-      for (const waiter of queue) {
+      for (const { waiter } of queue) {
         waiter.reject(new FjordError('NO_CAPACITY', 'the executor is shut down'));
       }
     }
@@ -97,14 +85,14 @@ export class FunctionSlots {
       queue.shift();
       if (queue.length === 0) this.#waiting.delete(name);
       this.#taken.set(name, taken + 1);
-      next.resolve();
+      next.waiter.resolve();
     }
   }
 
-  #remove(name: string, waiter: Waiter): void {
+  #remove(name: string, waiter: LineWaiter<void>): void {
     const queue = this.#waiting.get(name);
     if (queue === undefined) return;
-    const at = queue.indexOf(waiter);
+    const at = queue.findIndex((entry) => entry.waiter === waiter);
     if (at >= 0) queue.splice(at, 1);
     if (queue.length === 0) this.#waiting.delete(name);
     // The waiter that left may have held back others behind a lower limit.
