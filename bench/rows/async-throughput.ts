@@ -37,10 +37,7 @@ const DRAIN_LIMIT_MS = 5 * 60_000;
 const DRAIN_POLL_MS = 200;
 
 /** Completed invocations of a function: its succeeded and failed counts. */
-interface Outcomes {
-  succeeded: number;
-  failed: number;
-}
+type Outcomes = Awaited<ReturnType<FjordApi['outcomes']>>;
 
 /**
  * The async load on function `name` of `stack` for `seconds`, then waits until every accepted

@@ -5,6 +5,7 @@
  * would hold the function's runs for good).
  */
 import type { FunctionSpec } from '../../core/messages.ts';
+import type { Lease } from '../warm-pool.ts';
 import type { FunctionSlots } from './function-slots.ts';
 import type { IsolateInstance } from './isolate-instance.ts';
 import type { Prelude } from './prelude.ts';
@@ -35,7 +36,7 @@ export async function leaseIsolate(
   const waitForSlot = slots.acquire(fn.name, fn.concurrency, signal);
   if (waitForSlot !== undefined) await waitForSlot;
   let pool: VersionPool;
-  let lease: Awaited<ReturnType<VersionPool['acquire']>>;
+  let lease: Lease<IsolateInstance>;
   try {
     pool = pools.for(fn, await deps.prelude());
     lease = await pool.acquire(signal);
