@@ -44,11 +44,12 @@ export function resultEvent(event: ResultEvent): GatewayEvent {
     id: result.id,
     fn: result.fn,
     version: result.version,
+    // As in the store (statusAfter): `dead` comes with the dead letter, not with the result.
     status:
       result.next?.action === 'retry'
         ? 'retrying'
         : result.next?.action === 'dead'
-          ? 'dead'
+          ? 'running'
           : result.status,
     attempts: result.attempt,
     node: result.node,

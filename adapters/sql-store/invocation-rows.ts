@@ -32,11 +32,16 @@ export const INVOCATION_COLUMNS = `id, call_id, fn, version, mode, trigger_kind,
 /** The statuses no result or start report may change (a redrive reopens `dead` explicitly). */
 export const FINAL_SQL = `('succeeded', 'failed', 'dead', 'cancelled')`;
 
-/** The status an attempt's result leaves the invocation in. */
+/**
+ * The status an attempt's result leaves the invocation in. The last attempt's result leaves it
+ * `running`: only its dead letter, recorded with the letter in one transaction, makes it `dead`,
+ * so an invocation that reads `dead` is always in its function's dead-letter queue (the result
+ * and the letter reach the gateway on different queues, in either order).
+ */
 export function statusAfter(result: InvocationResult): InvocationStatus {
   if (result.status === 'succeeded') return 'succeeded';
   if (result.next?.action === 'retry') return 'retrying';
-  return result.next?.action === 'dead' ? 'dead' : 'failed';
+  return result.next?.action === 'dead' ? 'running' : 'failed';
 }
 
 /** HTTP bodies are not kept: the record says what was answered, not the bytes. */

@@ -61,8 +61,15 @@ export function deliveryCases({ open, subject }: Opener): void {
       });
       if (letterFirst) await store.recordDeadLetter(letter(id, 3));
       await store.recordResult(last);
+      if (!letterFirst) {
+        // `dead` means "in the dead-letter queue": the result alone does not make it so.
+        const ended = await store.getInvocation(id);
+        assert.equal(ended?.status, 'running', `${id}: not dead before its letter is recorded`);
+        assert.deepEqual(ended?.error, boom, id);
+        assert.equal(await store.countDeadLetters('hello'), 0, id);
+        await store.recordDeadLetter(letter(id, 3));
+      }
       await store.recordDeadLetter(letter(id, 3)); // a duplicate changes nothing
-      if (!letterFirst) await store.recordDeadLetter(letter(id, 3));
       const record = await store.getInvocation(id);
       assert.equal(record?.status, 'dead', id);
       assert.equal(record?.attempts, 3, id);
