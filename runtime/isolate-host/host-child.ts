@@ -60,7 +60,9 @@ function serve(init: HostInit): void {
   const invoke = (message: Invocation): void => {
     outcomes.begin();
     void executor
-      .invoke(message.fn, message.payload, message.ctx)
+      .invoke(message.fn, message.payload, message.ctx, (runDeadline) =>
+        outcomes.leased(message.id, runDeadline),
+      )
       // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
       .catch((error: unknown) => failedOutcome(error))
       .then((outcome) => outcomes.add(message.id, outcome));

@@ -1,9 +1,15 @@
 /**
  * One supervised isolate host process: forks host-child.ts, sends it invocations, and restarts it
- * when it dies. Every invocation in flight on a process that dies resolves with
- * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); a process that keeps dying
- * before it is ready is restarted with exponential backoff, and after `crashLoopAfter` failed
- * starts in a row invocations fail at once with ISOLATE_HOST_UNAVAILABLE instead of waiting.
+ * when it dies. Every invocation that had started on a process that dies resolves with
+ * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); one that was still waiting
+ * there for its isolate (a run sent ahead) goes to the restarted process, once, before its latest
+ * end. A process that keeps dying before it is ready is restarted with exponential backoff, and
+ * after `crashLoopAfter` failed starts in a row invocations fail at once with
+ * ISOLATE_HOST_UNAVAILABLE instead of waiting.
+ *
+ * A process is wedged when an invocation goes unanswered past its due time plus a grace: its
+ * latest end while it waits for an isolate, its own run deadline (its timeout from the lease)
+ * once the child said it got one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { FjordError, isFjordError } from '../../core/errors.ts';
@@ -14,7 +20,7 @@ import type { ChildMessage, ParentMessage } from './host-protocol.ts';
 import { childEnv } from './child-env.ts';
 import { failedOutcome } from './failed-outcome.ts';
 import { InvokeBatch } from './invoke-batch.ts';
-import { PendingReplies } from './pending-replies.ts';
+import { PendingReplies, type PendingInvocation } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
 import { WedgeSweep } from './wedge-sweep.ts';
 
@@ -35,9 +41,12 @@ const PREWARM_WAIT_MS = 30_000;
 /** A request without its correlation id, which {@link HostProcess} assigns. */
 type Request<T extends ParentMessage['type']> = Omit<Extract<ParentMessage, { type: T }>, 'id'>;
 
+/** What an invocation is sent with, kept until it is answered to send it again. */
+type InvokeRequest = Request<'invoke'>;
+
 export class HostProcess {
   readonly #options: ResolvedHostOptions;
-  readonly #pending = new PendingReplies();
+  readonly #pending = new PendingReplies<InvokeRequest>();
   readonly #waiters = new ReadyWaiters();
   /** Invocations dispatched in one event loop turn go to the child as one message. */
   readonly #invocations = new InvokeBatch(
@@ -75,6 +84,11 @@ export class HostProcess {
     return this.#child?.pid;
   }
 
+  /** Invocations running here now: the child said they got their isolate. */
+  get started(): number {
+    return this.#pending.started;
+  }
+
   /** Warm isolates in this process, as of its last reply. */
   get instances(): number {
     return this.#state === 'ready' ? this.#instances : 0;
@@ -85,29 +99,40 @@ export class HostProcess {
     payload: InvocationPayload,
     ctx: InvocationContext,
   ): Promise<ExecutionOutcome> {
+    const request: InvokeRequest = { type: 'invoke', fn, payload, ctx };
     // The common case goes out at once, without awaiting an already settled wait first.
-    if (this.#state === 'ready') return this.#dispatch(fn, payload, ctx);
+    if (this.#state === 'ready') {
+      return new Promise((resolve) => this.#dispatch(request, resolve, false));
+    }
+    return new Promise((resolve) => this.#whenReady(request, resolve, false));
+  }
+
+  /** Sends `request` once the process is ready, or settles it with why it cannot be. */
+  #whenReady(
+    request: InvokeRequest,
+    resolve: (outcome: ExecutionOutcome) => void,
+    again: boolean,
+  ): void {
     const startedAt = performance.now();
-    return this.#waiters
-      .wait(ctx.deadline, () => this.#verdict())
+    this.#waiters
+      .wait(request.ctx.deadline, () => this.#verdict())
       .then(
-        () => this.#dispatch(fn, payload, ctx),
-        (error: unknown) => failedOutcome(error, startedAt),
+        () => this.#dispatch(request, resolve, again),
+        (error: unknown) => resolve(failedOutcome(error, startedAt)),
       );
   }
 
   #dispatch(
-    fn: FunctionSpec,
-    payload: InvocationPayload,
-    ctx: InvocationContext,
-  ): Promise<ExecutionOutcome> {
-    return new Promise((resolve) => {
-      // The child enforces the deadline itself; silence well past it means the process is wedged.
-      const answerBy = Math.max(Date.now(), ctx.deadline) + this.#options.unresponsiveGraceMs;
-      const id = this.#pending.invocation(resolve, answerBy, ctx.id);
-      this.#sweep.start();
-      this.#invocations.add({ type: 'invoke', id, fn, payload, ctx });
-    });
+    request: InvokeRequest,
+    resolve: (outcome: ExecutionOutcome) => void,
+    again: boolean,
+  ): void {
+    // The child enforces the deadline itself; silence well past it means the process is wedged.
+    const { ctx } = request;
+    const answerBy = Math.max(Date.now(), ctx.deadline) + this.#options.unresponsiveGraceMs;
+    const id = this.#pending.invocation(request, resolve, answerBy, ctx.id, again);
+    this.#sweep.start();
+    this.#invocations.add({ ...request, id });
   }
 
   /**
@@ -176,10 +201,15 @@ export class HostProcess {
         this.#failedStarts = 0;
         this.#waiters.settle(this.#verdict());
         return;
-      case 'outcomes':
+      case 'outcomes': {
         this.#instances = message.instances;
+        const grace = this.#options.unresponsiveGraceMs;
+        for (const [id, runDeadline] of message.leased ?? []) {
+          this.#pending.leased(id, runDeadline + grace);
+        }
         for (const { id, outcome } of message.results) this.#pending.answer(id, outcome);
         return;
+      }
       case 'done':
         this.#instances = message.instances;
         this.#pending.answer(message.id);
@@ -239,15 +269,21 @@ export class HostProcess {
     const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
     this.#lastExit = how;
     const stopped = this.#state === 'stopped';
-    this.#pending.failAll(
-      stopped
-        ? new FjordError('NO_CAPACITY', 'the executor shut down during the invocation')
-        : new FjordError(
-            'ISOLATE_HOST_CRASHED',
-            `the isolate host process ${how} during the invocation`,
-          ),
+    if (stopped) {
+      this.#pending.failAll(
+        new FjordError('NO_CAPACITY', 'the executor shut down during the invocation'),
+      );
+      return;
+    }
+    const crashed = new FjordError(
+      'ISOLATE_HOST_CRASHED',
+      `the isolate host process ${how} during the invocation`,
     );
-    if (stopped) return;
+    const unstarted: PendingInvocation<InvokeRequest>[] = [];
+    this.#pending.failAll(crashed, (entry) => {
+      if (entry.request.ctx.deadline > Date.now()) unstarted.push(entry);
+      else entry.resolve(failedOutcome(crashed));
+    });
     if (this.#state !== 'ready') this.#failedStarts += 1;
     const { restartBackoffMs, maxRestartBackoffMs } = this.#options;
     // A process that served restarts at once; one that cannot even start backs off.
@@ -261,6 +297,14 @@ export class HostProcess {
     );
     this.#state = 'backoff';
     this.#waiters.settle(this.#verdict());
+    // Runs that were waiting there for an isolate never started: the next process takes them.
+    if (unstarted.length > 0) {
+      this.#options.logger?.warn(
+        { pid: child.pid, invocations: unstarted.map((entry) => entry.invocation) },
+        `sending ${unstarted.length} invocations that had not started to the restarted process`,
+      );
+    }
+    for (const { request, resolve } of unstarted) this.#whenReady(request, resolve, true);
     this.#restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.#start();

@@ -4,7 +4,7 @@
  * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
  * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
  * One message each way per invocation (invocations sent, and outcomes finished, in the same event
- * loop turn share one); bundle code crosses once per bundle and child (the child asks for it by
+ * loop turn share one; lease notices ride with the outcomes); bundle code crosses once per bundle and child (the child asks for it by
  * sha and caches it), never with every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
@@ -54,11 +54,13 @@ export type ChildMessage =
   /**
    * Outcomes of invocations, those finished in the same event loop turn together
    * (outcome-batch.ts). `instances` piggybacks on every reply so that the parent's stats() stays
-   * synchronous.
+   * synchronous. `leased` lists the invocations that got their isolate since the last message,
+   * each with the epoch ms its run must end by; a notice comes before (or with) its outcome.
    */
   | {
       type: 'outcomes';
       results: { id: number; outcome: ExecutionOutcome }[];
+      leased?: [id: number, runDeadline: number][];
       instances: number;
     }
   | { type: 'done'; id: number; instances: number }

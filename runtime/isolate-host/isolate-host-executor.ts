@@ -64,6 +64,14 @@ export class IsolateHostExecutor implements Executor {
     return this.#hosts.filter((host) => host.state === 'ready').length;
   }
 
+  /**
+   * Invocations running in host processes now, as the processes told (a run sent ahead of a
+   * free isolate counts once it got one).
+   */
+  get started(): number {
+    return this.#hosts.reduce((sum, host) => sum + host.started, 0);
+  }
+
   /** Host processes started again after one died. */
   get restarts(): number {
     return this.#hosts.reduce((sum, host) => sum + host.restarts, 0);

@@ -7,37 +7,69 @@
  * periodic sweep ({@link PendingReplies.overdue}) finds those, instead of a timer armed and
  * cleared per invocation (each a Timeout object, and a timer list per distinct duration, on the
  * node's main thread).
+ *
+ * An invocation is `leased` once the child said it got its isolate; until then it waits there
+ * (runs sent ahead of a free isolate) and has not started. When the process dies, invocations
+ * that never started, and were not sent again already, can be handed back to be sent once more.
  */
 import type { FjordError } from '../../core/errors.ts';
 import type { ExecutionOutcome } from '../../core/executor.ts';
 import { failedOutcome } from './failed-outcome.ts';
 
-type Pending =
-  | {
-      kind: 'invoke';
-      resolve: (outcome: ExecutionOutcome) => void;
-      /** Epoch ms after which no answer means the process is wedged. */
-      answerBy: number;
-      /** The invocation's id, for the reason a wedged process is killed. */
-      invocation: string;
-    }
-  | { kind: 'control'; resolve: () => void };
+/** An invocation in flight on the process, with what it takes to send it again. */
+export interface PendingInvocation<R> {
+  kind: 'invoke';
+  request: R;
+  resolve: (outcome: ExecutionOutcome) => void;
+  /** Epoch ms after which no answer means the process is wedged. */
+  answerBy: number;
+  /** The invocation's id, for the reason a wedged process is killed. */
+  invocation: string;
+  /** The child said the run got its isolate. */
+  leased: boolean;
+  /** Sent once more already, after a process died before it started. */
+  again: boolean;
+}
 
-export class PendingReplies {
-  readonly #pending = new Map<number, Pending>();
+type Pending<R> = PendingInvocation<R> | { kind: 'control'; resolve: () => void };
+
+/** `R` is what an invocation was sent with, kept to send it again. */
+export class PendingReplies<R = unknown> {
+  readonly #pending = new Map<number, Pending<R>>();
   #nextId = 1;
   #invocations = 0;
 
-  /** Registers invocation `invocation` (its id), to be answered by `answerBy` (epoch ms). */
+  /**
+   * Registers invocation `invocation` (its id), to be answered by `answerBy` (epoch ms); `again`
+   * when it is sent once more after a process died before it started.
+   */
   invocation(
+    request: R,
     resolve: (outcome: ExecutionOutcome) => void,
     answerBy: number,
     invocation: string,
+    again = false,
   ): number {
     const id = this.#nextId++;
-    this.#pending.set(id, { kind: 'invoke', resolve, answerBy, invocation });
+    this.#pending.set(id, {
+      kind: 'invoke',
+      request,
+      resolve,
+      answerBy,
+      invocation,
+      leased: false,
+      again,
+    });
     this.#invocations += 1;
     return id;
+  }
+
+  /** Invocation `id` got its isolate: it has started, and is due by `answerBy` now. */
+  leased(id: number, answerBy: number): void {
+    const pending = this.#pending.get(id);
+    if (pending?.kind !== 'invoke') return;
+    pending.leased = true;
+    pending.answerBy = answerBy;
   }
 
   control(resolve: () => void): number {
@@ -49,6 +81,15 @@ export class PendingReplies {
   /** Invocations not answered yet. */
   get invocations(): number {
     return this.#invocations;
+  }
+
+  /** Invocations not answered yet that the child said got their isolate (a count, for stats). */
+  get started(): number {
+    let started = 0;
+    for (const pending of this.#pending.values()) {
+      if (pending.kind === 'invoke' && pending.leased) started += 1;
+    }
+    return started;
   }
 
   /** The id of an invocation not answered by `now` (epoch ms), if there is one. */
@@ -69,13 +110,18 @@ export class PendingReplies {
     pending.resolve(outcome ?? failedOutcome(new Error('no outcome')));
   }
 
-  /** Settles everything: the process is gone. */
-  failAll(error: FjordError): void {
-    for (const pending of this.#pending.values()) {
-      if (pending.kind === 'control') pending.resolve();
-      else pending.resolve(failedOutcome(error));
-    }
+  /**
+   * Settles everything: the process is gone. Invocations that never started there and were not
+   * sent again before go to `again` when it is given (it settles them); the others fail.
+   */
+  failAll(error: FjordError, again?: (unstarted: PendingInvocation<R>) => void): void {
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.#invocations = 0;
+    for (const entry of pending) {
+      if (entry.kind === 'control') entry.resolve();
+      else if (again !== undefined && !entry.leased && !entry.again) again(entry);
+      else entry.resolve(failedOutcome(error));
+    }
   }
 }

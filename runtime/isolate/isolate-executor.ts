@@ -84,14 +84,20 @@ export class IsolateExecutor implements Executor {
     return this.#state;
   }
 
+  /**
+   * Runs `fn`. `onLeased` hears when the run got its isolate, with the run's own deadline (its
+   * timeout counts from then): a host process tells its parent (host-child.ts), which then knows
+   * the run started and when it must have ended.
+   */
   async invoke(
     fn: FunctionSpec,
     payload: InvocationPayload,
     ctx: InvocationContext,
+    onLeased?: (runDeadline: number) => void,
   ): Promise<ExecutionOutcome> {
     this.#inflight += 1;
     try {
-      return await this.#invoke(fn, payload, ctx);
+      return await this.#invoke(fn, payload, ctx, onLeased);
     } finally {
       this.#inflight -= 1;
       this.#idleBlanks();
@@ -102,6 +108,7 @@ export class IsolateExecutor implements Executor {
     fn: FunctionSpec,
     payload: InvocationPayload,
     ctx: InvocationContext,
+    onLeased: ((runDeadline: number) => void) | undefined,
   ): Promise<ExecutionOutcome> {
     const startedAt = performance.now();
     this.#invocations += 1;
@@ -140,6 +147,7 @@ export class IsolateExecutor implements Executor {
     const leasedAt = Date.now();
     const runCtx = runContext(ctx, leasedAt);
     deadline.moveTo(runCtx.deadline);
+    onLeased?.(runCtx.deadline);
     if (coldStart) this.#coldStarts += 1;
     const release = (): void => {
       deadline.cancel();

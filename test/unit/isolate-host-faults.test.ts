@@ -85,6 +85,43 @@ test('kill -9 of the host process mid-invocation: ISOLATE_HOST_CRASHED, then a r
   assert.equal(alive(pid), false);
 });
 
+test('runs waiting in a killed process for their isolate run in the restarted one; the started run fails', async () => {
+  const host = executor();
+  const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), roomy())); // warm, and ready
+  const running = host.invoke(fn, eventPayload({ ms: 600_000 }), roomy());
+  await waitFor(() => host.started === 1, { what: 'the long run to have its isolate' });
+  // Sent ahead of the busy isolate (concurrency 1): they wait in the process for it.
+  const waiting = [0, 1].map(() => host.invoke(fn, eventPayload({ ms: 0 }), roomy()));
+  // Messages to a process are handled in order: once it answered this, it holds the two.
+  await host.evict(uniqueName('none'));
+  assert.equal(host.started, 1, 'the two wait: they have no isolate yet');
+  const [pid] = host.pids;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGKILL');
+
+  assert.equal(errorOf(await running).code, 'ISOLATE_HOST_CRASHED');
+  const values = (await Promise.all(waiting)).map((outcome) => valueOf(outcome));
+  assert.deepEqual(values.sort(), [1, 2], 'both ran, in a new isolate of the restarted process');
+  assert.equal(host.restarts, 1);
+});
+
+test('a process that stops answering during a run is killed one timeout after its lease, not at its latest end', async () => {
+  const host = executor({ unresponsiveGraceMs: 200 });
+  const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
+  valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), roomy()));
+  // As the node sends runs ahead: a latest end far away (past this test's timeout), and the
+  // timeout itself, which the child would enforce had it not stopped.
+  const ctx = invocationContext({ deadline: Date.now() + 600_000, timeoutMs: 1_000 });
+  const outcome = host.invoke(fn, eventPayload({ ms: 600_000 }), ctx);
+  await waitFor(() => host.started === 1, { what: 'the run to have its isolate' });
+  const [pid] = host.pids;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGSTOP'); // Wedged: alive, but never answers.
+  assert.equal(errorOf(await outcome).code, 'ISOLATE_HOST_CRASHED');
+  assert.equal(alive(pid), false);
+});
+
 test('with two host processes, killing one leaves the warm isolates of the other untouched', async () => {
   const host = executor({ processes: 2 });
   /** A counter function whose version lives in host process `index`. */

@@ -12,6 +12,7 @@ import { OutcomeBatch } from '../../runtime/isolate-host/outcome-batch.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import { eventPayload, invocationContext, valueOf } from '../fixtures/bundles/invocations.ts';
 import { uniqueName } from '../support/fixtures.ts';
+import { Inbox } from '../support/inbox.ts';
 
 const outcome = (value: number): ExecutionOutcome => ({
   ok: true,
@@ -79,6 +80,54 @@ test('outcomes of one turn leave together; the last one in flight leaves at once
   });
   await nextTurn();
   assert.equal(sent.length, 3, 'nothing is sent twice');
+});
+
+test('lease notices ride with the next outcomes, or leave alone when none comes soon', async () => {
+  const sent = new Inbox<ChildMessage>();
+  const batch = new OutcomeBatch(
+    (message) => sent.push(message),
+    () => 1,
+  );
+  batch.begin();
+  batch.begin();
+  batch.leased(1, 5_000);
+  batch.leased(2, 6_000);
+  batch.add(1, outcome(1));
+  assert.deepEqual(await sent.next(), {
+    type: 'outcomes',
+    results: [{ id: 1, outcome: outcome(1) }],
+    leased: [
+      [1, 5_000],
+      [2, 6_000],
+    ],
+    instances: 1,
+  });
+  // A long run: no outcome to ride with, so its notice leaves on its own.
+  batch.begin();
+  batch.leased(3, 7_000);
+  assert.deepEqual(await sent.next(), {
+    type: 'outcomes',
+    results: [],
+    leased: [[3, 7_000]],
+    instances: 1,
+  });
+});
+
+test('lease notices still leave when the outcomes they rode with cannot be encoded', () => {
+  const sent: ChildMessage[] = [];
+  const batch = new OutcomeBatch(
+    (message) => sent.push(JSON.parse(JSON.stringify(message)) as ChildMessage),
+    () => 1,
+  );
+  batch.begin();
+  batch.leased(1, 5_000);
+  batch.add(1, { ok: true, value: 1n, coldStart: false, durationMs: 1, logs: [] });
+  assert.deepEqual(
+    sent.flatMap((message) => (message.type === 'outcomes' ? (message.leased ?? []) : [])),
+    [[1, 5_000]],
+  );
+  const failed = sent.flatMap((message) => (message.type === 'outcomes' ? message.results : []));
+  assert.equal(failed[0]?.outcome.ok, false);
 });
 
 test('invocations in flight together on one host process each get their own outcome', async () => {
