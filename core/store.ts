@@ -43,7 +43,8 @@ export interface FunctionRecord {
 
 /**
  * - `queued`: accepted and durable on the broker, not yet picked up (or redriven).
- * - `running`: a node is executing it.
+ * - `running`: a node is executing it (or its last attempt ended and its dead letter is on the
+ *   way: only the letter, recorded with it, makes it `dead`).
  * - `retrying`: an attempt failed and another one is due at `nextAttemptAt`.
  * - `succeeded`: final.
  * - `failed`: final: a sync invocation failed, or the error was not retryable.

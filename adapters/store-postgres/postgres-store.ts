@@ -237,8 +237,15 @@ export class PostgresStore implements Store {
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     await this.#transaction(async (r) => {
-      if (!(await r.deadLetters.functionExists(letter.message.fn.name))) return;
       if (await r.outcomes.isStale(letter)) return;
+      if (!(await r.deadLetters.functionExists(letter.message.fn.name))) {
+        // A deleted function keeps no dead letters; a record its last result left behind after
+        // the delete ends `dead` all the same, not `running` for good.
+        if ((await r.invocations.get(letter.message.id)) !== undefined) {
+          await r.outcomes.markDead(letter);
+        }
+        return;
+      }
       await r.deadLetters.insert(letter);
       if (!letter.ran) await r.attempts.recordRefused(letter);
       await r.outcomes.markDead(letter);

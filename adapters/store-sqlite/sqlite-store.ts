@@ -259,9 +259,15 @@ export class SqliteStore implements Store {
   }
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
-    const { connection, outcomes, attempts, deadLetters, callbacks } = this.#use();
+    const { connection, outcomes, attempts, deadLetters, callbacks, invocations } = this.#use();
     connection.transaction(() => {
-      if (!deadLetters.functionExists(letter.message.fn.name) || outcomes.isStale(letter)) return;
+      if (outcomes.isStale(letter)) return;
+      if (!deadLetters.functionExists(letter.message.fn.name)) {
+        // A deleted function keeps no dead letters; a record its last result left behind after
+        // the delete ends `dead` all the same, not `running` for good.
+        if (invocations.get(letter.message.id) !== undefined) outcomes.markDead(letter);
+        return;
+      }
       deadLetters.insert(letter);
       if (!letter.ran) attempts.recordRefused(letter);
       outcomes.markDead(letter);

@@ -135,10 +135,15 @@ export function deliveryCases({ open, subject }: Opener): void {
     assert.equal((await store.listDeadLetters('hello'))[0]?.attempt, 4);
   });
 
-  test('letters of deleted functions and of cancelled invocations are dropped', async (t) => {
+  test('letters of deleted functions and of cancelled invocations are dropped (a stray record still ends)', async (t) => {
     const { store } = await open(t);
     await store.recordDeadLetter(letter('inv-gone', 3));
     assert.equal(await store.getInvocation('inv-gone'), undefined);
+    // The last result came after the function was deleted and left a record: it ends dead.
+    const last = { attempt: 3, status: 'failed', error: boom, next: { action: 'dead' } } as const;
+    await store.recordResult(result('inv-late', last));
+    await store.recordDeadLetter(letter('inv-late', 3));
+    assert.equal((await store.getInvocation('inv-late'))?.status, 'dead');
     await store.createVersion(manifest('hello'), 'code');
     await store.createInvocation(queued('inv-c'));
     await store.cancelInvocation('inv-c', 1500);
