@@ -104,3 +104,12 @@ export function runContext(ctx: InvocationContext, now: number): InvocationConte
   const deadline = Math.min(now + ctx.timeoutMs, ctx.deadline);
   return deadline === ctx.deadline ? ctx : { ...ctx, deadline };
 }
+
+/**
+ * Whether a run was sent ahead of busy isolates: its latest end lies beyond its own timeout from
+ * `now`, moved there by the runs in front of it ({@link latestEnd}). Such a run waits for an
+ * isolate before it starts; any other is taken to start at once.
+ */
+export function sentAhead(ctx: InvocationContext, now: number): boolean {
+  return ctx.timeoutMs !== undefined && ctx.deadline > now + ctx.timeoutMs;
+}

@@ -7,6 +7,7 @@
  */
 import { FjordError, isErrorData } from '../../core/errors.ts';
 import { IsolateExecutor } from '../isolate/isolate-executor.ts';
+import { sentAhead } from '../latest-end.ts';
 import { childLogger } from './child-logger.ts';
 import { failedOutcome } from './failed-outcome.ts';
 import { OutcomeBatch } from './outcome-batch.ts';
@@ -59,9 +60,10 @@ function serve(init: HostInit): void {
   const outcomes = new OutcomeBatch(send, instances);
   const invoke = (message: Invocation): void => {
     outcomes.begin();
+    const ahead = sentAhead(message.ctx, Date.now());
     void executor
       .invoke(message.fn, message.payload, message.ctx, (runDeadline) =>
-        outcomes.leased(message.id, runDeadline),
+        outcomes.leased(message.id, runDeadline, ahead),
       )
       // The executor reports faults as outcomes; anything it throws is a platform fault all the same.
       .catch((error: unknown) => failedOutcome(error))

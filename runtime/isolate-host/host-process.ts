@@ -1,9 +1,9 @@
 /**
  * One supervised isolate host process: forks host-child.ts, sends it invocations, and restarts it
  * when it dies. Every invocation that had started on a process that dies resolves with
- * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); one that was still waiting
- * there for its isolate (a run sent ahead) goes to the restarted process, once, before its latest
- * end. A process that keeps dying before it is ready is restarted with exponential backoff, and
+ * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); one sent ahead of busy
+ * isolates that was still waiting there for one (the child had not said it got one) goes to the
+ * restarted process, once, before its latest end. A process that keeps dying before it is ready is restarted with exponential backoff, and
  * after `crashLoopAfter` failed starts in a row invocations fail at once with
  * ISOLATE_HOST_UNAVAILABLE instead of waiting.
  *
@@ -23,6 +23,7 @@ import { InvokeBatch } from './invoke-batch.ts';
 import { PendingReplies, type PendingInvocation } from './pending-replies.ts';
 import { ReadyWaiters } from './ready-waiters.ts';
 import { WedgeSweep } from './wedge-sweep.ts';
+import { sentAhead } from '../latest-end.ts';
 
 /** Lifecycle of one host process. */
 export type HostState =
@@ -102,22 +103,25 @@ export class HostProcess {
     const request: InvokeRequest = { type: 'invoke', fn, payload, ctx };
     // The common case goes out at once, without awaiting an already settled wait first.
     if (this.#state === 'ready') {
-      return new Promise((resolve) => this.#dispatch(request, resolve, false));
+      return new Promise((resolve) => this.#dispatch(request, resolve, true));
     }
-    return new Promise((resolve) => this.#whenReady(request, resolve, false));
+    return new Promise((resolve) => this.#whenReady(request, resolve, true));
   }
 
-  /** Sends `request` once the process is ready, or settles it with why it cannot be. */
+  /**
+   * Sends `request` once the process is ready, or settles it with why it cannot be; `first` is
+   * false for a run sent once more after a process died before it started.
+   */
   #whenReady(
     request: InvokeRequest,
     resolve: (outcome: ExecutionOutcome) => void,
-    again: boolean,
+    first: boolean,
   ): void {
     const startedAt = performance.now();
     this.#waiters
       .wait(request.ctx.deadline, () => this.#verdict())
       .then(
-        () => this.#dispatch(request, resolve, again),
+        () => this.#dispatch(request, resolve, first),
         (error: unknown) => resolve(failedOutcome(error, startedAt)),
       );
   }
@@ -125,12 +129,14 @@ export class HostProcess {
   #dispatch(
     request: InvokeRequest,
     resolve: (outcome: ExecutionOutcome) => void,
-    again: boolean,
+    first: boolean,
   ): void {
     // The child enforces the deadline itself; silence well past it means the process is wedged.
     const { ctx } = request;
-    const answerBy = Math.max(Date.now(), ctx.deadline) + this.#options.unresponsiveGraceMs;
-    const id = this.#pending.invocation(request, resolve, answerBy, ctx.id, again);
+    const now = Date.now();
+    const answerBy = Math.max(now, ctx.deadline) + this.#options.unresponsiveGraceMs;
+    const resendable = first && sentAhead(ctx, now);
+    const id = this.#pending.invocation(request, resolve, answerBy, ctx.id, resendable);
     this.#sweep.start();
     this.#invocations.add({ ...request, id });
   }
@@ -214,11 +220,17 @@ export class HostProcess {
         this.#instances = message.instances;
         this.#pending.answer(message.id);
         return;
-      case 'code':
+      case 'code': {
+        // As for queue sends: a restarted child's ids start over, so a bundle loaded for a child
+        // that died meanwhile must not answer its successor's request of the same id.
+        const asker = this.#child;
+        const reply = (answer: ParentMessage): void => {
+          if (this.#child === asker) this.#send(answer);
+        };
         this.#options.loadCode(message.sha).then(
-          (code) => this.#send({ type: 'code', id: message.id, code }),
+          (code) => reply({ type: 'code', id: message.id, code }),
           (error: unknown) =>
-            this.#send({
+            reply({
               type: 'code',
               id: message.id,
               error: isFjordError(error)
@@ -227,6 +239,7 @@ export class HostProcess {
             }),
         );
         return;
+      }
       case 'queue':
         this.#publish(message.id, message.sends);
         return;
@@ -297,14 +310,14 @@ export class HostProcess {
     );
     this.#state = 'backoff';
     this.#waiters.settle(this.#verdict());
-    // Runs that were waiting there for an isolate never started: the next process takes them.
+    // Runs sent ahead that were still waiting there for an isolate: the next process takes them.
     if (unstarted.length > 0) {
       this.#options.logger?.warn(
         { pid: child.pid, invocations: unstarted.map((entry) => entry.invocation) },
         `sending ${unstarted.length} invocations that had not started to the restarted process`,
       );
     }
-    for (const { request, resolve } of unstarted) this.#whenReady(request, resolve, true);
+    for (const { request, resolve } of unstarted) this.#whenReady(request, resolve, false);
     this.#restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.#start();

@@ -123,7 +123,8 @@ export class IsolateHostExecutor implements Executor {
   /**
    * The process of the function's runs in flight, whatever its state: runs waiting for a
    * starting process run once it is ready, so a run sent elsewhere meanwhile could run beside
-   * them. (Runs on a process that dies are answered at once, so they leave no placement behind.)
+   * them. (Runs on a process that dies are answered at once, but for runs sent ahead that had
+   * not started: they wait for its restart, and the function's next runs with them.)
    */
   #place(fn: FunctionSpec): Placement {
     let placement = this.#placed.get(fn.name);

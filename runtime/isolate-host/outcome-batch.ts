@@ -8,10 +8,12 @@
  * parent hears of it (slower at c=1).
  *
  * Lease notices (a run got its isolate, and must end by its run deadline) ride along with the
- * outcomes: under load outcomes leave every turn or so, and a short run's notice leaves with its
- * own outcome, so they cost no message of their own. A notice no outcome took along leaves alone
- * after {@link LEASE_NOTICE_MS}; a crash before then makes the parent take that run for one that
- * never started, and send it once more (host-process.ts).
+ * outcomes, so they cost no message of their own. That of a run sent ahead of busy isolates
+ * leaves with this turn's batch: its isolate came free with the outcome of the run before it,
+ * which leaves on the next turn, and until the parent hears of the lease it takes the run for
+ * one that never started (a crash sends it to the restarted process, host-process.ts). Other
+ * runs count as started at once; their notice only moves the parent's wedge watch, and waits up
+ * to {@link LEASE_NOTICE_MS} for an outcome to ride with (a short run's own).
  */
 import { FjordError } from '../../core/errors.ts';
 import type { ExecutionOutcome } from '../../core/executor.ts';
@@ -30,6 +32,8 @@ export class OutcomeBatch {
   /** Runs that got their isolate since the last message: invocation id, run deadline. */
   #leased: [number, number][] = [];
   #leaseTimer: NodeJS.Timeout | undefined;
+  /** A flush is due at the end of this turn. */
+  #immediate = false;
   #inFlight = 0;
 
   /** `instances` is read when the batch leaves, so it is as fresh as the last outcome. */
@@ -43,21 +47,32 @@ export class OutcomeBatch {
     this.#inFlight += 1;
   }
 
-  /** Invocation `id` got its isolate and must end by `runDeadline` (epoch ms). */
-  leased(id: number, runDeadline: number): void {
+  /**
+   * Invocation `id` got its isolate and must end by `runDeadline` (epoch ms); `ahead` when it was
+   * sent ahead of busy isolates (runtime/latest-end.ts sentAhead).
+   */
+  leased(id: number, runDeadline: number, ahead: boolean): void {
     this.#leased.push([id, runDeadline]);
-    this.#leaseTimer ??= setTimeout(this.flush, LEASE_NOTICE_MS);
+    if (ahead) this.#atTurnEnd();
+    else this.#leaseTimer ??= setTimeout(this.flush, LEASE_NOTICE_MS);
   }
 
   add(id: number, outcome: ExecutionOutcome): void {
     this.#inFlight -= 1;
     this.#results.push({ id, outcome });
     if (this.#inFlight === 0) this.flush();
-    else if (this.#results.length === 1) setImmediate(this.flush);
+    else this.#atTurnEnd();
+  }
+
+  #atTurnEnd(): void {
+    if (this.#immediate) return;
+    this.#immediate = true;
+    setImmediate(this.flush);
   }
 
   /** Sends what is queued now (also before the process exits, so no outcome stays behind). */
   readonly flush = (): void => {
+    this.#immediate = false;
     clearTimeout(this.#leaseTimer);
     this.#leaseTimer = undefined;
     if (this.#results.length === 0 && this.#leased.length === 0) return;

@@ -8,9 +8,10 @@
  * cleared per invocation (each a Timeout object, and a timer list per distinct duration, on the
  * node's main thread).
  *
- * An invocation is `leased` once the child said it got its isolate; until then it waits there
- * (runs sent ahead of a free isolate) and has not started. When the process dies, invocations
- * that never started, and were not sent again already, can be handed back to be sent once more.
+ * An invocation is `leased` once the child said it got its isolate. One sent ahead of busy
+ * isolates waits for one before it starts, so when the process dies before it said so, it can be
+ * handed back to be sent once more (`resendable`); any other is taken to have started at once
+ * (its notice may still be on its way: a run that crashed the process must not crash the next).
  */
 import type { FjordError } from '../../core/errors.ts';
 import type { ExecutionOutcome } from '../../core/executor.ts';
@@ -27,8 +28,8 @@ export interface PendingInvocation<R> {
   invocation: string;
   /** The child said the run got its isolate. */
   leased: boolean;
-  /** Sent once more already, after a process died before it started. */
-  again: boolean;
+  /** Sent ahead of busy isolates, and not sent again before: a death before its lease hands it back. */
+  resendable: boolean;
 }
 
 type Pending<R> = PendingInvocation<R> | { kind: 'control'; resolve: () => void };
@@ -40,15 +41,15 @@ export class PendingReplies<R = unknown> {
   #invocations = 0;
 
   /**
-   * Registers invocation `invocation` (its id), to be answered by `answerBy` (epoch ms); `again`
-   * when it is sent once more after a process died before it started.
+   * Registers invocation `invocation` (its id), to be answered by `answerBy` (epoch ms); see
+   * {@link PendingInvocation.resendable}.
    */
   invocation(
     request: R,
     resolve: (outcome: ExecutionOutcome) => void,
     answerBy: number,
     invocation: string,
-    again = false,
+    resendable = false,
   ): number {
     const id = this.#nextId++;
     this.#pending.set(id, {
@@ -58,7 +59,7 @@ export class PendingReplies<R = unknown> {
       answerBy,
       invocation,
       leased: false,
-      again,
+      resendable,
     });
     this.#invocations += 1;
     return id;
@@ -111,8 +112,8 @@ export class PendingReplies<R = unknown> {
   }
 
   /**
-   * Settles everything: the process is gone. Invocations that never started there and were not
-   * sent again before go to `again` when it is given (it settles them); the others fail.
+   * Settles everything: the process is gone. Resendable invocations that never got their isolate
+   * there go to `again` when it is given (it settles them); the others fail.
    */
   failAll(error: FjordError, again?: (unstarted: PendingInvocation<R>) => void): void {
     const pending = [...this.#pending.values()];
@@ -120,7 +121,7 @@ export class PendingReplies<R = unknown> {
     this.#invocations = 0;
     for (const entry of pending) {
       if (entry.kind === 'control') entry.resolve();
-      else if (again !== undefined && !entry.leased && !entry.again) again(entry);
+      else if (again !== undefined && entry.resendable && !entry.leased) again(entry);
       else entry.resolve(failedOutcome(error));
     }
   }

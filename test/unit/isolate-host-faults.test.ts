@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LiveLogEvent } from '../../runtime/isolate/isolate-executor.ts';
 import {
   IsolateHostExecutor,
@@ -85,15 +86,19 @@ test('kill -9 of the host process mid-invocation: ISOLATE_HOST_CRASHED, then a r
   assert.equal(alive(pid), false);
 });
 
-test('runs waiting in a killed process for their isolate run in the restarted one; the started run fails', async () => {
+test('runs sent ahead, waiting in a killed process for their isolate, run in the restarted one; the started run fails', async () => {
   const host = executor();
   const fn = await bundles.spec('sleep', { name: uniqueName('sleep'), concurrency: 1 });
   valueOf(await host.invoke(fn, eventPayload({ ms: 0 }), roomy())); // warm, and ready
   const running = host.invoke(fn, eventPayload({ ms: 600_000 }), roomy());
   await waitFor(() => host.started === 1, { what: 'the long run to have its isolate' });
-  // Sent ahead of the busy isolate (concurrency 1): they wait in the process for it.
-  const waiting = [0, 1].map(() => host.invoke(fn, eventPayload({ ms: 0 }), roomy()));
-  // Messages to a process are handled in order: once it answered this, it holds the two.
+  // Sent ahead of the busy isolate (concurrency 1) as the node sends them, a latest end beyond
+  // their timeout (runtime/latest-end.ts): they wait in the process for it.
+  const ahead = () => invocationContext({ deadline: Date.now() + 120_000, timeoutMs: 30_000 });
+  const waiting = [0, 1].map(() => host.invoke(fn, eventPayload({ ms: 0 }), ahead()));
+  // Invocations leave at the end of the turn (invoke-batch.ts); the process handles messages in
+  // order, so once it answered an evict sent after them, it holds the two.
+  await nextTurn();
   await host.evict(uniqueName('none'));
   assert.equal(host.started, 1, 'the two wait: they have no isolate yet');
   const [pid] = host.pids;

@@ -90,8 +90,8 @@ test('lease notices ride with the next outcomes, or leave alone when none comes 
   );
   batch.begin();
   batch.begin();
-  batch.leased(1, 5_000);
-  batch.leased(2, 6_000);
+  batch.leased(1, 5_000, false);
+  batch.leased(2, 6_000, false);
   batch.add(1, outcome(1));
   assert.deepEqual(await sent.next(), {
     type: 'outcomes',
@@ -104,13 +104,38 @@ test('lease notices ride with the next outcomes, or leave alone when none comes 
   });
   // A long run: no outcome to ride with, so its notice leaves on its own.
   batch.begin();
-  batch.leased(3, 7_000);
+  batch.leased(3, 7_000, false);
   assert.deepEqual(await sent.next(), {
     type: 'outcomes',
     results: [],
     leased: [[3, 7_000]],
     instances: 1,
   });
+});
+
+test("a run sent ahead has its notice leave with this turn's outcomes, not after a delay", async () => {
+  const sent: ChildMessage[] = [];
+  const batch = new OutcomeBatch(
+    (message) => sent.push(message),
+    () => 1,
+  );
+  batch.begin();
+  batch.leased(1, 5_000, false); // a timer of LEASE_NOTICE_MS for this one ...
+  batch.begin();
+  batch.leased(2, 6_000, true); // ... but this one goes at the turn's end, and takes it along
+  assert.equal(sent.length, 0);
+  await nextTurn();
+  assert.deepEqual(sent, [
+    {
+      type: 'outcomes',
+      results: [],
+      leased: [
+        [1, 5_000],
+        [2, 6_000],
+      ],
+      instances: 1,
+    },
+  ]);
 });
 
 test('lease notices still leave when the outcomes they rode with cannot be encoded', () => {
@@ -120,7 +145,7 @@ test('lease notices still leave when the outcomes they rode with cannot be encod
     () => 1,
   );
   batch.begin();
-  batch.leased(1, 5_000);
+  batch.leased(1, 5_000, false);
   batch.add(1, { ok: true, value: 1n, coldStart: false, durationMs: 1, logs: [] });
   assert.deepEqual(
     sent.flatMap((message) => (message.type === 'outcomes' ? (message.leased ?? []) : [])),

@@ -3,7 +3,7 @@
  * periodic check finds an invocation left unanswered past its due time and reports it; once the
  * process's death settled them, a later invocation starts the checks again. And what the pending
  * replies know of a run's lease: its due time moves to its run deadline, and a process's death
- * hands back the runs that never started, once.
+ * hands back the runs sent ahead that never started, once.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -65,20 +65,21 @@ test('a lease notice moves the due time to the run deadline: earlier than a late
   pending.leased(12345, now); // an answered or unknown id is ignored
 });
 
-test("a process's death hands back the runs that never started, once; the others fail", () => {
+test("a process's death hands back the runs sent ahead that never started; the others fail", () => {
   const pending = new PendingReplies<string>();
   const outcomes = new Map<string, ExecutionOutcome>();
-  const register = (name: string, again = false): number =>
+  const register = (name: string, resendable: boolean): number =>
     pending.invocation(
       name,
       (outcome) => outcomes.set(name, outcome),
       Date.now() + 60_000,
       name,
-      again,
+      resendable,
     );
-  const started = register('started');
-  register('waiting');
-  register('sent-again', true);
+  const started = register('started', true);
+  register('waiting', true);
+  // Not sent ahead (it starts at once, its notice may be late), or sent once more already.
+  register('sent-again', false);
   pending.leased(started, Date.now() + 1_000);
   const handedBack: string[] = [];
   pending.failAll(new FjordError('ISOLATE_HOST_CRASHED', 'killed'), (entry) => {
@@ -93,7 +94,7 @@ test("a process's death hands back the runs that never started, once; the others
   }
   assert.equal(pending.invocations, 0);
   // Without a taker, every invocation fails.
-  register('alone');
+  register('alone', true);
   pending.failAll(new FjordError('NO_CAPACITY', 'shut down'));
   const alone = outcomes.get('alone');
   assert.equal(alone?.ok === false && alone.error.code, 'NO_CAPACITY');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExecutionOutcome, Executor, InvocationContext } from '../../core/executor.ts';
-import { LatestEnds, latestEnd, runContext } from '../../runtime/latest-end.ts';
+import { LatestEnds, latestEnd, runContext, sentAhead } from '../../runtime/latest-end.ts';
 import { attemptContext } from '../../runtime/run-invocation.ts';
 import { eventPayload } from '../fixtures/bundles/invocations.ts';
 import { invocation, spec } from '../support/fixtures.ts';
@@ -33,6 +33,14 @@ test('the latest end grows by one timeout per concurrency runs in front', () => 
   assert.equal(latestEnd(ctx(1000), 15, 4, 100).deadline, 1000, 'no timeout of its own');
   const sync = { ...ctx(1000, 100), notAfter: 1150 };
   assert.equal(latestEnd(sync, 8, 4, 100).deadline, 1150, "never past a sync caller's patience");
+});
+
+test('a run is sent ahead when runs in front moved its latest end beyond its own timeout', () => {
+  const now = 900;
+  const behind = latestEnd(ctx(now + 100, 100), 4, 4, 100);
+  assert.equal(sentAhead(behind, now), true);
+  assert.equal(sentAhead(latestEnd(ctx(now + 100, 100), 3, 4, 100), now), false, 'a free isolate');
+  assert.equal(sentAhead(ctx(now + 5000), now), false, 'no timeout of its own: never ahead');
 });
 
 test("an attempt's context: isolates count their timeout from the lease, sync within its caller", () => {
