@@ -44,9 +44,10 @@ export class InvocationWrites<Absent extends null | undefined, Flag> {
    * Writes one attempt's outcome, creating the record when it is missing (sync calls, or a
    * result that overtook its acceptance). A result for an attempt older than, or the same as,
    * the one recorded changes nothing, nor does any result of a cancelled invocation, and a
-   * `dead` invocation stays dead (only a redrive reopens it; see statusAfter). A result has no
-   * queue time of its own, so its start stands in for `queued_at` (parameter 9 twice), and its
-   * attempt is also `result_attempt` (8 twice).
+   * `dead` invocation stays dead (only a redrive reopens it; see statusAfter). A result records
+   * the version that ran it: a redrive runs the active version, not the accepted one. A result
+   * has no queue time of its own, so its start stands in for `queued_at` (parameter 9 twice), and
+   * its attempt is also `result_attempt` (8 twice).
    */
   readonly result: string;
   readonly #codec: InvocationCodec<Absent, Flag>;
@@ -63,7 +64,7 @@ export class InvocationWrites<Absent extends null | undefined, Flag> {
    ON CONFLICT (id) DO UPDATE SET
      status = CASE WHEN invocations.status = 'dead' THEN 'dead' ELSE excluded.status END,
      attempts = ${greatest}(invocations.attempts, excluded.attempts),
-     started_at = excluded.started_at, ended_at = excluded.ended_at,
+     version = excluded.version, started_at = excluded.started_at, ended_at = excluded.ended_at,
      duration_ms = excluded.duration_ms, cold_start = excluded.cold_start,
      cpu_ms = excluded.cpu_ms, node = excluded.node, result = excluded.result,
      error = excluded.error, result_attempt = excluded.result_attempt,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Opener } from './store.contract.ts';
-import { boom, lines, queued, result } from './store-fixtures.ts';
+import { boom, letter, lines, manifest, queued, result } from './store-fixtures.ts';
 
 export function resultBurstCases({ open }: Opener): void {
   test('recordResults records each result of a burst as recordResult would', async (t) => {
@@ -75,5 +75,22 @@ export function resultBurstCases({ open }: Opener): void {
       times.map((ms) => Math.round(ms ?? Number.NaN)),
       [1000, 2000, 2016, 15, 9001],
     );
+  });
+
+  test('a result records the version that ran it (a redrive runs the active version)', async (t) => {
+    const { store } = await open(t);
+    await store.createVersion(manifest('hello'), 'code');
+    await store.createInvocation(queued('inv-v'));
+    const dead = { status: 'failed', error: boom, next: { action: 'dead' } } as const;
+    await store.recordResult(result('inv-v', { attempt: 3, ...dead }));
+    await store.recordDeadLetter(letter('inv-v', 3));
+    assert.equal(await store.markRedriven('hello', 'inv-v'), true);
+    await store.recordResult(result('inv-v', { attempt: 4, version: 2 }));
+    const record = await store.getInvocation('inv-v');
+    assert.equal(record?.status, 'succeeded');
+    assert.equal(record?.version, 2);
+    // A stale result of the earlier version does not take it back.
+    await store.recordResult(result('inv-v', { attempt: 3, version: 1 }));
+    assert.equal((await store.getInvocation('inv-v'))?.version, 2);
   });
 }
