@@ -44,6 +44,11 @@ export const ERROR_STATUS = {
   EXCHANGE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /**
+   * The function does not take this kind of invocation: no fetch handler for an HTTP request, no
+   * event or queue handler for an event. Final: no retry gives it one.
+   */
+  HANDLER_NOT_FOUND: 404,
   CONFLICT: 409,
   INVOCATION_NOT_CANCELLABLE: 409,
   /** `fn node drain NAME`: the node stopped heartbeating, so it cannot hear the drain. */

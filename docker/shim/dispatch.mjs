@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import { describe } from './function-module.mjs';
 import { hostDeliver } from './host-queue.mjs';
+import { NO_EVENT_HANDLER, NO_FETCH_HANDLER, NO_QUEUE_HANDLER } from './missing-handlers.mts';
 import { isQueueEvent, queueCall } from './queue-batch.mts';
 import { QUEUE_RUNTIME } from './queue-runtime.mjs';
 import { createQueueSender } from './queue-sender.mts';
@@ -25,7 +26,7 @@ export async function dispatchHttp(loaded, wire, wctx, log) {
   // A default-exported function may carry a fetch method too, as the isolate runtime allows.
   const fetch = loaded.main.fetch;
   if (typeof fetch !== 'function') {
-    return errorReply('FUNCTION_ERROR', 'function has no fetch handler');
+    return errorReply('HANDLER_NOT_FOUND', NO_FETCH_HANDLER);
   }
   let request;
   try {
@@ -54,7 +55,7 @@ export async function dispatchEvent(loaded, event, wctx, log) {
   // A queue batch goes to queue(batch, env, ctx), or message by message to a handler.
   if (isQueueEvent(event)) {
     const call = queueCall(loaded.main, loaded.shape, event, loaded.env, QUEUE_RUNTIME);
-    if (call === undefined) return errorReply('FUNCTION_ERROR', 'function has no queue handler');
+    if (call === undefined) return errorReply('HANDLER_NOT_FOUND', NO_QUEUE_HANDLER);
     return run(wctx, loaded.env, log, call, toEventReply);
   }
   // A schedule's tick is an event like any other; a Workers module takes it in scheduled().
@@ -69,10 +70,7 @@ export async function dispatchEvent(loaded, event, wctx, log) {
     );
   }
   if (loaded.shape !== 'handler') {
-    return errorReply(
-      'FUNCTION_ERROR',
-      'function has no event handler: its default export is an object; export default a function (event, ctx) to take events',
-    );
+    return errorReply('HANDLER_NOT_FOUND', NO_EVENT_HANDLER);
   }
   return run(wctx, loaded.env, log, (ctx) => loaded.main(event, ctx), toEventReply);
 }

@@ -21,7 +21,7 @@ import type {
   LogEntry,
 } from '../../core/messages.ts';
 import { BundleCache } from '../bundle-cache.ts';
-import { timeoutError } from './container-faults.ts';
+import { timeoutError } from '../timeout-error.ts';
 import { ContainerInstance } from './container-instance.ts';
 import { ContainerPool } from './container-pool.ts';
 import { DockerEngine } from './docker-engine.ts';
@@ -138,7 +138,7 @@ export class ContainerExecutor implements Executor {
     try {
       const boot = await untilAborted(instance.booted, signal);
       // The container goes on starting for the next invocation.
-      if (boot === ABORTED) return finish({ ok: false, error: timeoutError(budgetMs) });
+      if (boot === ABORTED) return finish({ ok: false, error: timeoutError(budgetMs, fn.timeoutMs) });
       logs.push(...instance.takeBootLogs());
       if (!boot.ok) {
         void instance.remove('broken');
@@ -153,7 +153,7 @@ export class ContainerExecutor implements Executor {
           // The function may be spinning or awaiting forever: only removal stops it.
           void instance.remove('timeout');
           pool.prewarm(this.#warmTarget(fn.name));
-          return finish({ ok: false, error: timeoutError(budgetMs) });
+          return finish({ ok: false, error: timeoutError(budgetMs, fn.timeoutMs) });
         }
         const error = await instance.fault();
         void instance.remove('broken');

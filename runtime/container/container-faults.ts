@@ -58,13 +58,6 @@ export async function settledOutput(
   return last;
 }
 
-export function timeoutError(budgetMs: number): ErrorData {
-  return new FjordError(
-    'INVOCATION_TIMEOUT',
-    `function did not finish within its deadline (${Math.max(0, Math.round(budgetMs))} ms)`,
-  ).toData();
-}
-
 /** The exit code of a process ended by SIGKILL, which is how the kernel's OOM killer ends it. */
 const SIGKILL_EXIT = 128 + 9;
 

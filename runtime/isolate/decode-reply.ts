@@ -11,6 +11,7 @@ const WIRE_CODES: ReadonlySet<string> = new Set<WireError['code']>([
   'FUNCTION_ERROR',
   'BAD_FUNCTION_RESPONSE',
   'BAD_REQUEST',
+  'HANDLER_NOT_FOUND',
   'EGRESS_DENIED',
   'FETCH_LIMIT_EXCEEDED',
   'QUEUE_NOT_FOUND',

@@ -28,13 +28,6 @@ export function cpuLimitError(limitMs: number): ErrorData {
   ).toData();
 }
 
-export function timeoutError(budgetMs: number): ErrorData {
-  return new FjordError(
-    'INVOCATION_TIMEOUT',
-    `function did not finish within its deadline (${Math.max(0, Math.round(budgetMs))} ms)`,
-  ).toData();
-}
-
 /**
  * Classifies a rejection from an isolate operation. isolated-vm reports a blown heap as the
  * isolate being "disposed ... due to memory limit"; any other unexpected disposal is a crash.

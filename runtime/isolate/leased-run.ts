@@ -11,7 +11,8 @@ import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import { CpuWatchdog } from './cpu-watchdog.ts';
 import type { Deadline } from './deadline.ts';
 import type { DispatchResult, Dispatched } from './decode-reply.ts';
-import { cpuLimitError, timeoutError } from './instance-faults.ts';
+import { timeoutError } from '../timeout-error.ts';
+import { cpuLimitError } from './instance-faults.ts';
 import type { IsolateInstance } from './isolate-instance.ts';
 import type { LogCollector } from './log-collector.ts';
 
@@ -92,7 +93,7 @@ export async function runLeased(run: LeasedRun): Promise<RunResult> {
     // The isolate may be spinning or awaiting forever: only disposal stops it.
     await instance.stop(dispatched === 'cpu' ? 'cpu-limit' : 'timeout');
     return fail(
-      dispatched === 'cpu' ? cpuLimitError(fn.cpuMs ?? 0) : timeoutError(budgetMs),
+      dispatched === 'cpu' ? cpuLimitError(fn.cpuMs ?? 0) : timeoutError(budgetMs, fn.timeoutMs),
       cpuMs,
     );
   }

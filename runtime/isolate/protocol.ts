@@ -105,7 +105,12 @@ export type LoadReply = { ok: true; shape: ModuleShape } | { ok: false; message:
 /** Errors the prelude reports on behalf of the function; anything else is a crash. */
 export interface WireError {
   ok: false;
-  code: 'FUNCTION_ERROR' | 'BAD_FUNCTION_RESPONSE' | 'BAD_REQUEST' | HostErrorCode;
+  code:
+    | 'FUNCTION_ERROR'
+    | 'BAD_FUNCTION_RESPONSE'
+    | 'BAD_REQUEST'
+    | 'HANDLER_NOT_FOUND'
+    | HostErrorCode;
   message: string;
   name?: string;
   stack?: string;

@@ -284,18 +284,24 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     },
   },
   {
-    name: 'an HTTP request to an event-only function is FUNCTION_ERROR',
+    name: 'an HTTP request to an event-only function is HANDLER_NOT_FOUND',
     fixture: 'event-echo',
     payload: httpPayload('GET', 'http://fjord.test/'),
     ctx: ctx('no-fetch'),
-    check: (outcome) => assert.equal(errorOf(outcome).message, 'function has no fetch handler'),
+    check: (outcome) => {
+      assert.equal(errorOf(outcome).code, 'HANDLER_NOT_FOUND');
+      assert.match(errorOf(outcome).message, /^function has no fetch handler: it takes events/);
+    },
   },
   {
-    name: 'an event to a fetch-only function is FUNCTION_ERROR',
+    name: 'an event to a fetch-only function is HANDLER_NOT_FOUND',
     fixture: 'hello',
     payload: eventPayload({}),
     ctx: ctx('no-event'),
-    check: (outcome) => assert.match(errorOf(outcome).message, /^function has no event handler/),
+    check: (outcome) => {
+      assert.equal(errorOf(outcome).code, 'HANDLER_NOT_FOUND');
+      assert.match(errorOf(outcome).message, /^function has no event handler/);
+    },
   },
   {
     name: 'a module without a default export is BUNDLE_REJECTED',

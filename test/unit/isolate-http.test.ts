@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { isRetryable } from '../../core/retry-policy.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import {
@@ -106,7 +107,7 @@ describe('isolate executor: fetch handlers', () => {
     assert.match(error.message, /must return a Response, got an object \(Object\)/);
   });
 
-  test('an HTTP request to a module without fetch fails with "function has no fetch handler"', async () => {
+  test('an HTTP request to a module without fetch fails with HANDLER_NOT_FOUND, saying what to do', async () => {
     const fn = await fixtures.spec('counter');
     const outcome = await executor.invoke(
       fn,
@@ -114,15 +115,16 @@ describe('isolate executor: fetch handlers', () => {
       invocationContext(),
     );
     const error = errorOf(outcome);
-    assert.equal(error.code, 'FUNCTION_ERROR');
-    assert.equal(error.message, 'function has no fetch handler');
+    assert.equal(error.code, 'HANDLER_NOT_FOUND');
+    assert.match(error.message, /^function has no fetch handler: it takes events .*fn invoke/);
+    assert.ok(!outcome.ok && !isRetryable(outcome.error), 'final: no retry gives it a handler');
   });
 
   test('an event for a module with only fetch is rejected with a clear message', async () => {
     const fn = await fixtures.spec('hello');
     const outcome = await executor.invoke(fn, { kind: 'event', data: {} }, invocationContext());
     const error = errorOf(outcome);
-    assert.equal(error.code, 'FUNCTION_ERROR');
+    assert.equal(error.code, 'HANDLER_NOT_FOUND');
     assert.match(error.message, /function has no event handler/);
   });
 });

@@ -113,9 +113,9 @@ describe('isolate executor: queue(batch, env, ctx)', () => {
     assert.equal(outcome.sends, undefined);
   });
 
-  test('a module without queue() fails the batch with FUNCTION_ERROR', async () => {
+  test('a module without queue() fails the batch with HANDLER_NOT_FOUND', async () => {
     const error = errorOf(await run('scheduled-module', batch(text('x'))));
-    assert.equal(error.code, 'FUNCTION_ERROR');
+    assert.equal(error.code, 'HANDLER_NOT_FOUND');
     assert.match(error.message, /no queue handler/);
   });
 });

@@ -25,6 +25,11 @@ import {
   type FunctionContext,
 } from './function-context.ts';
 import { functionError, wireError } from './function-errors.ts';
+import {
+  NO_EVENT_HANDLER,
+  NO_FETCH_HANDLER,
+  NO_QUEUE_HANDLER,
+} from '../../../docker/shim/missing-handlers.mts';
 import { isQueueEvent, queueCall } from './queue-batch.ts';
 import { createQueueSender } from './queue-sender.ts';
 import type { HostCalls } from './host-calls.ts';
@@ -232,7 +237,7 @@ export function createRuntime({
       begin(wctx.generation);
       const fetch = shape === null ? undefined : (entry as HandlerObject).fetch;
       if (typeof fetch !== 'function') {
-        return refuse(wireError('FUNCTION_ERROR', 'function has no fetch handler'));
+        return refuse(wireError('HANDLER_NOT_FOUND', NO_FETCH_HANDLER));
       }
       let request: Request;
       try {
@@ -258,7 +263,7 @@ export function createRuntime({
       if (shape !== null && isQueueEvent(event)) {
         const call = queueCall(entry, shape, event, env);
         if (call === undefined) {
-          return refuse(wireError('FUNCTION_ERROR', 'function has no queue handler'));
+          return refuse(wireError('HANDLER_NOT_FOUND', NO_QUEUE_HANDLER));
         }
         return run(wctx, call, toEventReply);
       }
@@ -272,12 +277,7 @@ export function createRuntime({
         );
       }
       if (shape !== 'handler') {
-        return refuse(
-          wireError(
-            'FUNCTION_ERROR',
-            'function has no event handler: its default export is an object; export default a function (event, ctx) to take events',
-          ),
-        );
+        return refuse(wireError('HANDLER_NOT_FOUND', NO_EVENT_HANDLER));
       }
       return run(wctx, (ctx) => (entry as Handler)(event, ctx), toEventReply);
     },
