@@ -8,7 +8,7 @@ import { typecheckFunction } from './typecheck.ts';
 export interface BundleOptions {
   /** Run the TypeScript compiler first (slower; `fn deploy` does unless --no-typecheck). */
   typecheck: boolean;
-  /** Append an inline source map (bigger bundles, readable stack traces in tools). */
+  /** Append an inline source map: error stacks then name the source file, line and column. */
   sourcemap?: boolean;
   /** Where relative paths in messages start; the process's working directory by default. */
   cwd?: string;
@@ -47,6 +47,7 @@ export async function bundleFunction(dir: string, options: BundleOptions): Promi
   const { code, warnings } = await bundleEntry(entryPath, manifest.runtime, {
     cwd,
     sourcemap: options.sourcemap,
+    root: folder,
     ...(prepared === undefined ? {} : { external: prepared.external }),
   });
   if (options.typecheck) {

@@ -25,7 +25,7 @@ const MAX_ERRORS = 10;
 export async function bundleEntry(
   entryPath: string,
   runtime: Manifest['runtime'],
-  options: { cwd: string; sourcemap?: boolean; external?: string[] },
+  options: { cwd: string; sourcemap?: boolean; root?: string; external?: string[] },
 ): Promise<BundleOutput> {
   const shared: BuildOptions = {
     entryPoints: [entryPath],
@@ -42,7 +42,11 @@ export async function bundleEntry(
       platform: 'neutral',
       format: 'iife',
       globalName: MODULE_GLOBAL,
+      // Only the positions: the runtime maps stack frames (file:line:col), and sources would
+      // double the bundle. Their paths start from `root`, the function's folder.
       sourcemap: options.sourcemap ? 'inline' : false,
+      sourcesContent: false,
+      ...(options.sourcemap && options.root !== undefined ? { outdir: options.root } : {}),
       external: (options.external ?? []).flatMap((name) => [name, `${name}/*`]),
       ...resolution(runtime),
       plugins: [nodeBuiltins(runtime)],

@@ -33,7 +33,11 @@ none), saved and uploaded to the gateway unless it has it already. Nodes load it
       negatable: true,
       description: 'skip the TypeScript check (esbuild still rejects syntax errors)',
     },
-    sourcemap: { type: 'boolean', description: 'append an inline source map to the bundle' },
+    sourcemap: {
+      type: 'boolean',
+      negatable: true,
+      description: 'leave out the source map that maps error stacks to your source files',
+    },
   },
   connects: true,
   async run({ values, positionals }, io) {
@@ -45,7 +49,7 @@ none), saved and uploaded to the gateway unless it has it already. Nodes load it
     try {
       bundle = await bundleFunction(positionals[0] ?? '.', {
         typecheck: values.typecheck !== false,
-        sourcemap: values.sourcemap === true,
+        sourcemap: values.sourcemap !== false,
         cwd: io.cwd,
         onStep,
         prepare: async (manifest, folder) => {

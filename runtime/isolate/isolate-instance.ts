@@ -10,6 +10,7 @@ import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import { bootIsolate } from './blank-isolates.ts';
+import { mapErrorStack, type BundleSourceMap } from './bundle-source-map.ts';
 import { loadBundle, RichCache, runBundle } from './run-bundle.ts';
 import type { Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
@@ -47,6 +48,8 @@ export class IsolateInstance {
   #policyError: string | undefined;
   /** Makes the code cache of the bundle this instance booted rich, after its first request. */
   readonly #richCache = new RichCache();
+  /** The booted bundle's source map and the file name its stack frames carry. */
+  #stacks: { map: BundleSourceMap | undefined; filename: string } | undefined;
   #state: InstanceState = 'new';
   #isolate: ivm.Isolate | undefined;
   #context: ivm.Context | undefined;
@@ -152,8 +155,9 @@ export class IsolateInstance {
     await this.#refs.begin.apply(undefined, [generation]);
 
     const filename = `fjord:///${this.fn.name}@${this.fn.version}.js`;
+    this.#stacks = { map: bundle.sourceMap, filename };
     const fault = await runBundle(isolate, context, bundle, filename);
-    if (fault !== null) return fault;
+    if (fault !== null) return mapErrorStack(fault, bundle.sourceMap, filename);
     const loaded = (await this.#refs.load.apply(undefined, [this.fn.env], {
       arguments: { copy: true },
       result: { copy: true },
@@ -189,7 +193,18 @@ export class IsolateInstance {
       throw new Error(`cannot dispatch to an instance in state ${this.#state}`);
     }
     const limit = this.#deps.config.maxResponseBytes;
-    return dispatchInIsolate(refs, this.#arrivals, payload, ctx, generation, limit);
+    const dispatched = await dispatchInIsolate(
+      refs,
+      this.#arrivals,
+      payload,
+      ctx,
+      generation,
+      limit,
+    );
+    const stacks = this.#stacks;
+    if (dispatched.result.ok || stacks === undefined) return dispatched;
+    const error = mapErrorStack(dispatched.result.error, stacks.map, stacks.filename);
+    return { ...dispatched, result: { ok: false, error } };
   }
 
   /** Resolves once the invocation's ctx.waitUntil work has settled; rejects if the isolate failed. */

@@ -46,13 +46,15 @@ describe('function commands', () => {
     });
     const { code, stdout, stderr } = await fn('deploy', '--no-typecheck');
     assert.equal(code, 0, stderr);
-    assert.equal(stdout, `deployed hello version 3 (1.3 kB)\n  ${gateway}/fn/hello\n`);
+    assert.equal(stdout, `deployed hello version 3 (1.8 kB)\n  ${gateway}/fn/hello\n`);
     assert.match(stderr, /^bundling index\.ts\.\.\.$/m);
     const put = seen.at(-1);
     assert.equal(put?.authorization, 'Bearer secret');
     const body = JSON.parse(put?.body ?? '') as DeployRequest;
     assert.equal((body.manifest as { name: string }).name, 'hello');
     assert.match(body.bundle, /^("use strict";\n)?var __fjord_module = /);
+    // A source map by default, so the function's error stacks name its source (--no-sourcemap).
+    assert.match(body.bundle, /\n\/\/# sourceMappingURL=data:application\/json;base64,/);
   });
 
   it('deploy says "unchanged" when the gateway created no version', async () => {
