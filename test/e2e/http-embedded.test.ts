@@ -161,6 +161,25 @@ describe('fn up (embedded broker and store) over HTTP', () => {
     assert.equal(((await response.json()) as ErrorBody).error.code, 'FUNCTION_NOT_FOUND');
   });
 
+  test('HTTP to an event-only function: 404 HANDLER_NOT_FOUND, and async it fails at once, not retried', async () => {
+    const sync = await api.fetch('/fn/console-log', { auth: false });
+    assert.equal(sync.status, 404);
+    const body = (await sync.json()) as ErrorBody;
+    assert.equal(body.error.code, 'HANDLER_NOT_FOUND');
+    assert.match(body.error.message, /^function has no fetch handler/);
+    const accepted = await api.fetch('/fn/console-log', {
+      auth: false,
+      headers: { prefer: 'respond-async' },
+    });
+    assert.equal(accepted.status, 202);
+    const { id } = (await accepted.json()) as { id: string };
+    const view = await api.settled(id);
+    assert.equal(view.status, 'failed', 'final at once: no retry gives it a fetch handler');
+    assert.equal(view.attempts, 1);
+    assert.equal(view.error?.code, 'HANDLER_NOT_FOUND');
+    assert.match(view.error?.message ?? '', /fn invoke/);
+  });
+
   test('malformed JSON, oversized bodies and invalid names are client errors', async () => {
     const malformed = await api.json<ErrorBody>('/v1/functions/console-log/invocations', {
       method: 'POST',
