@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { displayPath } from '../cli/bundle/paths.ts';
 import type { Io } from '../cli/command.ts';
 import { CliError } from '../cli/errors.ts';
+import { lockDataDir, type InstanceLock } from '../cli/instance-lock.ts';
 import { writeJson, writeLine } from '../cli/output.ts';
-import { createLogger } from '../core/logger.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
 import type { AdmissionOptions } from '../gateway/admission.ts';
 import type { IsolateHostMode } from './open-adapters.ts';
+import { listen } from './listen.ts';
 import { loadSecretsCipher } from './secrets-key.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -49,10 +51,32 @@ export interface ServeRequest {
  */
 export async function runServer(request: ServeRequest, io: Io): Promise<void> {
   const logger = createLogger({ destination: io.stderr });
+  // fn node keeps nothing in the data dir; the others own it (store, broker, credentials).
+  const lock =
+    request.kind === 'node' ? undefined : lockDataDir(request.dataDir, request.kind, io.cwd);
+  const release = (): void => lock?.release();
+  // A second Ctrl-C exits at once, without the graceful stop below.
+  process.once('exit', release);
+  try {
+    await serveLocked(request, io, logger, lock);
+  } finally {
+    process.off('exit', release);
+    release();
+  }
+}
+
+async function serveLocked(
+  request: ServeRequest,
+  io: Io,
+  logger: Logger,
+  lock: InstanceLock | undefined,
+): Promise<void> {
   // Aborted when a drain finished and the node was asked to exit then (--exit-when-drained).
   const drained = new AbortController();
   let stack: Stack;
   try {
+    // Before anything is opened or logged: a busy port is the usual reason a second one fails.
+    if (request.kind !== 'node' && request.port !== 0) await probePort(request);
     const secretsCipher = await secretsCipherFor(request);
     stack = await startStack({
       dataDir: request.dataDir,
@@ -77,6 +101,7 @@ export async function runServer(request: ServeRequest, io: Io): Promise<void> {
   } catch (error) {
     throw startupError(error, request);
   }
+  if (stack.url !== undefined) lock?.serving(stack.url);
   announce(stack, request, io);
   const stop = AbortSignal.any([io.signal, drained.signal]);
   if (!stop.aborted) await once(stop, 'abort');
@@ -143,6 +168,12 @@ function tryLines(stack: Stack, request: ServeRequest, io: Io): string[] {
     lines.push(`  (in other shells first: export FN_HOME=${request.dataDir})`);
   }
   return lines;
+}
+
+/** Listens on the port and lets it go: fails with EADDRINUSE when something else has it. */
+async function probePort(request: ServeRequest): Promise<void> {
+  const probe = await listen(() => undefined, request.port, request.host);
+  await probe.close();
 }
 
 /** Turns the usual startup failures into a message that says what to do. */
