@@ -39,7 +39,12 @@ function describeInvocation(view: InvocationView): string {
     ].filter(Boolean);
     lines.push(`  ended:    ${view.endedAt}${facts.length ? ` (${facts.join(', ')})` : ''}`);
   }
-  if (view.error) lines.push(`  error:    ${view.error.message} (${view.error.code})`);
+  if (view.error) {
+    lines.push(`  error:    ${view.error.message} (${view.error.code})`);
+    // The function's own stack: its frames, mapped to the source when deployed with a map.
+    const frames = (view.error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+    for (const frame of frames) lines.push(`            ${frame.trim()}`);
+  }
   if (view.nextAttemptAt) lines.push(`  next try: ${view.nextAttemptAt}`);
   if (view.history !== undefined && view.history.length > 0) {
     lines.push('  history:');

@@ -160,6 +160,29 @@ describe('function commands', () => {
     );
   });
 
+  it('status prints the stack of a function error under the error', async () => {
+    const stack =
+      'RangeError: bad input\n    at parse (src/index.ts:5:9)\n    at src/index.ts:8:42';
+    replies.set('GET /v1/invocations/i5', {
+      status: 200,
+      body: {
+        id: 'i5',
+        status: 'failed',
+        fn: 'hello',
+        version: 2,
+        attempts: 1,
+        queuedAt: '2026-11-23T05:00:00.000Z',
+        error: { code: 'FUNCTION_ERROR', message: 'bad input', name: 'RangeError', stack },
+        logs: [],
+      },
+    });
+    const { stdout } = await fn('status', 'i5');
+    assert.match(
+      stdout,
+      /^ {2}error: {4}bad input \(FUNCTION_ERROR\)\n {12}at parse \(src\/index\.ts:5:9\)\n {12}at src\/index\.ts:8:42$/m,
+    );
+  });
+
   it('invoke --async prints the id and the Location', async () => {
     replies.set('POST /v1/functions/hello/invocations', {
       status: 202,
