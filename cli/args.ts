@@ -71,7 +71,7 @@ export function parseCommandArgs<O extends OptionSpecs>(
       allowNegative: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message, command);
+    throw parseError(command, error as NodeJS.ErrnoException, options);
   }
   const { positionals } = parsed;
   const required = params.filter((param) => !param.endsWith('?'));
@@ -82,6 +82,36 @@ export function parseCommandArgs<O extends OptionSpecs>(
     throw new UsageError(`unexpected argument "${positionals[params.length]}"`, command);
   }
   return { values: parsed.values as OptionValues<O>, positionals };
+}
+
+/**
+ * parseArgs' own messages quote oddly and carry no code (`Unknown option '--x'. To specify a
+ * positional argument ... as in '-- "--x"`): these say what is wrong in the CLI's words.
+ */
+function parseError(
+  command: string,
+  error: NodeJS.ErrnoException,
+  options: OptionSpecs,
+): UsageError {
+  const flag = /'(-{1,2}[^'\s]+)/.exec(error.message)?.[1];
+  if (flag === undefined) return new UsageError(error.message, command);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const stem = flag.replace(/^-+(no-)?/, '').slice(0, 3);
+    const near = Object.keys(options).find((name) => stem.length > 1 && name.startsWith(stem));
+    const no = flag.startsWith('--no-') && options[near ?? '']?.negatable ? 'no-' : '';
+    const guess = near === undefined ? '' : `: did you mean --${no}${near}?`;
+    return new UsageError(`unknown option ${flag} for fn ${command}${guess}`, command, {
+      code: 'UNKNOWN_OPTION',
+    });
+  }
+  const missing = error.message.includes('argument missing');
+  const spec = options[flag.replace(/^-+/, '')];
+  const shown = spec?.placeholder === undefined ? flag : `${flag} ${spec.placeholder}`;
+  return new UsageError(
+    missing ? `${flag} needs a value: ${shown}` : `${flag} takes no value`,
+    command,
+    { code: 'INVALID_OPTION_VALUE' },
+  );
 }
 
 /** True when `--help`/`-h` appears before `--`: help wins over every other check. */

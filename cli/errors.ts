@@ -18,8 +18,9 @@ export class CliError extends Error {
 
 /** Wrong arguments or flags: exit code 2, and a pointer to the command's help. */
 export class UsageError extends CliError {
-  constructor(message: string, command?: string) {
+  constructor(message: string, command?: string, options: { code?: string } = {}) {
     super(message, {
+      ...options,
       exitCode: 2,
       hint: command ? `\`fn ${command} --help\` shows its usage` : '`fn --help` lists commands',
     });

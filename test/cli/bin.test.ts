@@ -46,8 +46,35 @@ describe('bin/fn.ts', () => {
     assert.match(unknown.stderr, /^error: unknown command "deplyo": did you mean `fn deploy`\?/);
     const flag = await fn('ls', '--colour');
     assert.equal(flag.code, 2);
-    assert.match(flag.stderr, /Unknown option '--colour'/);
+    assert.equal(
+      flag.stderr.split('\n')[0],
+      'error: unknown option --colour for fn ls (UNKNOWN_OPTION)',
+    );
     assert.match(flag.stderr, /^hint: `fn ls --help` shows its usage$/m);
+    const near = await fn('deploy', '--frobnicate', '--no-typechek', '--json');
+    assert.equal(near.code, 2);
+    assert.match(
+      near.stderr,
+      /^error: unknown option --frobnicate for fn deploy \(UNKNOWN_OPTION\)$/m,
+    );
+    assert.equal(
+      (JSON.parse(near.stdout) as { error: { code: string } }).error.code,
+      'UNKNOWN_OPTION',
+    );
+    const guessed = await fn('deploy', '--no-typechek');
+    assert.match(
+      guessed.stderr,
+      /^error: unknown option --no-typechek for fn deploy: did you mean --no-typecheck\?/,
+    );
+    const value = await fn('invoke', 'hello', '--data');
+    assert.equal(value.code, 2);
+    assert.match(
+      value.stderr,
+      /^error: --data needs a value: --data JSON \(INVALID_OPTION_VALUE\)$/m,
+    );
+    const extra = await fn('ls', '--json=yes');
+    assert.equal(extra.code, 2);
+    assert.match(extra.stderr, /^error: --json takes no value \(INVALID_OPTION_VALUE\)$/m);
     const missing = await fn('invoke');
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^error: missing NAME/);
