@@ -7,6 +7,8 @@
  */
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import type { ErrorData } from '../../core/errors.ts';
+import type { QueueBatchOutcome } from '../../core/messages.ts';
+import type { Dispatched } from './decode-reply.ts';
 
 const INLINE_PREFIX = '\n//# sourceMappingURL=data:application/json;';
 const BASE64 = /^(?:charset=utf-8;)?base64,([A-Za-z0-9+/]+={0,2})\s*$/;
@@ -78,4 +80,32 @@ export function mapErrorStack(
 ): ErrorData {
   if (map === undefined || error.stack === undefined) return error;
   return { ...error, stack: map.mapStack(error.stack, filename) };
+}
+
+/** A booted bundle's source map, and the file name the isolate compiled it as. */
+export interface BundleStacks {
+  map: BundleSourceMap | undefined;
+  filename: string;
+}
+
+/**
+ * An invocation's result with its error's stack mapped (see {@link mapErrorStack}): the error it
+ * failed with, or the one a queue batch's outcome carries (the handler threw; the batch retries).
+ */
+export function mapDispatchedStack(dispatched: Dispatched, stacks?: BundleStacks): Dispatched {
+  const { result } = dispatched;
+  if (stacks?.map === undefined) return dispatched;
+  const mapped = (error: ErrorData): ErrorData => mapErrorStack(error, stacks.map, stacks.filename);
+  if (!result.ok) return { ...dispatched, result: { ok: false, error: mapped(result.error) } };
+  if (!isQueueOutcome(result.value) || result.value.error === undefined) return dispatched;
+  const value: QueueBatchOutcome = { ...result.value, error: mapped(result.value.error) };
+  return { ...dispatched, result: { ...result, value } };
+}
+
+function isQueueOutcome(value: unknown): value is QueueBatchOutcome {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'queue-outcome'
+  );
 }

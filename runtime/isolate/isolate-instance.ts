@@ -10,7 +10,7 @@ import { FjordError, type ErrorData } from '../../core/errors.ts';
 import type { InvocationContext } from '../../core/executor.ts';
 import type { FunctionSpec, InvocationPayload } from '../../core/messages.ts';
 import { bootIsolate } from './blank-isolates.ts';
-import { mapErrorStack, type BundleSourceMap } from './bundle-source-map.ts';
+import { mapDispatchedStack, mapErrorStack, type BundleStacks } from './bundle-source-map.ts';
 import { loadBundle, RichCache, runBundle } from './run-bundle.ts';
 import type { Dispatched } from './decode-reply.ts';
 import { EgressPolicy } from './egress-policy.ts';
@@ -49,7 +49,7 @@ export class IsolateInstance {
   /** Makes the code cache of the bundle this instance booted rich, after its first request. */
   readonly #richCache = new RichCache();
   /** The booted bundle's source map and the file name its stack frames carry. */
-  #stacks: { map: BundleSourceMap | undefined; filename: string } | undefined;
+  #stacks: BundleStacks | undefined;
   #state: InstanceState = 'new';
   #isolate: ivm.Isolate | undefined;
   #context: ivm.Context | undefined;
@@ -193,18 +193,8 @@ export class IsolateInstance {
       throw new Error(`cannot dispatch to an instance in state ${this.#state}`);
     }
     const limit = this.#deps.config.maxResponseBytes;
-    const dispatched = await dispatchInIsolate(
-      refs,
-      this.#arrivals,
-      payload,
-      ctx,
-      generation,
-      limit,
-    );
-    const stacks = this.#stacks;
-    if (dispatched.result.ok || stacks === undefined) return dispatched;
-    const error = mapErrorStack(dispatched.result.error, stacks.map, stacks.filename);
-    return { ...dispatched, result: { ok: false, error } };
+    const dispatched = dispatchInIsolate(refs, this.#arrivals, payload, ctx, generation, limit);
+    return mapDispatchedStack(await dispatched, this.#stacks);
   }
 
   /** Resolves once the invocation's ctx.waitUntil work has settled; rejects if the isolate failed. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { bundleFunction } from '../../cli/bundle/bundle-function.ts';
+import type { QueueBatchEvent, QueueBatchOutcome } from '../../core/messages.ts';
 import { splitInlineMap } from '../../runtime/isolate/bundle-source-map.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
@@ -46,6 +47,16 @@ describe('isolate executor: stacks mapped through the source map', () => {
       assert.match(stack, /\n {4}at fail \(src\/index\.ts:5:9\)\n/);
       assert.doesNotMatch(stack, /fjord:\/\/\/[^)]*\.js/, 'no frame points into the bundle');
     }
+  });
+
+  test('the error of a queue batch whose handler threw is mapped too', async () => {
+    const fn = fixtures.specForCode(uniqueName('queue'), await bundled(FIXTURE, true));
+    const message = { id: 'm', timestamp: 1, attempts: 1, headers: {}, body: { text: 'x' } };
+    const event: QueueBatchEvent = { type: 'queue', queue: 'q', messages: [message] };
+    const outcome = await executor.invoke(fn, eventPayload(event), invocationContext());
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    const { error } = outcome.value as QueueBatchOutcome;
+    assert.match(error?.stack ?? '', /\n {4}at fail \(src\/index\.ts:5:9\)\n/);
   });
 
   test('a bundle without a source map keeps its stack as V8 wrote it', async () => {
