@@ -1,7 +1,8 @@
+import type { RedriveResponse } from '../../core/api.ts';
 import { defineCommand } from '../command.ts';
 import { connect } from '../connect.ts';
 import { CliError } from '../errors.ts';
-import { writeJson, writeLine } from '../output.ts';
+import { reportError, writeJson, writeLine } from '../output.ts';
 
 export const dlqRedrive = defineCommand({
   name: 'dlq redrive',
@@ -10,8 +11,9 @@ export const dlqRedrive = defineCommand({
   description: `
 Queues the entries of NAME's dead-letter queue again, all of them or those --id names (comma
 separated). Each runs the function's active version, so deploy the fix first; it keeps its
-invocation id, counts on from its last attempt, and gets a fresh budget of retries. Exits with 1 when an id is not in the queue. --json prints the
-RedriveResponse.`,
+invocation id, counts on from its last attempt, and gets a fresh budget of retries. Ids that
+are not in the queue are named in an error (exit 1); the others are redriven all the same.
+--json prints the RedriveResponse (its "missing" lists those ids).`,
   options: {
     id: {
       type: 'string',
@@ -27,19 +29,29 @@ RedriveResponse.`,
       .map((id) => id.trim())
       .filter((id) => id !== '');
     const response = await connect(values, io).redrive(name, ids === undefined ? {} : { ids });
-    if (values.json) writeJson(io, response);
-    else writeLine(io.stdout, `redriven ${response.redriven} invocation(s) of ${name}`);
-    if (response.missing.length > 0) {
-      throw new CliError(
-        `not in the dead-letter queue of ${name}: ${response.missing.join(', ')}`,
-        {
-          code: 'DEAD_LETTER_NOT_FOUND',
-          hint: `\`fn dlq ls ${name}\` lists what the queue holds`,
-        },
-      );
+    if (response.missing.length === 0) {
+      if (values.json) return writeJson(io, response);
+      return writeLine(io.stdout, `redriven ${response.redriven} invocation(s) of ${name}`);
     }
+    const error = notFound(name, response);
+    if (!values.json) throw error;
+    // One document on stdout, which says both what ran and what was missing; the error on stderr.
+    writeJson(io, response);
+    return reportError(io, error, false);
   },
 });
+
+/** Ids the queue did not hold: the others were redriven all the same, so the message says so. */
+function notFound(name: string, response: RedriveResponse): CliError {
+  const ran =
+    response.redriven === 0
+      ? 'nothing was redriven'
+      : `the other ${response.redriven} invocation(s) were redriven`;
+  return new CliError(
+    `not in the dead-letter queue of ${name}: ${response.missing.join(', ')}; ${ran}`,
+    { code: 'DEAD_LETTER_NOT_FOUND', hint: `\`fn dlq ls ${name}\` lists what the queue holds` },
+  );
+}
 
 export const dlqPurge = defineCommand({
   name: 'dlq purge',

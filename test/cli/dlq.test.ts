@@ -97,8 +97,24 @@ describe('fn dlq', () => {
     const some = await fn('dlq', 'redrive', 'job', '--id', 'inv-1, inv-9');
     assert.deepEqual(JSON.parse(seen.at(-1)?.body ?? ''), { ids: ['inv-1', 'inv-9'] });
     assert.equal(some.code, 1);
-    assert.match(some.stdout, /redriven 1 invocation\(s\) of job/);
-    assert.match(some.stderr, /not in the dead-letter queue of job: inv-9/);
+    assert.equal(some.stdout, '', 'no success line when an id was not found');
+    assert.match(
+      some.stderr,
+      /^error: not in the dead-letter queue of job: inv-9; the other 1 invocation\(s\) were redriven \(DEAD_LETTER_NOT_FOUND\)$/m,
+    );
+
+    replies.set('POST /v1/functions/job/dlq/redrive', {
+      status: 200,
+      body: { redriven: 0, missing: ['bogus'] },
+    });
+    const bogus = await fn('dlq', 'redrive', 'job', '--id', 'bogus');
+    assert.equal(bogus.code, 1);
+    assert.equal(bogus.stdout, '');
+    assert.match(bogus.stderr, /: bogus; nothing was redriven \(DEAD_LETTER_NOT_FOUND\)$/m);
+    const json = await fn('dlq', 'redrive', 'job', '--id', 'bogus', '--json');
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.stdout), { redriven: 0, missing: ['bogus'] });
+    assert.match(json.stderr, /nothing was redriven \(DEAD_LETTER_NOT_FOUND\)/);
 
     replies.set('POST /v1/functions/job/dlq/redrive', {
       status: 200,
