@@ -9,6 +9,7 @@ const BY_CODE: Record<string, string> = {
   DEAD_LETTER_NOT_FOUND: '`fn dlq ls NAME` lists what the dead-letter queue holds',
   NODE_NOT_FOUND: '`fn nodes` lists the nodes, by id and host',
   NODE_DOWN: 'a node that stopped heartbeating takes no work; stop it where it runs',
+  SECRET_NOT_FOUND: '`fn secret ls NAME` lists the secrets set for the function',
   TOKEN_NOT_FOUND: '`fn token ls` lists the tokens by id',
   INVALID_TOKEN_SCOPE: 'scopes: admin, deploy (deploy and invoke), invoke, node (runtime nodes)',
   INVALID_TOKEN_LABEL: 'a label is 1-64 printable characters; --label may be left out',

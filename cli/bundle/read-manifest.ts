@@ -7,6 +7,7 @@ import {
   type Manifest,
   type ManifestValidator,
 } from '../../core/manifest.ts';
+import { CliError } from '../errors.ts';
 import { messagesOf, positionOf } from './esbuild-messages.ts';
 import { displayPath } from './paths.ts';
 
@@ -19,14 +20,20 @@ export interface FunctionSource {
 let validator: ManifestValidator | undefined;
 
 /**
- * Reads and validates `<dir>/fn.json` and checks that its entry file exists. Every failure is
- * an INVALID_MANIFEST error naming the file, and the position or field at fault.
+ * Reads and validates `<dir>/fn.json` and checks that its entry file exists. A `dir` that is no
+ * folder is FUNCTION_DIR_NOT_FOUND; every other failure is an INVALID_MANIFEST error naming the
+ * file, and the position or field at fault.
  */
 export async function readFunctionSource(dir: string, cwd: string): Promise<FunctionSource> {
   const manifestPath = join(dir, 'fn.json');
   const shown = displayPath(manifestPath, cwd);
-  if (!(await isDirectory(dir))) {
-    throw new FjordError('INVALID_MANIFEST', `${displayPath(dir, cwd)} is not a directory`);
+  const kind = await kindOf(dir);
+  if (kind !== 'directory') {
+    const what = kind === 'missing' ? 'does not exist' : 'is not a directory';
+    throw new CliError(`${displayPath(dir, cwd)} ${what}`, {
+      code: 'FUNCTION_DIR_NOT_FOUND',
+      hint: 'give the folder of a function, the one with its fn.json (`fn init NAME` creates one)',
+    });
   }
   let text: string;
   try {
@@ -71,8 +78,9 @@ async function parseJson(text: string, shown: string): Promise<unknown> {
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+async function kindOf(path: string): Promise<'directory' | 'other' | 'missing'> {
+  const stats = await stat(path).catch(() => undefined);
+  return stats === undefined ? 'missing' : stats.isDirectory() ? 'directory' : 'other';
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runFn as fn } from './run-fn.ts';
 
 /** A port nothing listens on: bound once by us, then released. */
@@ -78,6 +79,25 @@ describe('bin/fn.ts', () => {
     const missing = await fn('invoke');
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^error: missing NAME/);
+  });
+
+  it('fn deploy of a folder that is not there says so, and what to give it', async () => {
+    for (const [dir, what] of [
+      ['nosuchdir', 'does not exist'],
+      [fileURLToPath(import.meta.url), 'is not a directory'],
+    ] as const) {
+      const { code, stderr } = await fn(
+        'deploy',
+        dir,
+        '--gateway',
+        'http://127.0.0.1:1',
+        '--token',
+        't',
+      );
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`^error: .*${what} \\(FUNCTION_DIR_NOT_FOUND\\)$`, 'm'));
+      assert.match(stderr, /^hint: give the folder of a function, the one with its fn\.json/m);
+    }
   });
 
   it('a client command against a closed port says to start the gateway: exit 1', async () => {

@@ -206,6 +206,19 @@ describe('function commands', () => {
     const denied = await fn('ls');
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /^hint: run `fn up` .* or pass --token/m);
+
+    replies.set('DELETE /v1/functions/hello/secrets/API_KEY', {
+      status: 404,
+      body: {
+        error: { code: 'SECRET_NOT_FOUND', message: 'function hello has no secret API_KEY' },
+      },
+    });
+    const unset = await fn('secret', 'rm', 'hello', 'API_KEY');
+    assert.equal(unset.code, 1);
+    assert.match(
+      unset.stderr,
+      /^hint: `fn secret ls NAME` lists the secrets set for the function$/m,
+    );
   });
 
   it('rollback --to sends the version; rm deletes', async () => {
