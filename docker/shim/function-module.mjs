@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { compileFunction } from 'node:vm';
 import { errorReply } from './replies.mjs';
+import { mapReplyStack, splitInlineMap } from './stack-map.mts';
 
 const METHODS = ['fetch', 'queue', 'scheduled'];
 
@@ -18,11 +19,15 @@ export function describe(value) {
  * Runs the bundle once. Dependencies a per-function image installs under /app/node_modules are
  * found by require() (native addons cannot be bundled); Node built-ins resolve as usual.
  *
+ * The bundle's inline source map is taken off first (Node would parse it for nothing) and comes
+ * back as `sourceMap`, which maps the stacks of the function's errors to its source.
+ *
  * @param {{ code: string, filename: string, moduleGlobal: string, appDir: string }} bundle
- * @returns {{ ok: true, shape: 'handler' | 'object', main: any } | ReturnType<typeof errorReply>}
+ * @returns {{ ok: true, shape: 'handler' | 'object', main: any, sourceMap?: import('./stack-map.mts').BundleSourceMap } | ReturnType<typeof errorReply>}
  */
-export function loadBundle({ code, filename, moduleGlobal, appDir }) {
+export function loadBundle({ code: bundle, filename, moduleGlobal, appDir }) {
   const require = createRequire(`${appDir}/index.js`);
+  const { code, map } = splitInlineMap(bundle);
   let run;
   try {
     // A function scope, not the global one: the bundle's top-level var stays local, and the
@@ -39,11 +44,12 @@ export function loadBundle({ code, filename, moduleGlobal, appDir }) {
   try {
     module = run(require, `${appDir}/index.js`, appDir);
   } catch (error) {
-    return errorReply(
+    const reply = errorReply(
       'FUNCTION_ERROR',
       `module initialization failed: ${messageOf(error)}`,
       error instanceof Error ? error : undefined,
     );
+    return mapReplyStack(reply, map, filename);
   }
   if (typeof module !== 'object' || module === null) {
     return errorReply(
@@ -52,13 +58,14 @@ export function loadBundle({ code, filename, moduleGlobal, appDir }) {
     );
   }
   const main = module.default;
-  if (typeof main === 'function') return { ok: true, shape: 'handler', main };
+  const sourceMap = map === undefined ? {} : { sourceMap: map };
+  if (typeof main === 'function') return { ok: true, shape: 'handler', main, ...sourceMap };
   if (
     typeof main === 'object' &&
     main !== null &&
     METHODS.some((method) => typeof main[method] === 'function')
   ) {
-    return { ok: true, shape: 'object', main };
+    return { ok: true, shape: 'object', main, ...sourceMap };
   }
   return errorReply(
     'BUNDLE_REJECTED',

@@ -18,6 +18,7 @@ import { loadBundle } from './function-module.mjs';
 import { LogBuffer, captureConsole } from './log-capture.mjs';
 import { installNonRetryableError } from './non-retryable-error.mjs';
 import { errorReply } from './replies.mjs';
+import { mapReplyStack } from './stack-map.mts';
 
 // Not an `import` of node:http: its ES module view reads every export, and one of them loads
 // fetch (undici), which only fetch handlers need (at their first Request): 60 ms of CPU on
@@ -28,7 +29,7 @@ const SOCKET = process.env.FJORD_SOCKET ?? '/run/fjord/shim.sock';
 const APP_DIR = process.env.FJORD_APP_DIR ?? '/app';
 const capture = captureConsole();
 installNonRetryableError();
-/** @type {import('./dispatch.mjs').Loaded & { logLimitBytes: number } | undefined} */
+/** @type {import('./dispatch.mjs').Loaded & { logLimitBytes: number, filename: string, sourceMap?: import('./stack-map.mts').BundleSourceMap } | undefined} */
 let loaded;
 
 async function readJson(request) {
@@ -67,6 +68,8 @@ function load(body) {
     env,
     maxResponseBytes: body.maxResponseBytes,
     logLimitBytes: body.logLimitBytes,
+    filename: body.filename,
+    sourceMap: result.sourceMap,
   };
   // A fetch handler's first invocation builds a Request: fetch (undici) is loaded now, so that a
   // prewarmed container does not load it in its first invocation.
@@ -84,7 +87,7 @@ async function invoke(body) {
       ? dispatchHttp(current, payload.request, ctx, logs.console())
       : dispatchEvent(current, payload.data, ctx, logs.console()),
   );
-  return { ...reply, logs: logs.entries };
+  return { ...mapReplyStack(reply, current.sourceMap, current.filename), logs: logs.entries };
 }
 
 const server = createServer(async (request, response) => {
