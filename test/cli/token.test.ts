@@ -76,13 +76,25 @@ test('fn token create --json, rm of a whole token, and bad input', async (t) => 
   assert.match(noScope.stderr, /fn token create --help/);
 
   const badScope = await fnAs(h, admin, 'token', 'create', '--scope', 'root');
-  assert.equal(badScope.code, 1);
-  assert.match(badScope.stderr, /INVALID_TOKEN_SCOPE/);
-  assert.match(badScope.stderr, /"admin", "deploy", "invoke", "node"/);
+  assert.equal(badScope.code, 2, 'a usage mistake');
+  assert.match(
+    badScope.stderr,
+    /^error: --scope must be admin, deploy, invoke or node, got "root" \(INVALID_TOKEN_SCOPE\)$/m,
+  );
+  assert.match(badScope.stderr, /^hint: `fn token create --help` shows its usage$/m);
 
-  const badLabel = await fnAs(h, admin, 'token', 'create', '--scope', 'invoke', '--label', '');
-  assert.equal(badLabel.code, 1);
-  assert.match(badLabel.stderr, /INVALID_TOKEN_LABEL/);
+  for (const label of ['', ' padded', 'x'.repeat(65), 'bell\u0007']) {
+    const badLabel = await fnAs(h, admin, 'token', 'create', '--scope', 'invoke', '--label', label);
+    assert.equal(badLabel.code, 2, `label ${JSON.stringify(label)}`);
+    assert.match(
+      badLabel.stderr,
+      /^error: --label must be 1 to 64 printable .*\(INVALID_TOKEN_LABEL\)$/m,
+    );
+  }
+  const longest = 'é'.repeat(64);
+  const fits = await fnAs(h, admin, 'token', 'create', '--scope', 'invoke', '--label', longest);
+  assert.equal(fits.code, 0, `64 characters, not bytes: ${fits.out}`);
+  assert.equal((await fnAs(h, admin, 'token', 'rm', fits.stdout.trim())).code, 0);
 
   const byDeploy = await fnAs(h, h.tokens.deploy, 'token', 'create', '--scope', 'admin');
   assert.equal(byDeploy.code, 1);
