@@ -70,15 +70,28 @@ function mapFrame(line: string, filename: string, map: SourceMap): string {
 }
 
 /**
- * A shim reply with its error's stack mapped (the function's error, or its module's while it
- * loaded); any other reply as it is.
+ * A shim reply with its error's stack mapped: the function's error, its module's while it
+ * loaded, or the one a queue batch's outcome carries (the handler threw; the batch retries).
+ * Any other reply as it is.
  */
-export function mapReplyStack<T extends { ok: boolean; error?: { stack?: string } }>(
+export function mapReplyStack<T extends { ok: boolean; error?: { stack?: string }; json?: string }>(
   reply: T,
   map: BundleSourceMap | undefined,
   filename: string,
 ): T {
+  if (map === undefined) return reply;
   const stack = reply.error?.stack;
-  if (map === undefined || reply.ok || typeof stack !== 'string') return reply;
-  return { ...reply, error: { ...reply.error, stack: map.mapStack(stack, filename) } };
+  if (!reply.ok && typeof stack === 'string') {
+    return { ...reply, error: { ...reply.error, stack: map.mapStack(stack, filename) } };
+  }
+  // Only a queue outcome with an error is read again: other values go as they are.
+  const { json } = reply;
+  if (!reply.ok || json === undefined || !json.startsWith(QUEUE_OUTCOME)) return reply;
+  const outcome = JSON.parse(json) as { error?: { stack?: unknown } };
+  if (typeof outcome.error?.stack !== 'string') return reply;
+  outcome.error.stack = map.mapStack(outcome.error.stack, filename);
+  return { ...reply, json: JSON.stringify(outcome) };
 }
+
+/** How queue-batch.mts's outcome serialises: its type comes first. */
+const QUEUE_OUTCOME = '{"type":"queue-outcome"';
