@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { bundleFunction } from '../../cli/bundle/bundle-function.ts';
+import type { ExecutionOutcome } from '../../core/executor.ts';
 import type { QueueBatchEvent, QueueBatchOutcome } from '../../core/messages.ts';
 import { splitInlineMap } from '../../runtime/isolate/bundle-source-map.ts';
+import { IsolateHostExecutor } from '../../runtime/isolate-host/isolate-host-executor.ts';
 import { IsolateExecutor } from '../../runtime/isolate/isolate-executor.ts';
 import { FixtureBundles } from '../fixtures/bundles/fixture-bundles.ts';
 import { eventPayload, httpPayload, invocationContext } from '../fixtures/bundles/invocations.ts';
@@ -18,7 +20,7 @@ async function bundled(folder: string, sourcemap: boolean): Promise<string> {
   return (await bundleFunction(folder, { typecheck: false, sourcemap, cwd: tmpdir() })).code;
 }
 
-function stackOf(outcome: Awaited<ReturnType<IsolateExecutor['invoke']>>): string {
+function stackOf(outcome: ExecutionOutcome): string {
   if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
   assert.equal(outcome.error.code, 'FUNCTION_ERROR');
   return outcome.error.stack ?? '';
@@ -77,6 +79,26 @@ describe('isolate executor: stacks mapped through the source map', () => {
     const outcome = await executor.invoke(fn, eventPayload(null), invocationContext());
     const stack = stackOf(outcome);
     assert.match(stack, /^Error: no config\n {4}at index\.ts:2:18\n/);
+  });
+});
+
+describe('isolate host processes: stacks mapped through the source map', () => {
+  const fixtures = new FixtureBundles();
+  let hosted: IsolateHostExecutor;
+
+  before(() => {
+    hosted = new IsolateHostExecutor({ loadCode: fixtures.load, processes: 1 });
+  });
+  after(async () => {
+    await hosted.dispose();
+  });
+
+  test('the child process maps the stack before it reports the outcome', async () => {
+    const fn = fixtures.specForCode(uniqueName('hosted'), await bundled(FIXTURE, true));
+    // The child builds its prelude on its first cold start: a deadline no machine misses.
+    const ctx = invocationContext({ deadline: Date.now() + 120_000 });
+    const stack = stackOf(await hosted.invoke(fn, eventPayload(null), ctx));
+    assert.match(stack, /\n {4}at fail \(src\/index\.ts:5:9\)\n/);
   });
 });
 
