@@ -15,6 +15,8 @@ export interface LockHolder {
   url?: string;
   /** Tells this process's lock from a later one's with a reused pid. */
   id: string;
+  /** When the process started (Linux), so a live process that reuses a dead one's pid is told apart. */
+  started?: string;
 }
 
 /** A data dir held by this process until {@link InstanceLock.release}. */
@@ -35,13 +37,19 @@ export interface InstanceLock {
 export function lockDataDir(dataDir: string, command: string, cwd: string): InstanceLock {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
-  const mine: LockHolder = { pid: process.pid, command, id: randomUUID() };
+  const started = startOf(process.pid);
+  const mine: LockHolder = {
+    pid: process.pid,
+    command,
+    id: randomUUID(),
+    ...(started === undefined ? {} : { started }),
+  };
   // Two tries: the second after removing a stale lock. A third contender that wins the race
   // in between is a live holder, reported like any other.
   for (let attempt = 0; ; attempt++) {
     if (create(path, mine)) break;
     const holder = readHolder(path);
-    if (holder !== undefined && isAlive(holder.pid)) throw inUse(holder, dataDir, command, cwd);
+    if (holder !== undefined && isHeld(holder)) throw inUse(holder, dataDir, command, cwd);
     if (attempt > 0) throw inUse(holder, dataDir, command, cwd);
     removeIfSame(path, holder);
   }
@@ -87,6 +95,28 @@ function readHolder(path: string): LockHolder | undefined {
 /** Removes a stale lock unless another process replaced it since it was read. */
 function removeIfSame(path: string, stale: LockHolder | undefined): void {
   if (readHolder(path)?.id === stale?.id) unlinkQuietly(path);
+}
+
+/**
+ * Whether the process that wrote the lock still runs. Not when the pid is this process's own:
+ * it took no lock yet, so that was an earlier process (PID 1 of a restarted container, whose
+ * data dir is a volume), nor when the pid now names a process that started at another time.
+ */
+function isHeld(holder: LockHolder): boolean {
+  if (holder.pid === process.pid || !isAlive(holder.pid)) return false;
+  const started = startOf(holder.pid);
+  return holder.started === undefined || started === undefined || started === holder.started;
+}
+
+/** Field 22 of /proc/PID/stat, the start time in clock ticks since boot; absent off Linux. */
+function startOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from after its ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -85,6 +85,14 @@ test('a lock left by a process that is gone is taken over', async () => {
   assert.equal(held.pid, again.child.pid);
   assert.equal(held.url, again.ready.url);
   assert.equal(await again.stop(), 0);
+
+  // The pid of a live process that is not the one that wrote the lock (a reused pid, as PID 1
+  // of a restarted container): its start time differs from the one recorded.
+  const reused = { pid: process.pid, command: 'up', id: 'reused', started: '1' };
+  writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify(reused));
+  const last = await startFn(upArgs(dataDir), { cwd: dir });
+  servers.push(last);
+  assert.equal(await last.stop(), 0);
 });
 
 test('a busy port fails before anything is logged or written', async () => {
