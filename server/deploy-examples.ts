@@ -24,8 +24,10 @@ export async function deployExamples(
     const existing = await fetch(`${gateway}/v1/functions/${name}`, { headers });
     await existing.body?.cancel();
     if (existing.status !== 404) continue;
+    // With its source map, as `fn deploy` makes them: error stacks name the example's source.
     const { manifest, code } = await bundleFunction(join(FUNCTIONS_DIR, name), {
       typecheck: false,
+      sourcemap: true,
     });
     const body: DeployRequest = { manifest, bundle: code };
     const response = await fetch(`${gateway}/v1/functions/${name}`, {
