@@ -1,24 +1,50 @@
 /**
  * The live events the gateway publishes, built from what it already handles: accepted messages,
- * result events, dead letters and control announcements.
+ * result events, dead letters, cancels, redrives and control announcements.
  */
 import type { ControlEvent, DeadLetter, InvocationMessage, ResultEvent } from '../core/messages.ts';
+import type { InvocationRecord } from '../core/store.ts';
 import type { GatewayEvent, InvocationSummary, NodeSummary } from './events.ts';
 import { toErrorView } from './views.ts';
 
 /** An async invocation the broker has just confirmed durable. */
 export function acceptedEvent(message: InvocationMessage): GatewayEvent {
+  return { type: 'invocation', data: queuedSummary(message, message.acceptedAt) };
+}
+
+function queuedSummary(message: InvocationMessage, at: number): InvocationSummary {
+  return {
+    id: message.id,
+    fn: message.fn.name,
+    version: message.fn.version,
+    mode: message.mode,
+    status: 'queued',
+    attempts: message.priorAttempts ?? 0,
+    at,
+    queuedAt: at,
+  };
+}
+
+/**
+ * A dead letter enqueued again: queued once more, as of the redrive, with the version it will
+ * run (the function's active one). This is what reopens a `dead` invocation in the summaries.
+ */
+export function redrivenEvent(message: InvocationMessage, at: number): GatewayEvent {
+  return { type: 'invocation', data: queuedSummary(message, at) };
+}
+
+/** An invocation cancelled through the API, as its record now stands. */
+export function cancelledEvent(record: InvocationRecord, at: number): GatewayEvent {
   return {
     type: 'invocation',
     data: {
-      id: message.id,
-      fn: message.fn.name,
-      version: message.fn.version,
-      mode: message.mode,
-      status: 'queued',
-      attempts: message.priorAttempts ?? 0,
-      at: message.acceptedAt,
-      queuedAt: message.acceptedAt,
+      id: record.id,
+      fn: record.fn,
+      version: record.version,
+      mode: record.mode,
+      status: 'cancelled',
+      attempts: record.attempts,
+      at,
     },
   };
 }

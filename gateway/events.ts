@@ -2,9 +2,9 @@
  * The gateway's live events, as `GET /v1/events` streams them (server-sent events: the `type`
  * is the SSE event name, the `data` its JSON) and the dashboard shows them.
  *
- * Each gateway publishes only what it saw itself: the invocations it accepted, the results and
- * dead letters it recorded (every gateway consumes a share of them), and the control
- * announcements and heartbeats every gateway hears. Behind a load balancer, one event stream
+ * Each gateway publishes only what it saw itself: the invocations it accepted, cancelled or
+ * redrove, the results and dead letters it recorded (every gateway consumes a share of them),
+ * and the control announcements and heartbeats every gateway hears. Behind a load balancer, one event stream
  * therefore shows part of the invocations; the store has them all.
  */
 import type { Logger } from '../core/logger.ts';

@@ -2,6 +2,7 @@ import type { RedriveResponse } from '../core/api.ts';
 import { isFjordError, FjordError } from '../core/errors.ts';
 import type { InvocationMessage } from '../core/messages.ts';
 import type { DeadLetterRecord } from '../core/store.ts';
+import { redrivenEvent } from './events-summaries.ts';
 import type { ActiveFunction } from './function-catalog.ts';
 import type { GatewayDeps } from './gateway-context.ts';
 
@@ -70,6 +71,8 @@ async function redriveOne(deps: GatewayDeps, fn: ActiveFunction, id: string): Pr
     });
   }
   const taken = await store.markRedriven(fn.spec.name, id);
+  // Queued again whether or not this call took the letter: the message is on the broker.
+  deps.events.publish(redrivenEvent(message, message.redrive?.at ?? deps.now()));
   logger.info({ fn: fn.spec.name, id, attempt: letter.attempt + 1, taken }, 'invocation redriven');
   return true;
 }

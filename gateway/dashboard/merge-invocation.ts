@@ -26,15 +26,20 @@ function progress(summary: InvocationSummary): number {
  * the page. Progress reports, results and the page's overview travel separately, so updates can
  * arrive out of order: an older state (a late "running", an overview read before the result)
  * never replaces a newer one, and the result of a last attempt that arrives after its dead
- * letter keeps the invocation dead. A redrive (queued again after dead) is the one way back.
+ * letter keeps the invocation dead. A redrive is the one way back: its "queued", or an attempt
+ * after the dead one (the redriven run, when its reports overtake the redrive's own event). A
+ * cancelled invocation stays cancelled: a result that still arrives is not recorded either.
  */
 export function mergeInvocation(
   known: InvocationSummary | undefined,
   update: InvocationSummary,
 ): InvocationSummary {
   if (known === undefined) return update;
+  if (known.status === 'cancelled') return known;
   if (known.status === 'dead') {
-    if (update.status === 'queued') return { ...known, ...update };
+    if (update.status === 'queued' || update.attempts > known.attempts) {
+      return { ...known, ...update };
+    }
     return { ...known, ...update, status: 'dead' };
   }
   if (isFinal(known.status) && !isFinal(update.status)) return known;

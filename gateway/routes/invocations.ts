@@ -7,6 +7,7 @@ import { FjordError } from '../../core/errors.ts';
 import type { InvocationRecord } from '../../core/store.ts';
 import { acceptAsync, answerAccepted, asyncHeaders } from '../async-acceptance.ts';
 import { toAttemptView } from '../delivery-views.ts';
+import { cancelledEvent } from '../events-summaries.ts';
 import type { GatewayDeps, GatewayRouter } from '../gateway-context.ts';
 import { resultError } from '../invoker.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -80,6 +81,7 @@ export function registerInvocationRoutes(router: GatewayRouter, deps: GatewayDep
       deps.logger.warn({ err: error, id }, 'cancellation not announced to nodes');
     });
     deps.logger.info({ fn: record.fn, id }, 'invocation cancelled');
+    deps.events.publish(cancelledEvent(record, record.endedAt ?? deps.now()));
     ctx.body = await invocationView(deps, record);
   });
 

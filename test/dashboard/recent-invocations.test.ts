@@ -40,6 +40,22 @@ test('a dead invocation stays dead when its last result arrives, until a redrive
   assert.equal(mergeInvocation(result, { ...base, status: 'queued', at: 6 }).status, 'queued');
 });
 
+test("a redriven attempt's reports reopen a dead invocation even when they overtake the redrive", () => {
+  const dead = mergeInvocation(base, { ...base, status: 'dead', attempts: 3, at: 5 });
+  const running = mergeInvocation(dead, { ...base, status: 'running', attempts: 4, at: 7 });
+  assert.deepEqual([running.status, running.attempts], ['running', 4]);
+  const done = mergeInvocation(running, { ...base, status: 'succeeded', attempts: 4, at: 8 });
+  const redriven = mergeInvocation(done, { ...base, status: 'queued', attempts: 3, at: 6 });
+  assert.deepEqual([redriven.status, redriven.attempts], ['succeeded', 4]);
+});
+
+test('a cancelled invocation stays cancelled whatever arrives after', () => {
+  const cancelled = mergeInvocation(base, { ...base, status: 'cancelled', attempts: 1, at: 5 });
+  for (const status of ['running', 'succeeded', 'failed', 'dead'] as const) {
+    assert.equal(mergeInvocation(cancelled, { ...base, status, attempts: 2, at: 6 }), cancelled);
+  }
+});
+
 test('the list is newest first, merged by id, and bounded', () => {
   const hub = new EventHub(createLogger({ level: 'silent' }));
   const recent = new RecentInvocations(hub, 2);
