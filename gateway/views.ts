@@ -5,6 +5,7 @@
 import type { CallbackView, FunctionView, InvocationView, VersionView } from '../core/api.ts';
 import { ERROR_STATUS, type ErrorData } from '../core/errors.ts';
 import type { InvocationMessage, InvocationResult, LogEntry } from '../core/messages.ts';
+import { isRetryable } from '../core/retry-policy.ts';
 import type {
   CallbackState,
   FunctionRecord,
@@ -54,6 +55,10 @@ export function toVersionView(record: VersionRecord, activeVersion: number): Ver
  * The error as a client sees it, in the `{code, message, callId}` shape of every error body. A
  * function's own stack trace is kept (it is the author's code, shown to token holders only);
  * a platform fault shows neither its message nor a stack, as in the error middleware.
+ * `retryable` is the retry policy's judgement (isRetryable), the one that decides whether an
+ * async invocation runs again: the `retryable` an error carries on the wire says something else
+ * (whether the platform fault behind a FjordError is transient), so a thrown Error read false
+ * although it was retried.
  */
 export function toErrorView(error: ErrorData, callId: string): ErrorData & { callId: string } {
   return {
@@ -61,7 +66,7 @@ export function toErrorView(error: ErrorData, callId: string): ErrorData & { cal
     message: ERROR_STATUS[error.code] === 500 ? 'internal error' : error.message,
     callId,
     ...(error.name === undefined ? {} : { name: error.name }),
-    ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
+    retryable: isRetryable(error),
     ...(error.stack !== undefined && error.code === 'FUNCTION_ERROR' ? { stack: error.stack } : {}),
   };
 }
