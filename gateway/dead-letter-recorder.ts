@@ -6,8 +6,9 @@ import { deadLetterEvents } from './events-summaries.ts';
 
 /**
  * Writes the dead letters nodes (and the broker) give up on into their function's dead-letter
- * queue in the store. It is the handler of `broker.consumeDeadLetters`: a store failure
- * propagates and the letter comes back, and the store ignores duplicates.
+ * queue in the store, and publishes the invocation's death when the record shows it. It is the
+ * handler of `broker.consumeDeadLetters`: a store failure propagates and the letter comes back,
+ * and the store ignores duplicates.
  */
 export function createDeadLetterRecorder(
   store: Store,
@@ -29,7 +30,12 @@ export function createDeadLetterRecorder(
       },
       'invocation dead-lettered',
     );
-    for (const event of deadLetterEvents(letter)) events.publish(event);
+    // The store ignores the letters of cancelled invocations and stale ones (a copy of a letter
+    // already redriven); the events follow the record, or a redriven invocation would read dead.
+    const record = await store.getInvocation(message.id);
+    if (record?.status === 'dead') {
+      for (const event of deadLetterEvents(letter)) events.publish(event);
+    }
     onRecorded();
   };
 }

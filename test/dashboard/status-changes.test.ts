@@ -122,6 +122,12 @@ test('a redrive shows queued with the active version, and its success reads succ
     event = await nextOf(stream, message.id);
     assert.deepEqual([event.status, event.attempts, event.version], ['queued', 3, 2]);
     assert.equal((await overviewReads(h, message.id, 'queued')).version, 2);
+    // A copy of the redriven letter (at-least-once delivery) is ignored by the store: no event.
+    await h.broker.emitDeadLetter(letter);
+    const overview = (await (
+      await h.request('/v1/overview', { token: 'invoke' })
+    ).json()) as OverviewResponse;
+    assert.equal(overview.invocations.find((i) => i.id === message.id)?.status, 'queued');
 
     const again = h.broker.enqueued.at(-1);
     assert.equal(again?.id, message.id);
@@ -134,6 +140,7 @@ test('a redrive shows queued with the active version, and its success reads succ
       attempt: 4,
       startedAt,
     });
+    assert.equal((await nextOf(stream, message.id)).status, 'running');
     await overviewReads(h, message.id, 'running');
     const result = resultOf(again, { value: 'fixed' }, { attempt: 4, startedAt });
     await h.broker.publishResult({ type: 'finished', result });
