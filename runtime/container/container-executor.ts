@@ -138,7 +138,8 @@ export class ContainerExecutor implements Executor {
     try {
       const boot = await untilAborted(instance.booted, signal);
       // The container goes on starting for the next invocation.
-      if (boot === ABORTED) return finish({ ok: false, error: timeoutError(budgetMs, fn.timeoutMs) });
+      if (boot === ABORTED)
+        return finish({ ok: false, error: timeoutError(budgetMs, fn.timeoutMs) });
       logs.push(...instance.takeBootLogs());
       if (!boot.ok) {
         void instance.remove('broken');
