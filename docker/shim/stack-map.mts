@@ -9,21 +9,33 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 
 const INLINE_PREFIX = '\n//# sourceMappingURL=data:application/json;';
 const BASE64 = /^(?:charset=utf-8;)?base64,([A-Za-z0-9+/]+={0,2})\s*$/;
-/** A frame's location: `(file:line:col)` or, for anonymous code, `at file:line:col`. */
-const FRAME = /^(\s+at (?:.* \()?)(.+?):(\d+):(\d+)(\)?)$/;
+/** What follows a frame's file name: `line:col`, and `)` when the frame names a function. */
+const POSITION = /^:(\d+):(\d+)(\)?)$/;
+/**
+ * Bounds on the work a stack costs the host, whose thread other functions share: the function
+ * controls its error's stack (a forged one can be megabytes), and a map larger than this is not
+ * read (a bundle near the deploy limit could carry one that takes seconds to parse). Frames past
+ * the first MAX_FRAMES lines, and lines longer than a frame ever is, stay as they are.
+ */
+const MAX_MAP_CHARS = 4 * 1024 * 1024;
+const MAX_FRAMES = 50;
+const MAX_FRAME_CHARS = 1024;
 
 /** Splits a bundle into the code to compile and its inline source map, if it has one. */
 export function splitInlineMap(bundle: string): { code: string; map?: BundleSourceMap } {
   const at = bundle.lastIndexOf(INLINE_PREFIX);
   if (at < 0) return { code: bundle };
-  const encoded = BASE64.exec(bundle.slice(at + INLINE_PREFIX.length))?.[1];
-  if (encoded === undefined) return { code: bundle };
-  return { code: bundle.slice(0, at + 1), map: new BundleSourceMap(encoded) };
+  const tail = bundle.slice(at + INLINE_PREFIX.length);
+  const encoded = tail.length > MAX_MAP_CHARS ? undefined : BASE64.exec(tail)?.[1];
+  // An unreadable or oversized map is still taken off: the isolate need not compile it.
+  const code = bundle.slice(0, at + 1);
+  return encoded === undefined ? { code } : { code, map: new BundleSourceMap(encoded) };
 }
 
 /** One bundle's source map, parsed on the first stack it maps (most bundles never throw). */
 export class BundleSourceMap {
-  readonly #encoded: string;
+  /** Dropped once parsed: the parsed map is all that is needed then. */
+  #encoded: string;
   /** null once the map turned out unreadable: stacks then stay as they are. */
   #parsed: SourceMap | null | undefined;
 
@@ -39,10 +51,13 @@ export class BundleSourceMap {
   mapStack(stack: string, filename: string): string {
     const map = this.#map();
     if (map === null) return stack;
-    return stack
+    const end = cutAt(stack, MAX_FRAMES);
+    const mapped = stack
+      .slice(0, end)
       .split('\n')
       .map((line) => mapFrame(line, filename, map))
       .join('\n');
+    return mapped + stack.slice(end);
   }
 
   #map(): SourceMap | null {
@@ -53,15 +68,41 @@ export class BundleSourceMap {
       } catch {
         this.#parsed = null;
       }
+      this.#encoded = '';
     }
     return this.#parsed;
   }
 }
 
+/** Where the first `lines` lines of `text` end: its `lines`-th newline, or its length. */
+function cutAt(text: string, lines: number): number {
+  let at = -1;
+  for (let i = 0; i < lines; i++) {
+    at = text.indexOf('\n', at + 1);
+    if (at < 0) return text.length;
+  }
+  return at;
+}
+
+/**
+ * Maps a frame `    at name (FILE:line:col)` or `    at FILE:line:col` whose FILE is the bundle;
+ * read without a backtracking pattern, as the function wrote the text.
+ */
 function mapFrame(line: string, filename: string, map: SourceMap): string {
-  const match = FRAME.exec(line);
-  if (match === null || match[2] !== filename) return line;
-  const [, head = '', , row = '', column = '', tail = ''] = match;
+  if (line.length > MAX_FRAME_CHARS) return line;
+  const at = line.lastIndexOf(filename);
+  if (at < 0) return line;
+  const head = line.slice(0, at);
+  const trimmed = head.trimStart();
+  if (
+    trimmed === head ||
+    !(trimmed === 'at ' || (trimmed.startsWith('at ') && head.endsWith(' (')))
+  ) {
+    return line;
+  }
+  const position = POSITION.exec(line.slice(at + filename.length));
+  if (position === null) return line;
+  const [, row = '', column = '', tail = ''] = position;
   // Stacks count lines and columns from 1, source maps from 0.
   const entry = map.findEntry(Number(row) - 1, Number(column) - 1);
   if (!('originalSource' in entry)) return line;
@@ -87,6 +128,7 @@ export function mapReplyStack<T extends { ok: boolean; error?: { stack?: string 
   // Only a queue outcome with an error is read again: other values go as they are.
   const { json } = reply;
   if (!reply.ok || json === undefined || !json.startsWith(QUEUE_OUTCOME)) return reply;
+  if (!json.includes('"error":')) return reply;
   const outcome = JSON.parse(json) as { error?: { stack?: unknown } };
   if (typeof outcome.error?.stack !== 'string') return reply;
   outcome.error.stack = map.mapStack(outcome.error.stack, filename);
