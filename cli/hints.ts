@@ -9,6 +9,8 @@ const BY_CODE: Record<string, string> = {
   DEAD_LETTER_NOT_FOUND: '`fn dlq ls NAME` lists what the dead-letter queue holds',
   NODE_NOT_FOUND: '`fn nodes` lists the nodes, by id and host',
   NODE_DOWN: 'a node that stopped heartbeating takes no work; stop it where it runs',
+  HANDLER_NOT_FOUND:
+    'HTTP needs `export default { fetch }`; event functions export default a function (event, ctx) and are invoked with `fn invoke NAME`',
   SECRET_NOT_FOUND: '`fn secret ls NAME` lists the secrets set for the function',
   TOKEN_NOT_FOUND: '`fn token ls` lists the tokens by id',
   INVALID_TOKEN_SCOPE: 'scopes: admin, deploy (deploy and invoke), invoke, node (runtime nodes)',
