@@ -93,7 +93,9 @@ function parseError(
   error: NodeJS.ErrnoException,
   options: OptionSpecs,
 ): UsageError {
-  const flag = /'(-{1,2}[^'\s]+)/.exec(error.message)?.[1];
+  // The option as quoted: '--x', or '-f, --follow' (and a placeholder) for one with a short alias.
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  const flag = (/--[^\s,]+/.exec(quoted) ?? /-[^\s,]+/.exec(quoted))?.[0];
   if (flag === undefined) return new UsageError(error.message, command);
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const stem = flag.replace(/^-+(no-)?/, '').slice(0, 3);

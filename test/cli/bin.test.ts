@@ -76,6 +76,10 @@ describe('bin/fn.ts', () => {
     const extra = await fn('ls', '--json=yes');
     assert.equal(extra.code, 2);
     assert.match(extra.stderr, /^error: --json takes no value \(INVALID_OPTION_VALUE\)$/m);
+    // An option with a short alias: parseArgs quotes it as '-f, --follow'.
+    const aliased = await fn('logs', 'hello', '--follow=1');
+    assert.equal(aliased.code, 2);
+    assert.match(aliased.stderr, /^error: --follow takes no value \(INVALID_OPTION_VALUE\)$/m);
     const missing = await fn('invoke');
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^error: missing NAME/);
