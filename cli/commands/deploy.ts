@@ -2,6 +2,8 @@ import { bundleFunction } from '../bundle/bundle-function.ts';
 import { defineCommand } from '../command.ts';
 import { connect } from '../connect.ts';
 import { resolveConnection } from '../credentials.ts';
+import { CliError } from '../errors.ts';
+import { ApiError } from '../gateway-transport.ts';
 import { requireDocker } from '../image/docker-tool.ts';
 import { shipImage, type ShippedImage } from '../image/function-image.ts';
 import { planImage, type ImagePlan } from '../image/image-plan.ts';
@@ -72,7 +74,9 @@ none), saved and uploaded to the gateway unless it has it already. Nodes load it
         manifest = { ...manifest, image: image.image, imageSha: image.imageSha };
       }
       progress.step(`uploading ${manifest.name} (${formatBytes(size)}) to ${client.gateway}`);
-      response = await client.deploy(manifest.name, { manifest, bundle: code });
+      response = await client.deploy(manifest.name, { manifest, bundle: code }).catch((error) => {
+        throw tooLarge(error, formatBytes(size), values.sourcemap !== false);
+      });
     } finally {
       progress.stop();
     }
@@ -109,4 +113,16 @@ function connection(
     io.cwd,
   );
   return { gateway, ...(token === undefined ? {} : { token }) };
+}
+
+/**
+ * A bundle over the gateway's deploy limit: the generic 413 hint says nothing of what to do, and
+ * the source map fn deploy adds by default is the first thing to leave out.
+ */
+function tooLarge(error: unknown, size: string, sourcemap: boolean): unknown {
+  if (!(error instanceof ApiError) || error.code !== 'PAYLOAD_TOO_LARGE') return error;
+  const hint = sourcemap
+    ? `the bundle (${size}) includes its source map: \`fn deploy --no-sourcemap\` leaves it out; else make the bundle smaller`
+    : `the bundle (${size}) is over the gateway's limit: make it smaller`;
+  return new CliError(error.message, { code: error.code, hint });
 }

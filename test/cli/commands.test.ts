@@ -57,6 +57,30 @@ describe('function commands', () => {
     assert.match(body.bundle, /\n\/\/# sourceMappingURL=data:application\/json;base64,/);
   });
 
+  it('deploy over the size limit points at --no-sourcemap while the map is in', async () => {
+    replies.set('PUT /v1/functions/hello', {
+      status: 413,
+      body: {
+        error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than 1 bytes' },
+      },
+    });
+    const mapped = await fn('deploy', '--no-typecheck');
+    assert.equal(mapped.code, 1);
+    assert.match(
+      mapped.stderr,
+      /^error: request body is larger than 1 bytes \(PAYLOAD_TOO_LARGE\)$/m,
+    );
+    assert.match(
+      mapped.stderr,
+      /^hint: the bundle \(.+\) includes its source map: `fn deploy --no-sourcemap` leaves it out/m,
+    );
+    const unmapped = await fn('deploy', '--no-typecheck', '--no-sourcemap');
+    assert.match(
+      unmapped.stderr,
+      /^hint: the bundle \(.+\) is over the gateway's limit: make it smaller$/m,
+    );
+  });
+
   it('deploy says "unchanged" when the gateway created no version', async () => {
     replies.set('PUT /v1/functions/hello', {
       status: 201,
