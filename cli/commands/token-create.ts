@@ -1,12 +1,8 @@
-import type { TokenScope } from '../../core/store.ts';
+import { isTokenLabel, isTokenScope } from '../../core/token-rules.ts';
 import { defineCommand } from '../command.ts';
 import { connect } from '../connect.ts';
 import { UsageError } from '../errors.ts';
 import { writeJson, writeLine } from '../output.ts';
-
-/** The gateway's rules (gateway/routes/token-request.ts), checked here so a typo exits 2. */
-const SCOPES = ['admin', 'deploy', 'invoke', 'node'] as const satisfies readonly TokenScope[];
-const LABEL = /^(?=.{1,64}$)[^\p{C}\s](?:[^\p{C}]*[^\p{C}\s])?$/su;
 
 export const tokenCreate = defineCommand({
   name: 'token create',
@@ -41,14 +37,15 @@ invoke (invoke, read functions and logs), node (runtime nodes started with \`fn 
     if (scope === undefined) {
       throw new UsageError('missing --scope: admin, deploy, invoke or node', 'token create');
     }
-    if (!(SCOPES as readonly string[]).includes(scope)) {
+    // The gateway's rules, checked here so a typo exits 2 before any request.
+    if (!isTokenScope(scope)) {
       throw new UsageError(
         `--scope must be admin, deploy, invoke or node, got "${scope}"`,
         'token create',
         { code: 'INVALID_TOKEN_SCOPE' },
       );
     }
-    if (values.label !== undefined && !LABEL.test(values.label)) {
+    if (values.label !== undefined && !isTokenLabel(values.label)) {
       throw new UsageError(
         '--label must be 1 to 64 printable characters, without leading or trailing spaces (or leave it out)',
         'token create',

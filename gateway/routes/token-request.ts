@@ -1,18 +1,9 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { TokenCreateRequest } from '../../core/api.ts';
 import { FjordError } from '../../core/errors.ts';
+import { MAX_TOKEN_LABEL, TOKEN_LABEL_PATTERN, TOKEN_SCOPES } from '../../core/token-rules.ts';
 
-/** The scopes a token may have, in the order error messages list them. */
-export const TOKEN_SCOPES = ['admin', 'deploy', 'invoke', 'node'] as const;
-
-/** Longest label, in characters: enough to say what a token is for, short enough for a table. */
-export const MAX_TOKEN_LABEL = 64;
-
-/**
- * `{scope, label?}`. A label is printable (no control or format characters, which would garble
- * `fn token ls`) and neither starts nor ends with white space. Ajv compiles patterns with the
- * `u` flag, so `\p{C}` is the Unicode "other" category.
- */
+/** `{scope, label?}`, by the rules of core/token-rules.ts (the CLI checks them too). */
 const TOKEN_CREATE_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -24,7 +15,7 @@ const TOKEN_CREATE_SCHEMA = {
       type: 'string',
       minLength: 1,
       maxLength: MAX_TOKEN_LABEL,
-      pattern: '^[^\\p{C}\\s](?:[^\\p{C}]*[^\\p{C}\\s])?$',
+      pattern: TOKEN_LABEL_PATTERN,
     },
   },
 } as const;
