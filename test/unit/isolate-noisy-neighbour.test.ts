@@ -43,7 +43,7 @@ const CASES: Case[] = [
     spec: 'plain',
     deadlineMs: 300,
     code: 'INVOCATION_TIMEOUT',
-    message: /deadline/,
+    message: /did not finish within the \d+ ms it had left/,
     replaced: true,
   },
   {
@@ -67,7 +67,7 @@ const CASES: Case[] = [
     spec: 'plain',
     deadlineMs: 300,
     code: 'INVOCATION_TIMEOUT',
-    message: /deadline/,
+    message: /did not finish within the \d+ ms it had left/,
     replaced: true,
   },
   {
@@ -75,7 +75,7 @@ const CASES: Case[] = [
     spec: 'plain',
     deadlineMs: 300,
     code: 'INVOCATION_TIMEOUT',
-    message: /deadline/,
+    message: /did not finish within the \d+ ms it had left/,
     replaced: true,
   },
   {
