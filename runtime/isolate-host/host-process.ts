@@ -3,9 +3,9 @@
  * when it dies. Every invocation that had started on a process that dies resolves with
  * ISOLATE_HOST_CRASHED (retryable: the agent retries it per policy); one sent ahead of busy
  * isolates that was still waiting there for one (the child had not said it got one) goes to the
- * restarted process, once, before its latest end. A process that keeps dying before it is ready is restarted with exponential backoff, and
- * after `crashLoopAfter` failed starts in a row invocations fail at once with
- * ISOLATE_HOST_UNAVAILABLE instead of waiting.
+ * restarted process, once, before its latest end. A process that keeps dying before it is ready
+ * is restarted with exponential backoff, and after `crashLoopAfter` failed starts in a row
+ * invocations fail at once with ISOLATE_HOST_UNAVAILABLE instead of waiting.
  *
  * A process is wedged when an invocation goes unanswered past its due time plus a grace: its
  * latest end while it waits for an isolate, its own run deadline (its timeout from the lease)
@@ -221,12 +221,7 @@ export class HostProcess {
         this.#pending.answer(message.id);
         return;
       case 'code': {
-        // As for queue sends: a restarted child's ids start over, so a bundle loaded for a child
-        // that died meanwhile must not answer its successor's request of the same id.
-        const asker = this.#child;
-        const reply = (answer: ParentMessage): void => {
-          if (this.#child === asker) this.#send(answer);
-        };
+        const reply = this.#replyToAsker();
         this.#options.loadCode(message.sha).then(
           (code) => reply({ type: 'code', id: message.id, code }),
           (error: unknown) =>
@@ -258,11 +253,7 @@ export class HostProcess {
       publishQueue === undefined
         ? Promise.reject(new FjordError('QUEUE_NOT_FOUND', 'this node publishes into no queues'))
         : publishQueue(sends);
-    // A reply to a child that died meanwhile must not reach its successor, whose ids start over.
-    const asker = this.#child;
-    const reply = (message: ParentMessage): void => {
-      if (this.#child === asker) this.#send(message);
-    };
+    const reply = this.#replyToAsker();
     published.then(
       () => reply({ type: 'queue', id }),
       (error: unknown) =>
@@ -274,6 +265,17 @@ export class HostProcess {
             : { code: 'BROKER_UNAVAILABLE', message: String(error) },
         }),
     );
+  }
+
+  /**
+   * Sends an answer to the child that asked (for code, or to publish), later: a reply to a child
+   * that died meanwhile must not reach its successor, whose request ids start over.
+   */
+  #replyToAsker(): (message: ParentMessage) => void {
+    const asker = this.#child;
+    return (message) => {
+      if (this.#child === asker) this.#send(message);
+    };
   }
 
   #onClose(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

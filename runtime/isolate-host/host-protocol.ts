@@ -4,8 +4,8 @@
  * the 'advanced' (structured clone) serialization: for these small messages V8's serializer took
  * about three times the CPU of JSON.stringify/parse on each side (bench/micro/isolate-host-hop.ts).
  * One message each way per invocation (invocations sent, and outcomes finished, in the same event
- * loop turn share one; lease notices ride with the outcomes); bundle code crosses once per bundle and child (the child asks for it by
- * sha and caches it), never with every invocation.
+ * loop turn share one; lease notices ride with the outcomes); bundle code crosses once per bundle
+ * and child (the child asks for it by sha and caches it), never with every invocation.
  */
 import type { ErrorData } from '../../core/errors.ts';
 import type { ExecutionOutcome, InvocationContext } from '../../core/executor.ts';

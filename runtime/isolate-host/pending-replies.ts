@@ -28,7 +28,10 @@ export interface PendingInvocation<R> {
   invocation: string;
   /** The child said the run got its isolate. */
   leased: boolean;
-  /** Sent ahead of busy isolates, and not sent again before: a death before its lease hands it back. */
+  /**
+   * Sent ahead of busy isolates, and not sent again before: a death before its lease hands it
+   * back.
+   */
   resendable: boolean;
 }
 

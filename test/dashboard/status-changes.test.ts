@@ -4,24 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AcceptedResponse, InvocationView } from '../../core/api.ts';
-import type { InvocationMessage } from '../../core/messages.ts';
+import type { InvocationView } from '../../core/api.ts';
 import type { InvocationStatus } from '../../core/store.ts';
 import type { InvocationSummary, OverviewResponse } from '../../gateway/dashboard/wire.ts';
-import { invoke, resultOf, startHarness, type Harness } from '../gateway/harness.ts';
+import { accepted, resultOf, startHarness, type Harness } from '../gateway/harness.ts';
 import { waitFor } from '../support/inbox.ts';
 import { openSse, type SseStream } from './sse-client.ts';
 
 const boom = { code: 'FUNCTION_ERROR', message: 'boom', name: 'Error' } as const;
-
-async function accepted(h: Harness, fn: string): Promise<InvocationMessage> {
-  const response = await invoke(h, fn, '{}');
-  assert.equal(response.status, 202);
-  const { id } = (await response.json()) as AcceptedResponse;
-  const message = h.broker.enqueued.find((m) => m.id === id);
-  assert.ok(message);
-  return message;
-}
 
 /**
  * Runs `body` with the gateway's event stream open, and closes it at the end: the server, which

@@ -1,26 +1,11 @@
 /** A function's dead-letter queue through the control API: list, show, redrive, purge. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type {
-  AcceptedResponse,
-  DeadLetterDetail,
-  DeadLetterListResponse,
-  InvocationView,
-} from '../../core/api.ts';
+import type { DeadLetterDetail, DeadLetterListResponse, InvocationView } from '../../core/api.ts';
 import type { DeadLetter, InvocationMessage } from '../../core/messages.ts';
-import { errorOf, invoke, resultOf, startHarness, type Harness } from './harness.ts';
+import { accepted, errorOf, resultOf, startHarness, type Harness } from './harness.ts';
 
 const boom = { code: 'FUNCTION_ERROR', message: 'boom', name: 'Error' } as const;
-
-/** Accepts an async invocation of `fn` and returns the message the broker got. */
-async function accepted(h: Harness, fn: string, data: unknown): Promise<InvocationMessage> {
-  const response = await invoke(h, fn, JSON.stringify(data));
-  assert.equal(response.status, 202);
-  const { id } = (await response.json()) as AcceptedResponse;
-  const message = h.broker.enqueued.find((m) => m.id === id);
-  assert.ok(message);
-  return message;
-}
 
 /** Runs the message's last attempt to a failure and gives up on it, as a node would. */
 async function kill(h: Harness, message: InvocationMessage, attempt = 3): Promise<DeadLetter> {

@@ -5,15 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type {
-  AcceptedResponse,
-  DeadLetterDetail,
-  DeadLetterListResponse,
-  InvocationView,
-} from '../../core/api.ts';
+import type { DeadLetterDetail, DeadLetterListResponse, InvocationView } from '../../core/api.ts';
 import type { ErrorData } from '../../core/errors.ts';
-import type { InvocationMessage } from '../../core/messages.ts';
-import { invoke, resultOf, startHarness, type Harness } from './harness.ts';
+import { accepted, invoke, resultOf, startHarness, type Harness } from './harness.ts';
 
 /** What the runtime sends for `throw new Error('kaboom')`: FjordError's own retryable, false. */
 const thrown: ErrorData = {
@@ -29,15 +23,6 @@ const nonRetryable: ErrorData = {
   retryable: false,
 };
 const clientError: ErrorData = { code: 'PAYLOAD_TOO_LARGE', message: 'too large' };
-
-async function accepted(h: Harness, fn: string): Promise<InvocationMessage> {
-  const response = await invoke(h, fn, '{}');
-  assert.equal(response.status, 202);
-  const { id } = (await response.json()) as AcceptedResponse;
-  const message = h.broker.enqueued.find((m) => m.id === id);
-  assert.ok(message);
-  return message;
-}
 
 async function view(h: Harness, id: string): Promise<InvocationView> {
   const response = await h.request(`/v1/invocations/${id}`, { token: 'invoke' });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { SqliteStore } from '../../adapters/store-sqlite/index.ts';
-import type { ErrorBody } from '../../core/api.ts';
+import type { AcceptedResponse, ErrorBody } from '../../core/api.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import type {
@@ -103,6 +103,20 @@ export function invoke(h: Harness, name: string, body: string, query = ''): Prom
     headers: { 'content-type': 'application/json' },
     body,
   });
+}
+
+/** Accepts an async invocation of `fn` with event `data` and returns the message the broker got. */
+export async function accepted(
+  h: Harness,
+  fn: string,
+  data: unknown = {},
+): Promise<InvocationMessage> {
+  const response = await invoke(h, fn, JSON.stringify(data));
+  assert.equal(response.status, 202);
+  const { id } = (await response.json()) as AcceptedResponse;
+  const message = h.broker.enqueued.find((m) => m.id === id);
+  assert.ok(message);
+  return message;
 }
 
 /** The HTTP request a message carries to the function; fails the test for an event. */
